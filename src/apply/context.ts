@@ -1,0 +1,48 @@
+/** Everything an operation needs, passed explicitly (no global singletons). */
+import os from "node:os";
+import type { Environment, Host } from "../config/resolve.js";
+import type { EventBus } from "../events/bus.js";
+import type { Executor, ExecutorFactory } from "../exec/executor.js";
+
+export interface RunContext {
+  env: Environment;
+  bus: EventBus;
+  signal: AbortSignal;
+  connect: ExecutorFactory;
+  parallel: number;
+  /** `user@control-host`, recorded in manifests, history and the lock. */
+  by: string;
+  toolVersion: string;
+}
+
+export function whoAmI(): string {
+  let user = process.env.SLIPWAY_USER ?? process.env.USER ?? "";
+  if (!user) {
+    try {
+      user = os.userInfo().username;
+    } catch {
+      user = "unknown";
+    }
+  }
+  return `${user}@${os.hostname()}`;
+}
+
+/** Connections are opened on first use and reused for the whole run. */
+export class ExecutorPool {
+  private open = new Map<string, Promise<Executor>>();
+  constructor(private connect: ExecutorFactory) {}
+
+  get(h: Host): Promise<Executor> {
+    let ex = this.open.get(h.name);
+    if (!ex) {
+      ex = this.connect(h);
+      this.open.set(h.name, ex);
+    }
+    return ex;
+  }
+
+  async closeAll(): Promise<void> {
+    await Promise.allSettled([...this.open.values()].map(async (p) => (await p).close()));
+    this.open.clear();
+  }
+}

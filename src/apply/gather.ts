@@ -1,0 +1,29 @@
+/** The check phase: one read-only round trip per host for releases, current and lock. */
+import { pathsFor } from "../config/paths.js";
+import type { Host } from "../config/resolve.js";
+import { readState } from "../commands/release.js";
+import { OperationError } from "../errors.js";
+import { failures, forEachHost } from "../exec/fanout.js";
+import { capture } from "../exec/runner.js";
+import { parseState, type HostState } from "../plan/state.js";
+import type { ExecutorPool, RunContext } from "./context.js";
+
+export async function gatherStates(ctx: RunContext, pool: ExecutorPool, hosts: Host[], phase = "check"): Promise<Record<string, HostState>> {
+  ctx.bus.emit({ type: "phase:start", phase, hosts: hosts.map((h) => h.name) });
+  const results = await forEachHost(hosts, ctx.parallel, async (h) => {
+    ctx.bus.emit({ type: "host:phase", host: h.name, phase, status: "running" });
+    const t0 = Date.now();
+    try {
+      const st = parseState(h.name, await capture(await pool.get(h), phase, readState(pathsFor(h.deployTo)), "read release state", ctx.signal));
+      ctx.bus.emit({ type: "host:phase", host: h.name, phase, status: "done", ms: Date.now() - t0 });
+      return st;
+    } catch (e) {
+      ctx.bus.emit({ type: "host:phase", host: h.name, phase, status: "failed" });
+      throw e;
+    }
+  });
+  const failed = failures(results);
+  ctx.bus.emit({ type: "phase:end", phase, ok: failed.length === 0 });
+  if (failed.length) throw new OperationError(failed.map((f) => `${f.host}: ${f.error.message}`).join("\n"));
+  return Object.fromEntries(results.map((r) => [r.host, (r as { value: HostState }).value]));
+}

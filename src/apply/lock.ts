@@ -1,0 +1,107 @@
+/** Environment lock on the primary host: acquire, wait, release in `finally`, stale detection. */
+import os from "node:os";
+import { randomUUID } from "node:crypto";
+import { pathsFor } from "../config/paths.js";
+import { acquireLock, readLock, releaseLock, type LockInfo } from "../commands/lock.js";
+import { InterruptedError, LockHeldError } from "../errors.js";
+import { capture } from "../exec/runner.js";
+import type { ExecutorPool, RunContext } from "./context.js";
+
+export function ago(iso: string | undefined, now = Date.now()): string {
+  if (!iso) return "an unknown time";
+  const s = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
+  if (s < 90) return `${s}s`;
+  if (s < 5400) return `${Math.round(s / 60)}m`;
+  if (s < 172800) return `${Math.round(s / 3600)}h`;
+  return `${Math.round(s / 86400)}d`;
+}
+
+/** A holder is provably gone only when it ran on this machine and its pid no longer exists. */
+export function isStale(info: Partial<LockInfo>): boolean {
+  if (info.controlHost !== os.hostname() || typeof info.pid !== "number") return false;
+  if (info.manual) return false;
+  try {
+    process.kill(info.pid, 0);
+    return false;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "ESRCH";
+  }
+}
+
+export function describeHolder(info: Partial<LockInfo>, envName: string): string {
+  const parts = [
+    `held by ${info.who ?? "unknown"} for ${ago(info.since)}`,
+    info.manual ? `manual lock: "${info.reason ?? ""}"` : `${info.verb ?? "?"}${info.reason ? `: "${info.reason}"` : ""}`,
+    `pid ${info.pid ?? "?"} on ${info.controlHost ?? "?"}`,
+    `slipway ${info.version ?? "?"}`,
+  ];
+  let text = parts.join("; ");
+  if (isStale(info)) text += `\nthe holder process is gone: the lock is stale. Clear it with: slipway ${envName} lock release`;
+  return text;
+}
+
+export function newLockInfo(ctx: RunContext, verb: string, reason: string, manual: boolean): LockInfo {
+  return { token: randomUUID(), who: ctx.by, reason, verb, since: new Date().toISOString(), version: ctx.toolVersion, controlHost: os.hostname(), pid: process.pid, manual };
+}
+
+function parseHeld(out: string): Partial<LockInfo> {
+  const json = out.split("\n").slice(1).join("\n").trim();
+  try {
+    return JSON.parse(json) as LockInfo;
+  } catch {
+    return {};
+  }
+}
+
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve, reject) => {
+    const t = setTimeout(resolve, ms);
+    signal.addEventListener("abort", () => (clearTimeout(t), reject(new InterruptedError())), { once: true });
+  });
+
+/** Take the lock, waiting up to `waitMs` (0: fail at once naming the holder). */
+export async function acquire(ctx: RunContext, pool: ExecutorPool, info: LockInfo, waitMs: number): Promise<void> {
+  const ex = await pool.get(ctx.env.primary);
+  const p = pathsFor(ctx.env.primary.deployTo);
+  const deadline = Date.now() + waitMs;
+  let told = false;
+  for (;;) {
+    const out = await capture(ex, "lock", acquireLock(p, info), "acquire lock", ctx.signal);
+    if (out.startsWith("ACQUIRED")) return;
+    const holder = parseHeld(out);
+    if (Date.now() >= deadline) throw new LockHeldError(`${ctx.env.name} is locked (on ${ctx.env.primary.name}): ${describeHolder(holder, ctx.env.name)}`);
+    if (!told) ctx.bus.info(`waiting for the lock: ${describeHolder(holder, ctx.env.name)}`);
+    told = true;
+    await sleep(Math.min(1000, Math.max(50, deadline - Date.now())), ctx.signal);
+  }
+}
+
+/** Release our lock (token) or, with null, whatever lock is there. Never aborts: runs during cleanup. */
+export async function release(ctx: RunContext, pool: ExecutorPool, token: string | null): Promise<string> {
+  const ex = await pool.get(ctx.env.primary);
+  return (await capture(ex, "unlock", releaseLock(pathsFor(ctx.env.primary.deployTo), token), "release lock")).trim();
+}
+
+export async function status(ctx: RunContext, pool: ExecutorPool): Promise<Partial<LockInfo> | null> {
+  const ex = await pool.get(ctx.env.primary);
+  const out = await capture(ex, "lock", readLock(pathsFor(ctx.env.primary.deployTo)), "read lock", ctx.signal);
+  return out.startsWith("HELD") ? parseHeld(out) : null;
+}
+
+/** Run `fn` holding the environment lock; released on success, failure and interrupt. */
+export async function withLock<T>(ctx: RunContext, pool: ExecutorPool, verb: string, reason: string, waitMs: number, fn: () => Promise<T>): Promise<T> {
+  const info = newLockInfo(ctx, verb, reason, false);
+  ctx.bus.emit({ type: "host:phase", host: ctx.env.primary.name, phase: "lock", status: "running" });
+  await acquire(ctx, pool, info, waitMs);
+  ctx.bus.emit({ type: "host:phase", host: ctx.env.primary.name, phase: "lock", status: "done" });
+  try {
+    return await fn();
+  } finally {
+    try {
+      await release(ctx, pool, info.token);
+      ctx.bus.emit({ type: "host:phase", host: ctx.env.primary.name, phase: "unlock", status: "done" });
+    } catch (e) {
+      ctx.bus.warn(`could not release the lock on ${ctx.env.primary.name}: ${(e as Error).message}. Clear it with: slipway ${ctx.env.name} lock release`);
+    }
+  }
+}

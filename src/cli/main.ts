@@ -1,0 +1,101 @@
+#!/usr/bin/env node
+/** Entry point: split global options, find the verb, run it, map errors to exit codes in one place. */
+import { GLOBAL_VERBS, findVerb, type Globals } from "./registry.js";
+import { topHelp } from "./help.js";
+import { ConfigError, InterruptedError, OperationError, UsageError } from "../errors.js";
+import { Reported } from "./session.js";
+
+/** Pull global options that appear before the env/verb; everything after goes to the verb. */
+export function splitArgs(argv: string[]): { globals: Globals; positional: string[]; rest: string[]; help: boolean; version: boolean } {
+  const globals: Globals = { json: false, verbose: false };
+  let help = false;
+  let version = false;
+  const positional: string[] = [];
+  let i = 0;
+  for (; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === "-c" || a === "--config") {
+      globals.config = argv[++i];
+      if (globals.config === undefined) throw new UsageError(`${a} needs a file path`);
+    } else if (a.startsWith("--config=")) globals.config = a.slice(9);
+    else if (a === "--json") globals.json = true;
+    else if (a === "-v" || a === "--verbose") globals.verbose = true;
+    else if (a === "-h" || a === "--help") help = true;
+    else if (a === "--version" || a === "-V") version = true;
+    else if (a.startsWith("-")) break;
+    else {
+      positional.push(a);
+      // A global verb stands alone; otherwise the first positional is the env and the second the verb.
+      if (GLOBAL_VERBS.has(positional[0]!)) {
+        i++;
+        break;
+      }
+      if (positional.length === 2) {
+        i++;
+        break;
+      }
+    }
+  }
+  return { globals, positional, rest: argv.slice(i), help, version };
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { globals, positional, rest, help, version } = splitArgs(argv);
+  if (version && positional.length === 0) {
+    const { VERSION } = await import("../version.js");
+    process.stdout.write(`slipway ${VERSION}\n`);
+    return 0;
+  }
+  if (positional.length === 0) {
+    process.stdout.write(topHelp());
+    return help || argv.length === 0 ? 0 : 2;
+  }
+  const [first, second] = positional as [string, string | undefined];
+  const helpArgs = help ? ["--help"] : [];
+  if (first === "help") {
+    process.stdout.write(topHelp());
+    return 0;
+  }
+  if (GLOBAL_VERBS.has(first)) {
+    const mod = await findVerb(first, false)!.load();
+    return mod.run([...rest, ...helpArgs], globals);
+  }
+  if (!second) {
+    if (help) {
+      process.stdout.write(topHelp());
+      return 0;
+    }
+    throw new UsageError(`missing verb after environment "${first}" (try: slipway ${first} deploy --help)`);
+  }
+  const spec = findVerb(second, true);
+  if (!spec) throw new UsageError(`unknown verb "${second}" (see slipway --help)`);
+  return (await spec.load()).run([...rest, ...helpArgs], { ...globals, env: first });
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    const verbose = process.argv.includes("-v") || process.argv.includes("--verbose");
+    if (err instanceof Reported) {
+      process.exitCode = err.exitCode;
+      return;
+    }
+    if (err instanceof ConfigError || err instanceof UsageError) {
+      process.stderr.write(`error: ${err.message}\n`);
+      process.exitCode = 2;
+    } else if (err instanceof InterruptedError) {
+      process.stderr.write("interrupted\n");
+      process.exitCode = 130;
+    } else if (err instanceof OperationError) {
+      process.stderr.write(`error: ${err.message}\n`);
+      process.exitCode = 1;
+    } else {
+      process.stderr.write(`internal error: ${(err as Error)?.message ?? String(err)}\n`);
+      if (verbose) process.stderr.write(`${(err as Error)?.stack ?? ""}\n`);
+      else process.stderr.write("(run with --verbose for the stack trace)\n");
+      process.exitCode = 1;
+    }
+  },
+);

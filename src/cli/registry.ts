@@ -1,0 +1,38 @@
+/** Every verb, its one-line summary and how to load it. Verbs load lazily so `--help` stays instant. */
+export interface VerbModule {
+  run(args: string[], globals: Globals): Promise<number>;
+}
+
+export interface Globals {
+  config?: string;
+  json: boolean;
+  verbose: boolean;
+  env?: string;
+}
+
+export interface VerbSpec {
+  name: string;
+  needsEnv: boolean;
+  summary: string;
+  load: () => Promise<VerbModule>;
+}
+
+export const VERBS: VerbSpec[] = [
+  { name: "init", needsEnv: false, summary: "write a commented starter slipway.yml", load: () => import("./verbs/init.js") },
+  { name: "config", needsEnv: false, summary: "config validate | schema  (and <env> config print)", load: () => import("./verbs/config.js") },
+  { name: "demo", needsEnv: false, summary: "deploy the bundled example app to local hosts, roll back, clean up", load: () => import("./verbs/demo.js") },
+  { name: "version", needsEnv: false, summary: "print the version", load: () => import("./verbs/version.js") },
+  { name: "deploy", needsEnv: true, summary: "build a new release on every host and switch to it (--plan to preview)", load: () => import("./verbs/deploy.js") },
+  { name: "rollback", needsEnv: true, summary: "switch back to the previous good release, or to a named one", load: () => import("./verbs/rollback.js") },
+  { name: "releases", needsEnv: true, summary: "list releases per host with status", load: () => import("./verbs/releases.js") },
+  { name: "history", needsEnv: true, summary: "show the deploy log kept on the hosts (or --local)", load: () => import("./verbs/history.js") },
+  { name: "lock", needsEnv: true, summary: "lock status | acquire -m reason | release", load: () => import("./verbs/lock.js") },
+  { name: "cleanup", needsEnv: true, summary: "remove old, failed and bad releases beyond keep_releases", load: () => import("./verbs/cleanup.js") },
+  { name: "config", needsEnv: true, summary: "config print: the resolved config, secrets redacted", load: () => import("./verbs/config.js") },
+];
+
+export const GLOBAL_VERBS = new Set(VERBS.filter((v) => !v.needsEnv).map((v) => v.name));
+
+export function findVerb(name: string, needsEnv: boolean): VerbSpec | undefined {
+  return VERBS.find((v) => v.name === name && v.needsEnv === needsEnv);
+}

@@ -1,0 +1,167 @@
+/**
+ * What every environment verb shares: load config once, resolve the environment, wire the event
+ * bus to a renderer, the run log and the state store, and turn Ctrl-C into an abort signal.
+ */
+import path from "node:path";
+import { Command } from "commander";
+import { loadConfig } from "../config/load.js";
+import { resolveEnvironment, type Environment, type Host } from "../config/resolve.js";
+import { selectHosts } from "../config/filter.js";
+import { ConfigError, InterruptedError, OperationError, UsageError } from "../errors.js";
+import { EventBus } from "../events/bus.js";
+import { makeRedactor } from "../events/redact.js";
+import type { ExecutorFactory } from "../exec/executor.js";
+import { LocalExecutor } from "../exec/local.js";
+import { PlainRenderer, QuietRenderer } from "../render/plain.js";
+import { NdjsonRenderer } from "../render/ndjson.js";
+import { TtyRenderer } from "../render/tty.js";
+import { LogFileSink } from "../render/logfile.js";
+import type { RunContext } from "../apply/context.js";
+import { whoAmI } from "../apply/context.js";
+import { VERSION } from "../version.js";
+import type { Globals } from "./registry.js";
+
+/** Thrown after a failure has already been printed, so main() only sets the exit code. */
+export class Reported extends Error {
+  constructor(readonly exitCode: number) {
+    super("reported");
+  }
+}
+
+/** A commander Command with the options every verb accepts, and errors mapped to exit code 2. */
+export function verbCommand(name: string, description: string, example: string): Command {
+  return new Command(name)
+    .description(description)
+    .option("-c, --config <file>", "config file (default: ./slipway.yml)")
+    .option("--json", "machine-readable output on stdout")
+    .option("-v, --verbose", "show command output live")
+    .addHelpText("after", `\nExample:\n  ${example}\n`)
+    .exitOverride()
+    .configureOutput({ writeErr: () => {} })
+    .allowExcessArguments(false);
+}
+
+/** Parse a verb's args; `--help` prints and returns null, usage errors become UsageError. */
+export function parseVerb<T>(cmd: Command, args: string[], globals: Globals): { opts: T & Globals; args: string[] } | null {
+  try {
+    cmd.parse(args, { from: "user" });
+  } catch (e) {
+    const err = e as { code?: string; message: string };
+    if (err.code === "commander.helpDisplayed" || err.code === "commander.help") return null;
+    throw new UsageError(err.message.replace(/^error: /, ""));
+  }
+  const o = cmd.opts() as T & Partial<Globals>;
+  return { opts: { ...o, config: o.config ?? globals.config, json: Boolean(o.json || globals.json), verbose: Boolean(o.verbose || globals.verbose), env: globals.env } as T & Globals, args: cmd.args };
+}
+
+export function configPath(globals: Globals): string {
+  return path.resolve(globals.config ?? process.env.SLIPWAY_CONFIG ?? "slipway.yml");
+}
+
+/** Where the control machine keeps its state: `.slipway/` beside the config, or $SLIPWAY_STATE_DIR. */
+export function stateDir(env: Environment): string {
+  return path.resolve(process.env.SLIPWAY_STATE_DIR ?? path.join(env.configDir, ".slipway"));
+}
+
+export function executorFactory(env: Environment): ExecutorFactory {
+  return async (h: Host) => {
+    if (h.transport === "local") return new LocalExecutor(h, env.configDir);
+    throw new UsageError(`host ${h.name}: the ssh transport is not available in this build; use transport: local`);
+  };
+}
+
+export interface Session {
+  env: Environment;
+  hosts: Host[];
+  ctx: RunContext;
+  bus: EventBus;
+  logPath: string;
+  finish(ok: boolean, summary: string[]): Promise<void>;
+}
+
+export interface SessionOptions {
+  verb: string;
+  limit?: string;
+  parallel?: number;
+  /** Record the run in the state store and keep a log file (mutating verbs). */
+  record: boolean;
+  /** Read-only verbs print their data; progress is hidden, only warnings and failures show. */
+  quiet?: boolean;
+}
+
+export async function openSession(globals: Globals, o: SessionOptions): Promise<Session> {
+  if (!globals.env) throw new UsageError("missing environment");
+  const loaded = loadConfig(configPath(globals));
+  const env = resolveEnvironment(loaded, globals.env);
+  const hosts = selectHosts(env.hosts, o.limit);
+  const bus = new EventBus(makeRedactor(Object.values(env.secrets)));
+  if (o.quiet) bus.add(new QuietRenderer(process.stderr));
+  else if (globals.json) bus.add(new NdjsonRenderer(process.stdout));
+  else if (process.stderr.isTTY && !globals.verbose) bus.add(new TtyRenderer(process.stderr));
+  else bus.add(new PlainRenderer(process.stderr, globals.verbose));
+
+  const started = new Date();
+  const dir = stateDir(env);
+  const logPath = path.join(dir, "logs", `${started.toISOString().replace(/[:.]/g, "-")}-${env.name}-${o.verb}-${process.pid}.log`);
+  let finishStore: (() => void) | null = null;
+  if (o.record) {
+    bus.add(new LogFileSink(logPath));
+    const { SqliteStore, StoreSink } = await import("../store/sqlite.js");
+    const store = new SqliteStore(path.join(dir, "state.db"));
+    const runId = store.beginRun({ verb: o.verb, env: env.name, by: whoAmI(), startedAt: started.toISOString(), logPath });
+    const sink = new StoreSink(store, runId);
+    bus.add(sink);
+    finishStore = () => {
+      sink.flush();
+      store.close();
+    };
+  }
+
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSignal = (sig: NodeJS.Signals) => {
+    interrupts++;
+    if (interrupts > 1) {
+      process.stderr.write(`\n${sig} again: exiting now; the lock may remain (slipway ${env.name} lock status)\n`);
+      process.exit(130);
+    }
+    bus.warn(`${sig} received: stopping and cleaning up (press Ctrl-C again to quit at once)`);
+    controller.abort(new InterruptedError());
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+
+  const ctx: RunContext = { env, bus, signal: controller.signal, connect: executorFactory(env), parallel: o.parallel ?? 16, by: whoAmI(), toolVersion: VERSION };
+  return {
+    env,
+    hosts,
+    ctx,
+    bus,
+    logPath,
+    async finish(ok, summary) {
+      bus.emit({ type: "run:end", ok, summary, durationMs: Date.now() - started.getTime(), logPath: o.record ? logPath : undefined });
+      await bus.close();
+      finishStore?.();
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+    },
+  };
+}
+
+/** Run an operation inside a session: success and failure both end with run:end; failures exit 1 (130 if interrupted). */
+export async function runOperation(s: Session, op: () => Promise<string[]>): Promise<number> {
+  try {
+    const summary = await op();
+    await s.finish(true, summary);
+    return 0;
+  } catch (e) {
+    if (e instanceof ConfigError || (e instanceof UsageError && !(e instanceof OperationError))) {
+      await s.finish(false, [`error: ${(e as Error).message}`]);
+      throw new Reported(2);
+    }
+    const interrupted = s.ctx.signal.aborted;
+    await s.finish(false, (e as Error).message.split("\n"));
+    if (!(e instanceof OperationError) && s.ctx.bus && process.argv.includes("--verbose")) process.stderr.write(`${(e as Error).stack}\n`);
+    throw new Reported(interrupted ? 130 : 1);
+  }
+}

@@ -1,0 +1,43 @@
+/** `slipway <env> cleanup` — keep keep_releases good releases, current and the rollback target; remove the rest. */
+import { ExecutorPool } from "../../apply/context.js";
+import { gatherStates } from "../../apply/gather.js";
+import { withLock } from "../../apply/lock.js";
+import { runScripts } from "../../apply/stages.js";
+import { pathsFor } from "../../config/paths.js";
+import { removeReleases } from "../../commands/release.js";
+import type { HostScript } from "../../commands/script.js";
+import { releasesToRemove } from "../../plan/cleanup.js";
+import { parseDuration } from "../duration.js";
+import type { Globals } from "../registry.js";
+import { openSession, parseVerb, runOperation, verbCommand } from "../session.js";
+
+export async function run(args: string[], globals: Globals): Promise<number> {
+  const cmd = verbCommand("cleanup", "Remove failed, bad and surplus releases (never current or the rollback target).", "slipway production cleanup --plan")
+    .option("--plan", "only print what would be removed")
+    .option("--limit <hosts>", "only these hosts, roles or globs")
+    .option("--lock-wait <duration>", "wait this long for the environment lock", "0");
+  const parsed = parseVerb<{ plan?: boolean; limit?: string; lockWait: string }>(cmd, args, globals);
+  if (!parsed) return 0;
+  const s = await openSession(parsed.opts, { verb: "cleanup", limit: parsed.opts.limit, record: !parsed.opts.plan });
+  return runOperation(s, async () => {
+    const pool = new ExecutorPool(s.ctx.connect);
+    try {
+      const work = async () => {
+        const states = await gatherStates(s.ctx, pool, s.hosts);
+        const scripts: Record<string, HostScript> = {};
+        const lines: string[] = [];
+        for (const h of s.hosts) {
+          const ids = releasesToRemove(states[h.name]!, s.env.keepReleases);
+          lines.push(`${h.name}: ${ids.length ? `${parsed.opts.plan ? "would remove" : "removed"} ${ids.join(", ")}` : "nothing to remove"}`);
+          if (ids.length) scripts[h.name] = { env: {}, sections: [{ phase: "cleanup", commands: [removeReleases(pathsFor(h.deployTo), ids)] }] };
+        }
+        if (!parsed.opts.plan && Object.keys(scripts).length) await runScripts(s.ctx, pool, s.hosts.filter((h) => scripts[h.name]), scripts, "cleanup");
+        return lines;
+      };
+      if (parsed.opts.plan) return await work();
+      return await withLock(s.ctx, pool, "cleanup", "", parseDuration(parsed.opts.lockWait, "--lock-wait"), work);
+    } finally {
+      await pool.closeAll();
+    }
+  });
+}

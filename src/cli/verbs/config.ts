@@ -1,0 +1,37 @@
+/** `slipway config validate | schema` and `slipway <env> config print`. */
+import { stringify } from "yaml";
+import { loadConfig } from "../../config/load.js";
+import { environmentNames, resolveEnvironment } from "../../config/resolve.js";
+import { jsonSchema } from "../../config/schema.js";
+import { UsageError } from "../../errors.js";
+import type { Globals } from "../registry.js";
+import { configPath, parseVerb, verbCommand } from "../session.js";
+
+export async function run(args: string[], globals: Globals): Promise<number> {
+  const cmd = verbCommand("config", "validate: check slipway.yml and list every problem; schema: print JSON Schema; <env> config print: the resolved config with secrets redacted.", "slipway config validate && slipway production config print").argument(
+    "<action>",
+    "validate | schema | print",
+  );
+  const parsed = parseVerb(cmd, args, globals);
+  if (!parsed) return 0;
+  const action = parsed.args[0];
+  const { opts } = parsed;
+  if (action === "schema") {
+    process.stdout.write(JSON.stringify(jsonSchema(), null, 2) + "\n");
+    return 0;
+  }
+  if (action === "validate") {
+    const loaded = loadConfig(configPath(opts));
+    const names = environmentNames(loaded.raw);
+    process.stdout.write(opts.json ? JSON.stringify({ ok: true, file: loaded.file, environments: names }) + "\n" : `${loaded.file}: ok (environments: ${names.join(", ")})\n`);
+    return 0;
+  }
+  if (action === "print") {
+    if (!opts.env) throw new UsageError("config print needs an environment: slipway <env> config print");
+    const env = resolveEnvironment(loadConfig(configPath(opts)), opts.env);
+    const printable = { ...env, secrets: Object.fromEntries(Object.keys(env.secrets).map((k) => [k, "[REDACTED]"])) };
+    process.stdout.write(opts.json ? JSON.stringify(printable, null, 2) + "\n" : stringify(printable));
+    return 0;
+  }
+  throw new UsageError(`config: expected validate, schema or print, got ${JSON.stringify(action)}`);
+}

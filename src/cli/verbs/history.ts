@@ -1,0 +1,69 @@
+/** `slipway <env> history [-n 20] [--local]` — the deploy log kept on the primary host, or the local store. */
+import path from "node:path";
+import { ExecutorPool } from "../../apply/context.js";
+import type { HistoryEntry } from "../../apply/deploy.js";
+import { pathsFor } from "../../config/paths.js";
+import { readHistory } from "../../commands/release.js";
+import { capture } from "../../exec/runner.js";
+import { table } from "../../render/table.js";
+import { parsePositiveInt } from "../duration.js";
+import type { Globals } from "../registry.js";
+import { openSession, parseVerb, runOperation, stateDir, verbCommand } from "../session.js";
+
+const short = (s: string | null | undefined) => (s ? s.slice(0, 12) : "-");
+const when = (iso: string) => iso.replace("T", " ").replace(/\.\d+Z$/, "Z");
+
+export async function run(args: string[], globals: Globals): Promise<number> {
+  const cmd = verbCommand("history", "Show who deployed what and when, from the log kept on the primary host.", "slipway production history -n 50")
+    .option("-n, --limit-entries <n>", "how many entries", "20")
+    .option("--local", "show this control machine's state store instead (with log paths)");
+  const parsed = parseVerb<{ limitEntries: string; local?: boolean }>(cmd, args, globals);
+  if (!parsed) return 0;
+  const n = parsePositiveInt(parsed.opts.limitEntries, "-n");
+  const s = await openSession(parsed.opts, { verb: "history", record: false, quiet: true });
+  return runOperation(s, async () => {
+    if (parsed.opts.local) {
+      const { SqliteStore } = await import("../../store/sqlite.js");
+      const store = new SqliteStore(path.join(stateDir(s.env), "state.db"));
+      const runs = store.listRuns(s.env.name, n);
+      store.close();
+      if (parsed.opts.json) process.stdout.write(JSON.stringify(runs) + "\n");
+      else
+        process.stdout.write(
+          table(
+            ["WHEN", "VERB", "RELEASE", "COMMIT", "BY", "OUTCOME", "SECONDS", "LOG"],
+            runs.map((r) => [when(r.startedAt), r.verb, r.releaseId ?? "-", short(r.commit), r.by, r.outcome ?? "running?", r.durationMs === null ? "-" : (r.durationMs / 1000).toFixed(1), r.logPath ?? "-"]),
+          ),
+        );
+      return [];
+    }
+    const pool = new ExecutorPool(s.ctx.connect);
+    try {
+      const ex = await pool.get(s.env.primary);
+      const out = await capture(ex, "history", readHistory(pathsFor(s.env.primary.deployTo), n), "read history");
+      const entries = out
+        .split("\n")
+        .filter(Boolean)
+        .flatMap((l) => {
+          try {
+            return [JSON.parse(l) as HistoryEntry];
+          } catch {
+            return [];
+          }
+        })
+        .reverse();
+      if (parsed.opts.json) process.stdout.write(JSON.stringify(entries) + "\n");
+      else if (!entries.length) process.stdout.write(`no history on ${s.env.primary.name} yet\n`);
+      else
+        process.stdout.write(
+          table(
+            ["WHEN", "VERB", "RELEASE", "FROM", "TO", "BY", "OUTCOME", "SECONDS"],
+            entries.map((e) => [when(e.at), e.verb, e.release, short(e.fromCommit), short(e.toCommit), e.by, e.outcome, (e.durationMs / 1000).toFixed(1)]),
+          ),
+        );
+      return [];
+    } finally {
+      await pool.closeAll();
+    }
+  });
+}

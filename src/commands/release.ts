@@ -1,0 +1,119 @@
+/** Pure builders for the release layout: shell text only, no I/O. Tested by string comparison. */
+import path from "node:path";
+import type { Paths } from "../config/paths.js";
+import { and, argv, shPath, shq } from "./quote.js";
+import { cmd, type ScriptCommand } from "./script.js";
+
+/** Create the top-level layout if missing. */
+export const ensureLayout = (p: Paths): ScriptCommand => cmd(`mkdir -p ${shPath(p.releases)} ${shPath(p.shared)} ${shPath(p.meta)}`, `mkdir -p ${p.releases} ${p.shared} ${p.meta}`);
+
+/** Keep a bare mirror of the repository per host, fetching only when the commit is missing. */
+export function updateMirror(p: Paths, repo: string, commit: string): ScriptCommand {
+  const r = shPath(p.repo);
+  const sh =
+    `if [ -d ${r} ]; then ` +
+    `git -C ${r} cat-file -e ${shq(commit + "^{commit}")} 2>/dev/null || { git -C ${r} remote set-url origin ${shq(repo)} && git -C ${r} fetch --quiet --prune origin '+refs/*:refs/*'; }; ` +
+    `else git clone --quiet --mirror ${shq(repo)} ${r}; fi && ` +
+    `git -C ${r} cat-file -e ${shq(commit + "^{commit}")} || { echo ${shq(`commit ${commit} not found in ${repo}`)} >&2; exit 1; }`;
+  return cmd(sh, `git mirror ${repo} → ${p.repo} (need ${commit.slice(0, 12)})`);
+}
+
+/** Export exactly the resolved commit into the new release directory. */
+export function archiveCommit(p: Paths, id: string, commit: string): ScriptCommand {
+  const rel = shPath(p.release(id));
+  return cmd(`mkdir -p ${rel} && git -C ${shPath(p.repo)} archive ${shq(commit)} | tar -x -f - -C ${rel}`, `git archive ${commit.slice(0, 12)} | tar -x -C ${p.release(id)}`);
+}
+
+/** The command that receives an uploaded tarball (source: dir) on stdin. */
+export function receiveTarball(p: Paths, id: string): string {
+  const rel = shPath(p.release(id));
+  return and(`mkdir -p ${shPath(p.releases)} ${shPath(p.shared)} ${shPath(p.meta)}`, `mkdir -p ${rel}`, `tar -x -f - -C ${rel}`);
+}
+
+/** Write the immutable manifest and the initial status of a release. */
+export function writeManifest(p: Paths, id: string, manifest: object): ScriptCommand {
+  const meta = shPath(p.releaseMeta(id));
+  return cmd(
+    `mkdir -p ${meta} && printf '%s\\n' ${shq(JSON.stringify(manifest))} > ${meta}/manifest.json && printf building > ${meta}/status`,
+    `write ${p.releaseMeta(id)}/manifest.json`,
+  );
+}
+
+export type ReleaseStatus = "building" | "ok" | "failed" | "bad";
+
+/** Status lives in its own one-word file so the manifest stays immutable. */
+export function setStatus(p: Paths, id: string, status: ReleaseStatus): ScriptCommand {
+  const meta = shPath(p.releaseMeta(id));
+  return cmd(`if [ -d ${shPath(p.release(id))} ]; then mkdir -p ${meta} && printf ${status} > ${meta}/status; fi`, `mark ${id} ${status}`);
+}
+
+/** Link shared dirs and files into the release; a missing shared file is an error, not an empty file. */
+export function linkShared(p: Paths, id: string, dirs: string[], files: string[]): ScriptCommand[] {
+  const rel = p.release(id);
+  const out: ScriptCommand[] = [];
+  for (const d of dirs) {
+    const src = path.posix.join(p.shared, d);
+    const dst = path.posix.join(rel, d);
+    out.push(
+      cmd(
+        and(`mkdir -p ${shPath(src)}`, `rm -rf ${shPath(dst)}`, `mkdir -p ${shPath(path.posix.dirname(dst))}`, `ln -s ${shPath(src)} ${shPath(dst)}`),
+        `link shared/${d} → ${dst}`,
+      ),
+    );
+  }
+  for (const f of files) {
+    const src = path.posix.join(p.shared, f);
+    const dst = path.posix.join(rel, f);
+    out.push(
+      cmd(
+        and(
+          `{ [ -e ${shPath(src)} ] || { echo ${shq(`shared file missing: ${src} (create it on the host first)`)} >&2; exit 1; }; }`,
+          `rm -rf ${shPath(dst)}`,
+          `mkdir -p ${shPath(path.posix.dirname(dst))}`,
+          `ln -s ${shPath(src)} ${shPath(dst)}`,
+        ),
+        `link shared/${f} → ${dst}`,
+      ),
+    );
+  }
+  return out;
+}
+
+/** Atomic switch: link to a temp name, then rename over `current` (never rm + ln). */
+export function switchCurrent(p: Paths, id: string): ScriptCommand {
+  const tmp = path.posix.join(p.root, `.current-${id}`);
+  return cmd(and(`ln -sfn ${argv(`releases/${id}`)} ${shPath(tmp)}`, `mv -T ${shPath(tmp)} ${shPath(p.current)}`), `switch current → releases/${id}`);
+}
+
+/** Remove `current` (used only when a first deploy fails after its switch). */
+export function removeCurrent(p: Paths): ScriptCommand {
+  return cmd(`rm -f ${shPath(p.current)}`, `remove ${p.current}`);
+}
+
+export function removeReleases(p: Paths, ids: string[]): ScriptCommand {
+  return cmd(`rm -rf ${ids.map((id) => shPath(p.release(id))).join(" ")}`, `remove releases ${ids.join(", ")}`);
+}
+
+/** Append one JSON line to the host's deploy history. */
+export function appendHistory(p: Paths, entry: object): ScriptCommand {
+  return cmd(`mkdir -p ${shPath(p.meta)} && printf '%s\\n' ${shq(JSON.stringify(entry))} >> ${shPath(p.history)}`, `append ${p.history}`);
+}
+
+export function readHistory(p: Paths, limit: number): string {
+  return `[ -f ${shPath(p.history)} ] && tail -n ${Math.max(1, Math.floor(limit))} ${shPath(p.history)} || true`;
+}
+
+/**
+ * One read-only round trip that reports everything the planner needs: current target,
+ * each release with its status and manifest, and the lock.
+ */
+export function readState(p: Paths): string {
+  const root = shPath(p.root);
+  return [
+    `cd ${root} 2>/dev/null || { echo NOROOT; exit 0; }`,
+    `printf 'CURRENT\\t%s\\n' "$(readlink current 2>/dev/null)"`,
+    `for d in releases/*/; do [ -d "$d" ] || continue; id=\${d#releases/}; id=\${id%/}; ` +
+      `printf 'REL\\t%s\\t%s\\t%s\\n' "$id" "$(cat "$d.slipway/status" 2>/dev/null)" "$(head -c 4096 "$d.slipway/manifest.json" 2>/dev/null | tr -d '\\n')"; done`,
+    `if [ -d .slipway/lock ]; then printf 'LOCK\\t%s\\n' "$(head -c 4096 .slipway/lock/info.json 2>/dev/null | tr -d '\\n')"; fi`,
+  ].join("\n");
+}

@@ -1,0 +1,58 @@
+/**
+ * A host's work for one round trip is compiled into a single bash script. Markers on stderr
+ * (`\x1e` + S/F/D) tell the control machine which command started, failed or finished, so a
+ * failure still names the exact command, its exit code and that command's stderr tail.
+ */
+import { exportLine, shPath } from "./quote.js";
+
+/** One command: the shell text that runs and the text we show (never contains secret values we add). */
+export interface ScriptCommand {
+  sh: string;
+  display: string;
+}
+
+/** Commands of one lifecycle phase on one host. */
+export interface Section {
+  phase: string;
+  /** Directory each command starts in (each runs in its own subshell). */
+  cwd?: string;
+  commands: ScriptCommand[];
+}
+
+export interface HostScript {
+  sections: Section[];
+  env: Record<string, string>;
+}
+
+const MARK = "\x1e";
+
+/** Build a ScriptCommand from shell text that is already safely quoted. */
+export const cmd = (sh: string, display = sh): ScriptCommand => ({ sh, display });
+
+export function compileScript(script: HostScript): string {
+  const out: string[] = ["{", "exec 0</dev/null", "set -o pipefail"];
+  for (const [k, v] of Object.entries(script.env)) out.push(exportLine(k, v));
+  out.push(`__m() { printf '${MARK}%s\\n' "$*" >&2; }`);
+  script.sections.forEach((sec, si) => {
+    sec.commands.forEach((c, ci) => {
+      const body = sec.cwd ? `cd ${shPath(sec.cwd)} && { ${c.sh}\n}` : `{ ${c.sh}\n}`;
+      out.push(`__m S ${si} ${ci}`);
+      out.push(`( ${body} ); __rc=$?; [ $__rc -eq 0 ] || { __m F ${si} ${ci} $__rc; exit $__rc; }`);
+    });
+    out.push(`__m D ${si}`);
+  });
+  out.push("exit 0", "}");
+  return out.join("\n") + "\n";
+}
+
+export type Marker = { kind: "S"; section: number; command: number } | { kind: "F"; section: number; command: number; code: number } | { kind: "D"; section: number };
+
+/** Parse a stderr line; returns a marker or null for ordinary output. */
+export function parseMarker(line: string): Marker | null {
+  if (!line.startsWith(MARK)) return null;
+  const [kind, a, b, c] = line.slice(1).trim().split(" ");
+  if (kind === "S") return { kind, section: Number(a), command: Number(b) };
+  if (kind === "F") return { kind, section: Number(a), command: Number(b), code: Number(c) };
+  if (kind === "D") return { kind, section: Number(a) };
+  return null;
+}

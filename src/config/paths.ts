@@ -1,0 +1,45 @@
+/** Every remote path is derived here (Capistrano's dsl/paths.rb), so no builder invents its own. */
+import path from "node:path";
+
+export interface Paths {
+  root: string;
+  releases: string;
+  release(id: string): string;
+  releaseMeta(id: string): string;
+  current: string;
+  shared: string;
+  repo: string;
+  meta: string;
+  lockDir: string;
+  history: string;
+}
+
+/** `deploy_to` may start with `~/` on ssh hosts; we keep it as `$HOME`-relative text for the shell. */
+export function pathsFor(deployTo: string): Paths {
+  const root = deployTo.replace(/\/+$/, "") || "/";
+  const j = (...p: string[]) => path.posix.join(root, ...p);
+  return {
+    root,
+    releases: j("releases"),
+    release: (id) => j("releases", id),
+    releaseMeta: (id) => j("releases", id, ".slipway"),
+    current: j("current"),
+    shared: j("shared"),
+    repo: j("repo"),
+    meta: j(".slipway"),
+    lockDir: j(".slipway", "lock"),
+    history: j(".slipway", "history.ndjson"),
+  };
+}
+
+const pad = (n: number, w = 2) => String(n).padStart(w, "0");
+
+/** Release ids sort by time and name the commit: `20261122-050403-abc1234`. */
+export function releaseId(now: Date, commit: string): string {
+  const d = now;
+  const stamp = `${d.getUTCFullYear()}${pad(d.getUTCMonth() + 1)}${pad(d.getUTCDate())}-${pad(d.getUTCHours())}${pad(d.getUTCMinutes())}${pad(d.getUTCSeconds())}`;
+  return `${stamp}-${commit.slice(0, 7)}`;
+}
+
+/** A release id never contains `/`, `..`, or shell-special characters: it is also a directory name. */
+export const RELEASE_ID = /^[0-9]{8}-[0-9]{6}-[0-9a-z]{1,12}(-[0-9]+)?$/;

@@ -1,0 +1,110 @@
+/** Normalize a parsed config + environment name into typed, frozen objects the engine uses. */
+import os from "node:os";
+import path from "node:path";
+import { UsageError } from "../errors.js";
+import type { LoadedConfig } from "./load.js";
+import type { CommandSpec, RawConfig } from "./schema.js";
+
+export interface Host {
+  name: string;
+  transport: "local" | "ssh";
+  address?: string;
+  user?: string;
+  port?: number;
+  roles: string[];
+  primary: boolean;
+  deployTo: string;
+}
+
+export interface Command {
+  run: string;
+  local: boolean;
+  roles?: string[];
+}
+
+export type Source = { type: "git"; repo: string; ref: string } | { type: "dir"; path: string };
+
+export interface Environment {
+  app: string;
+  name: string;
+  configFile: string;
+  configDir: string;
+  source: Source;
+  keepReleases: number;
+  hosts: Host[];
+  primary: Host;
+  shared: { dirs: string[]; files: string[] };
+  build: Command[];
+  migrate: Command[];
+  restart: Command[];
+  verify: Command[];
+  hooks: { before: Record<string, Command[]>; after: Record<string, Command[]>; onFailure: Command[] };
+  env: Record<string, string>;
+  /** Secret values by name; never printed (the event bus redacts them). */
+  secrets: Record<string, string>;
+}
+
+const toCommand = (c: CommandSpec): Command => (typeof c === "string" ? { run: c, local: false } : { run: c.run, local: c.local, roles: c.roles });
+const toCommands = (cs: CommandSpec[] | undefined): Command[] => (cs ?? []).map(toCommand);
+const mapHooks = (h: Record<string, CommandSpec[] | undefined> | undefined) =>
+  Object.fromEntries(Object.entries(h ?? {}).map(([k, v]) => [k, toCommands(v)]));
+
+/** A git "repo" that is a plain path is resolved against the config directory. */
+function resolveRepo(repo: string, dir: string): string {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(repo) || /^[^/]+@[^/]+:/.test(repo)) return repo;
+  return path.resolve(dir, repo.replace(/^~(?=\/|$)/, os.homedir()));
+}
+
+function resolveLocalPath(p: string, dir: string): string {
+  return path.resolve(dir, p.replace(/^~(?=\/|$)/, os.homedir()));
+}
+
+export function environmentNames(cfg: RawConfig): string[] {
+  return Object.keys(cfg.environments);
+}
+
+/** Resolve one environment. `readEnv` supplies secrets (process.env by default). */
+export function resolveEnvironment(loaded: LoadedConfig, envName: string, readEnv: (k: string) => string | undefined = (k) => process.env[k]): Environment {
+  const cfg = loaded.raw;
+  const env = cfg.environments[envName];
+  if (!env) {
+    throw new UsageError(`unknown environment "${envName}" in ${loaded.file}; expected one of: ${environmentNames(cfg).join(", ")}`);
+  }
+  const baseDeployTo = env.deploy_to ?? cfg.deploy_to ?? `~/apps/${cfg.app}`;
+  const hosts: Host[] = env.hosts.map((h) => {
+    const transport = h.transport ?? (h.address ? "ssh" : "local");
+    const raw = h.deploy_to ?? baseDeployTo;
+    const deployTo = transport === "local" ? resolveLocalPath(raw, loaded.dir) : raw;
+    return Object.freeze({ name: h.name, transport, address: h.address, user: h.user, port: h.port, roles: [...h.roles], primary: h.primary, deployTo });
+  });
+  const primary = hosts.find((h) => h.primary) ?? hosts[0]!;
+  const source: Source =
+    "git" in cfg.source ? { type: "git", repo: resolveRepo(cfg.source.git, loaded.dir), ref: env.ref ?? cfg.source.ref } : { type: "dir", path: resolveLocalPath(cfg.source.dir, loaded.dir) };
+  const secretNames = [...new Set([...cfg.secret_env, ...(env.secret_env ?? [])])];
+  const secrets: Record<string, string> = {};
+  const missing: string[] = [];
+  for (const n of secretNames) {
+    const v = readEnv(n);
+    if (v === undefined) missing.push(n);
+    else secrets[n] = v;
+  }
+  if (missing.length) throw new UsageError(`secret_env: ${missing.join(", ")} not set in the environment of this control machine`);
+  return Object.freeze({
+    app: cfg.app,
+    name: envName,
+    configFile: loaded.file,
+    configDir: loaded.dir,
+    source,
+    keepReleases: env.keep_releases ?? cfg.keep_releases,
+    hosts,
+    primary,
+    shared: { dirs: [...cfg.shared.dirs], files: [...cfg.shared.files] },
+    build: toCommands(cfg.build),
+    migrate: toCommands(cfg.migrate),
+    restart: toCommands(cfg.restart),
+    verify: toCommands(cfg.verify),
+    hooks: { before: mapHooks(cfg.hooks.before), after: mapHooks(cfg.hooks.after), onFailure: toCommands(cfg.hooks.on_failure) },
+    env: { ...cfg.env, ...(env.env ?? {}) },
+    secrets,
+  });
+}

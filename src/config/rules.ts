@@ -1,0 +1,44 @@
+/** Named cross-field rules the schema cannot express. Each returns problems with key paths. */
+import { existsSync } from "node:fs";
+import path from "node:path";
+import type { RawConfig } from "./schema.js";
+
+export interface RuleProblem {
+  path: PropertyKey[];
+  message: string;
+}
+
+/** Names that are verbs without an environment, so `slipway config ...` stays unambiguous. */
+export const RESERVED_ENV_NAMES = ["init", "config", "demo", "version", "help"];
+
+export function checkRules(cfg: RawConfig, configDir: string): RuleProblem[] {
+  const problems: RuleProblem[] = [];
+  for (const [envName, env] of Object.entries(cfg.environments)) {
+    const at = (...p: PropertyKey[]) => ["environments", envName, ...p];
+    if (RESERVED_ENV_NAMES.includes(envName)) {
+      problems.push({ path: at(), message: `"${envName}" is a slipway verb; choose another environment name` });
+    }
+    const seen = new Map<string, number>();
+    let primaries = 0;
+    env.hosts.forEach((h, i) => {
+      if (seen.has(h.name)) problems.push({ path: at("hosts", i, "name"), message: `duplicate host name "${h.name}" (also hosts[${seen.get(h.name)}])` });
+      seen.set(h.name, i);
+      if (h.primary) primaries++;
+      const transport = h.transport ?? (h.address ? "ssh" : "local");
+      if (transport === "ssh" && !h.address) problems.push({ path: at("hosts", i, "address"), message: "is required for ssh hosts" });
+      if (transport === "local" && (h.user || h.port)) problems.push({ path: at("hosts", i), message: "user/port only apply to ssh hosts" });
+    });
+    if (primaries > 1) problems.push({ path: at("hosts"), message: "expected at most one host with primary: true" });
+  }
+  if ("dir" in cfg.source) {
+    const abs = path.resolve(configDir, cfg.source.dir);
+    if (!existsSync(abs)) problems.push({ path: ["source", "dir"], message: `directory not found: ${abs}` });
+  }
+  const checkRel = (list: string[], key: string) =>
+    list.forEach((p, i) => {
+      if (path.isAbsolute(p) || p.split("/").includes("..")) problems.push({ path: ["shared", key, i], message: `expected a relative path inside shared/, got ${JSON.stringify(p)}` });
+    });
+  checkRel(cfg.shared.dirs, "dirs");
+  checkRel(cfg.shared.files, "files");
+  return problems;
+}

@@ -1,0 +1,138 @@
+/**
+ * The schema is the documentation: every key has a description and default here, and both
+ * `slipway config schema` (JSON Schema) and docs/config.md are generated from it.
+ */
+import { z } from "zod";
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+const name = (what: string) =>
+  z.string({ error: `expected a ${what} name (letters, digits, "_", ".", "-")` }).regex(NAME, {
+    error: `expected a ${what} name (letters, digits, "_", ".", "-")`,
+  });
+
+const portMsg = "expected an integer 1-65535";
+const port = z
+  .number({ error: portMsg })
+  .int({ error: portMsg })
+  .min(1, { error: portMsg })
+  .max(65535, { error: portMsg });
+
+export const PHASES_WITH_HOOKS = ["check", "fetch", "link", "build", "migrate", "switch", "restart", "verify", "cleanup"] as const;
+
+export const commandSchema = z.union(
+  [
+    z.string().min(1, { error: "expected a non-empty shell command" }),
+    z
+      .object({
+        run: z.string().min(1).describe("Shell command. Runs in the release directory with the environment's `env`."),
+        local: z.boolean().default(false).describe("Run once on the control machine (in the config directory) instead of on the hosts."),
+        roles: z.array(name("role")).optional().describe("Only on hosts with one of these roles (default: all targeted hosts)."),
+      })
+      .strict(),
+  ],
+  { error: 'expected a shell command string or {run, local, roles}' },
+);
+
+const commandList = (what: string) => z.array(commandSchema).default([]).describe(what);
+
+const phaseHooks = z
+  .object(Object.fromEntries(PHASES_WITH_HOOKS.map((p) => [p, z.array(commandSchema).optional()])) as Record<
+    (typeof PHASES_WITH_HOOKS)[number],
+    z.ZodOptional<z.ZodArray<typeof commandSchema>>
+  >)
+  .strict();
+
+export const hooksSchema = z
+  .object({
+    before: phaseHooks.optional().describe("Commands to run before a phase, keyed by phase name."),
+    after: phaseHooks.optional().describe("Commands to run after a phase, keyed by phase name."),
+    on_failure: z.array(commandSchema).optional().describe("Commands to run when a deploy or rollback fails (the lock is still held)."),
+  })
+  .strict()
+  .describe("User hooks around the fixed lifecycle phases.");
+
+export const hostSchema = z
+  .object({
+    name: name("host").describe("Host name used in output, --limit and the lock."),
+    address: z.string().min(1).optional().describe("Address or ~/.ssh/config alias (ssh transport). Omit for local hosts."),
+    transport: z.enum(["local", "ssh"]).optional().describe("`local` runs commands on this machine; `ssh` (default when `address` is set) over SSH."),
+    user: z.string().min(1).optional().describe("SSH user (ssh transport)."),
+    port: port.optional().describe("SSH port (ssh transport)."),
+    roles: z.array(name("role")).default([]).describe("Roles of this host, e.g. web, worker, db."),
+    primary: z.boolean().default(false).describe("The environment's primary host holds the lock and the history (default: the first host)."),
+    deploy_to: z.string().min(1).optional().describe("Overrides the environment's deploy_to for this host."),
+  })
+  .strict();
+
+const envVars = z
+  .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: "expected an environment variable name" }), z.string({ error: "expected a string value (quote numbers)" }))
+  .describe("Environment variables exported to every command on the hosts.");
+
+const secretEnv = z
+  .array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: "expected an environment variable name" }))
+  .describe("Names of variables taken from the control machine's environment and passed to commands; their values are redacted everywhere.");
+
+export const environmentSchema = z
+  .object({
+    hosts: z.array(hostSchema).min(1, { error: "expected at least one host" }).describe("The hosts of this environment."),
+    deploy_to: z.string().min(1).optional().describe("Overrides the top-level deploy_to."),
+    keep_releases: z.number().int().min(1).optional().describe("Overrides the top-level keep_releases."),
+    ref: z.string().min(1).optional().describe("Overrides source.ref (branch, tag or commit) for this environment."),
+    env: envVars.optional(),
+    secret_env: secretEnv.optional(),
+  })
+  .strict();
+
+export const sourceSchema = z.union(
+  [
+    z
+      .object({
+        git: z.string().min(1).describe("Git repository URL or path (relative to the config file)."),
+        ref: z.string().min(1).default("main").describe("Branch, tag or full commit to deploy."),
+      })
+      .strict(),
+    z
+      .object({
+        dir: z.string().min(1).describe("A local directory to deploy as-is (relative to the config file)."),
+      })
+      .strict(),
+  ],
+  { error: "expected {git, ref} or {dir}" },
+);
+
+export const configSchema = z
+  .object({
+    app: name("app").describe("Application name."),
+    source: sourceSchema.describe("Where the code comes from: a git repository and ref, or a local directory."),
+    deploy_to: z.string().min(1).optional().describe("Base directory on each host (default: ~/apps/<app>). Local hosts resolve a relative path against the config file."),
+    keep_releases: z.number({ error: "expected an integer >= 1" }).int().min(1, { error: "expected an integer >= 1" }).default(5).describe("How many good releases cleanup keeps."),
+    shared: z
+      .object({
+        dirs: z.array(z.string().min(1)).default([]).describe("Directories under shared/ linked into every release (e.g. log, uploads)."),
+        files: z.array(z.string().min(1)).default([]).describe("Files under shared/ linked into every release (e.g. .env)."),
+      })
+      .strict()
+      .default({ dirs: [], files: [] })
+      .describe("Paths that persist across releases."),
+    build: commandList("Commands run inside the new release before it can become current (e.g. npm ci)."),
+    migrate: commandList("Commands run once, on the primary host, after every host has built and before the switch."),
+    restart: commandList("Commands run after the switch to (re)start the application."),
+    verify: commandList("Commands run after restart; a failure switches every host back to the previous release."),
+    hooks: hooksSchema.default({}),
+    env: envVars.default({}),
+    secret_env: secretEnv.default([]),
+    environments: z
+      .record(name("environment"), environmentSchema)
+      .refine((r) => Object.keys(r).length > 0, { error: "expected at least one environment" })
+      .describe("Named environments (production, staging, ...)."),
+  })
+  .strict();
+
+export type RawConfig = z.infer<typeof configSchema>;
+export type CommandSpec = z.infer<typeof commandSchema>;
+export type HostSpec = z.infer<typeof hostSchema>;
+
+/** JSON Schema for editors (yaml-language-server) and the generated reference. */
+export function jsonSchema(): object {
+  return z.toJSONSchema(configSchema, { io: "input", unrepresentable: "any" });
+}

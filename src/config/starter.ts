@@ -1,0 +1,70 @@
+/** The commented starter written by `slipway init`. A unit test keeps it valid. */
+export const STARTER = `# slipway.yml — see docs/config.md for every key.
+# yaml-language-server: $schema=./slipway.schema.json   (generate with: slipway config schema > slipway.schema.json)
+
+app: myapp
+
+# Where the code comes from. The ref is resolved to one commit at the start of a deploy
+# and that exact commit goes to every host.
+source:
+  git: https://github.com/example/myapp.git
+  ref: main
+# or deploy a local directory as-is:
+# source:
+#   dir: ./build
+
+# Base directory on each host: releases/<id>, shared/, current -> releases/<id>.
+deploy_to: ~/apps/myapp
+keep_releases: 5
+
+# Paths kept across releases, linked into each one.
+shared:
+  dirs: [log, tmp]
+  files: []            # e.g. [.env] — must exist in shared/ on every host
+
+# Run inside the new release before it can become current.
+build:
+  - npm ci --omit=dev
+# - run: python3 -m venv venv && venv/bin/pip install -r requirements.txt
+#   roles: [web]
+
+# Run once on the primary host after every host has built, before the switch.
+migrate: []
+# - ./manage.py migrate --noinput
+
+# Run after the switch; verify failures switch every host back.
+restart: []
+# - sudo systemctl restart myapp
+verify: []
+# - curl -fsS http://127.0.0.1:3000/health
+
+# before/after any phase: fetch link build migrate switch restart verify cleanup
+hooks:
+  after:
+    switch: []
+  on_failure: []
+#   - run: ./scripts/notify-failure.sh
+#     local: true
+
+env:
+  NODE_ENV: production
+secret_env: []         # names read from this machine's environment, redacted in all output
+
+environments:
+  staging:
+    hosts:
+      - name: local1
+        transport: local
+        deploy_to: ./.slipway-hosts/local1
+  production:
+    hosts:
+      - name: web1
+        address: web1.example.com
+        user: deploy
+        roles: [web]
+        primary: true
+      - name: web2
+        address: web2.example.com
+        user: deploy
+        roles: [web]
+`;

@@ -1,0 +1,32 @@
+/**
+ * One executor interface, several backends (SSHKit's backends/abstract.rb). A backend only knows
+ * how to execute; scripts, markers and errors are handled once in runner.ts.
+ */
+import type { Readable } from "node:stream";
+import type { Host } from "../config/resolve.js";
+
+export interface RunOptions {
+  /** Data for the command's stdin (exec only; scripts own their stdin). */
+  stdin?: Buffer | string | Readable;
+  onStdout?: (chunk: string) => void;
+  onStderr?: (chunk: string) => void;
+  signal?: AbortSignal;
+}
+
+export interface RunResult {
+  code: number | null;
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface Executor {
+  readonly host: Host;
+  /** Run a bash script (fed on stdin so secrets never show in a process list). */
+  script(text: string, opts?: RunOptions): Promise<RunResult>;
+  /** Run one command line, optionally streaming data to its stdin. */
+  exec(commandLine: string, opts?: RunOptions): Promise<RunResult>;
+  close(): Promise<void>;
+}
+
+export type ExecutorFactory = (host: Host) => Promise<Executor>;

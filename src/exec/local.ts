@@ -1,0 +1,61 @@
+/** Local backend: a "host" whose commands run on this machine with bash, in the config directory. */
+import { spawn } from "node:child_process";
+import { Readable } from "node:stream";
+import type { Host } from "../config/resolve.js";
+import type { Executor, RunOptions, RunResult } from "./executor.js";
+
+const KILL_GRACE_MS = 2000;
+
+export class LocalExecutor implements Executor {
+  constructor(
+    readonly host: Host,
+    private cwd: string,
+  ) {}
+
+  script(text: string, opts: RunOptions = {}): Promise<RunResult> {
+    return this.spawnBash(["-s"], text, opts);
+  }
+
+  exec(commandLine: string, opts: RunOptions = {}): Promise<RunResult> {
+    return this.spawnBash(["-c", commandLine], opts.stdin, opts);
+  }
+
+  async close(): Promise<void> {}
+
+  private spawnBash(args: string[], stdin: RunOptions["stdin"], opts: RunOptions): Promise<RunResult> {
+    return new Promise((resolve, reject) => {
+      if (opts.signal?.aborted) return reject(opts.signal.reason ?? new Error("aborted"));
+      // detached: its own process group, so an abort can stop the whole tree (e.g. `npm ci`).
+      const child = spawn("bash", args, { cwd: this.cwd, detached: true, stdio: ["pipe", "pipe", "pipe"] });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.setEncoding("utf8").on("data", (c: string) => {
+        stdout += c;
+        opts.onStdout?.(c);
+      });
+      child.stderr.setEncoding("utf8").on("data", (c: string) => {
+        stderr += c;
+        opts.onStderr?.(c);
+      });
+      const killTree = () => {
+        try {
+          process.kill(-child.pid!, "SIGTERM");
+        } catch {}
+        setTimeout(() => {
+          try {
+            process.kill(-child.pid!, "SIGKILL");
+          } catch {}
+        }, KILL_GRACE_MS).unref();
+      };
+      opts.signal?.addEventListener("abort", killTree, { once: true });
+      child.on("error", reject);
+      child.on("close", (code, signal) => {
+        opts.signal?.removeEventListener("abort", killTree);
+        resolve({ code, signal, stdout, stderr });
+      });
+      child.stdin.on("error", () => {}); // the command may exit without reading its stdin
+      if (stdin instanceof Readable) stdin.pipe(child.stdin);
+      else child.stdin.end(stdin ?? "");
+    });
+  }
+}

@@ -1,0 +1,102 @@
+/** Runs a compiled HostScript on an executor, turning markers into events and failures into CommandError. */
+import { CommandError, InterruptedError } from "../errors.js";
+import type { EventBus } from "../events/bus.js";
+import { compileScript, parseMarker, type HostScript } from "../commands/script.js";
+import type { Executor } from "./executor.js";
+
+const TAIL_LINES = 15;
+
+/** Splits a stream of chunks into lines. */
+export function lineSplitter(onLine: (line: string) => void): { push(chunk: string): void; flush(): void } {
+  let buf = "";
+  return {
+    push(chunk) {
+      buf += chunk;
+      let i: number;
+      while ((i = buf.indexOf("\n")) >= 0) {
+        onLine(buf.slice(0, i));
+        buf = buf.slice(i + 1);
+      }
+    },
+    flush() {
+      if (buf) onLine(buf);
+      buf = "";
+    },
+  };
+}
+
+export interface RunScriptOptions {
+  bus: EventBus;
+  signal?: AbortSignal;
+}
+
+/**
+ * Run every section of a host's script in one round trip. Emits host:phase events as sections
+ * start and finish; throws CommandError naming the failed command with its own stderr tail.
+ */
+export async function runHostScript(ex: Executor, script: HostScript, { bus, signal }: RunScriptOptions): Promise<void> {
+  const host = ex.host.name;
+  if (script.sections.length === 0) return;
+  let current = { section: -1, command: -1 };
+  let failed: { section: number; command: number; code: number } | null = null;
+  let tail: string[] = [];
+  const started = new Set<number>();
+  const t0 = Date.now();
+  let sectionStart = t0;
+  const phaseOf = (s: number) => script.sections[s]?.phase ?? "?";
+
+  const err = lineSplitter((line) => {
+    const m = parseMarker(line);
+    if (!m) {
+      tail.push(line);
+      if (tail.length > TAIL_LINES) tail.shift();
+      bus.emit({ type: "output", host, phase: phaseOf(current.section), stream: "stderr", line });
+      return;
+    }
+    if (m.kind === "S") {
+      if (!started.has(m.section)) {
+        started.add(m.section);
+        sectionStart = Date.now();
+        bus.emit({ type: "host:phase", host, phase: phaseOf(m.section), status: "running" });
+      }
+      current = { section: m.section, command: m.command };
+      tail = [];
+    } else if (m.kind === "F") {
+      failed = { section: m.section, command: m.command, code: m.code };
+    } else if (m.kind === "D") {
+      if (!started.has(m.section)) bus.emit({ type: "host:phase", host, phase: phaseOf(m.section), status: "running" });
+      started.add(m.section);
+      bus.emit({ type: "host:phase", host, phase: phaseOf(m.section), status: "done", ms: Date.now() - sectionStart });
+      sectionStart = Date.now();
+    }
+  });
+  const out = lineSplitter((line) => bus.emit({ type: "output", host, phase: phaseOf(current.section), stream: "stdout", line }));
+
+  const res = await ex.script(compileScript(script), { onStdout: (c) => out.push(c), onStderr: (c) => err.push(c), signal });
+  out.flush();
+  err.flush();
+  if (signal?.aborted) {
+    bus.emit({ type: "host:phase", host, phase: phaseOf(Math.max(0, current.section)), status: "failed" });
+    throw new InterruptedError();
+  }
+  if (res.code === 0 && !failed) return;
+  const f = failed ?? { section: Math.max(0, current.section), command: Math.max(0, current.command), code: res.code ?? -1 };
+  const phase = phaseOf(f.section);
+  const command = script.sections[f.section]?.commands[f.command]?.display ?? "(script)";
+  const stderrTail = tail.join("\n").trim();
+  const exitCode = res.code === null ? null : f.code;
+  bus.emit({ type: "host:phase", host, phase, status: "failed", ms: Date.now() - sectionStart });
+  bus.emit({ type: "command:failed", host, phase, command, exitCode, stderrTail });
+  throw new CommandError(host, phase, command, exitCode, stderrTail);
+}
+
+/** Run a single command and return its stdout; throws CommandError on a non-zero exit. */
+export async function capture(ex: Executor, phase: string, commandLine: string, display = commandLine, signal?: AbortSignal): Promise<string> {
+  const res = await ex.exec(commandLine, { signal });
+  if (signal?.aborted) throw new InterruptedError();
+  if (res.code !== 0) {
+    const tail = res.stderr.trim().split("\n").slice(-TAIL_LINES).join("\n");
+    throw new CommandError(ex.host.name, phase, display, res.code, tail);
+  }
+  return res.stdout;
+}

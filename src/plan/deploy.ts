@@ -1,0 +1,168 @@
+/**
+ * planDeploy(config, hostState) → Plan: pure. It drives `--plan` and the real run alike, so what
+ * the operator previews is exactly what runs.
+ */
+import { pathsFor, releaseId as makeReleaseId } from "../config/paths.js";
+import type { Command, Environment, Host } from "../config/resolve.js";
+import * as rel from "../commands/release.js";
+import { cmd, type HostScript, type ScriptCommand, type Section } from "../commands/script.js";
+import { releasesToRemove } from "./cleanup.js";
+import { DEPLOY_GROUPS, type Phase } from "./phases.js";
+import type { HostState, Manifest } from "./state.js";
+
+export type Stage =
+  | { kind: "upload"; phase: "fetch"; hosts: string[] }
+  | { kind: "hosts"; phases: Phase[]; hosts: string[]; scripts: Record<string, HostScript> }
+  | { kind: "local"; phase: Phase; when: "before" | "after"; script: HostScript };
+
+export interface DeployPlan {
+  verb: "deploy";
+  env: string;
+  releaseId: string;
+  commit: string;
+  ref: string;
+  hosts: string[];
+  primary: string;
+  previous: Record<string, string | null>;
+  manifest: Manifest;
+  stages: Stage[];
+  /** Per host: releases cleanup will remove. */
+  removals: Record<string, string[]>;
+}
+
+export interface DeployInput {
+  env: Environment;
+  hosts: Host[];
+  states: Record<string, HostState>;
+  commit: string;
+  ref: string;
+  now: Date;
+  by: string;
+  toolVersion: string;
+}
+
+/** A release id unique on every host: bump a suffix if the same second and commit already exist. */
+export function uniqueReleaseId(base: string, states: HostState[]): string {
+  const taken = new Set(states.flatMap((s) => s.releases.map((r) => r.id)));
+  let id = base;
+  for (let n = 2; taken.has(id); n++) id = `${base}-${n}`;
+  return id;
+}
+
+const forHost = (cmds: Command[], h: Host) => cmds.filter((c) => !c.local && (!c.roles || c.roles.some((r) => h.roles.includes(r))));
+const userCmds = (cmds: Command[]): ScriptCommand[] => cmds.map((c) => cmd(c.run));
+
+/** Environment passed to every command: the app's env, secrets, and what the release is. */
+export function commandEnv(env: Environment, extra: Record<string, string>): Record<string, string> {
+  return { ...env.env, ...env.secrets, SLIPWAY_APP: env.app, SLIPWAY_ENV: env.name, ...extra };
+}
+
+/** Sections for one phase on one host: before hooks, the phase's own commands, after hooks. */
+export function phaseSection(env: Environment, h: Host, phase: Phase, own: ScriptCommand[], userOwn: Command[], cwd?: string): Section[] {
+  const before = userCmds(forHost(env.hooks.before[phase] ?? [], h));
+  const after = userCmds(forHost(env.hooks.after[phase] ?? [], h));
+  const commands = [...before, ...own, ...userCmds(forHost(userOwn, h)), ...after];
+  return commands.length ? [{ phase, cwd, commands }] : [];
+}
+
+export function planDeploy(input: DeployInput): DeployPlan {
+  const { env, hosts, states, commit, ref } = input;
+  const id = uniqueReleaseId(makeReleaseId(input.now, commit), Object.values(states));
+  const names = hosts.map((h) => h.name);
+  const primary = hosts.find((h) => h.name === env.primary.name) ?? hosts[0]!;
+  const previous = Object.fromEntries(hosts.map((h) => [h.name, states[h.name]?.current ?? null]));
+  const manifest: Manifest = {
+    id,
+    app: env.app,
+    env: env.name,
+    commit,
+    ref,
+    source: env.source.type,
+    deployedBy: input.by,
+    createdAt: input.now.toISOString(),
+    toolVersion: input.toolVersion,
+    previous: previous[primary.name] ?? null,
+  };
+  const removals: Record<string, string[]> = {};
+  for (const h of hosts) {
+    const st = states[h.name];
+    if (!st) continue;
+    // After this deploy the new release is current and the old current is the rollback target.
+    const after: HostState = { ...st, current: id, releases: [...st.releases, { id, status: "ok", manifest }] };
+    removals[h.name] = releasesToRemove(after, env.keepReleases);
+  }
+
+  const phaseSections = (h: Host, phase: Phase): Section[] => {
+    const p = pathsFor(h.deployTo);
+    const release = p.release(id);
+    switch (phase) {
+      case "fetch": {
+        const own: ScriptCommand[] = [rel.ensureLayout(p)];
+        if (env.source.type === "git") own.push(rel.updateMirror(p, env.source.repo, commit), rel.archiveCommit(p, id, commit));
+        own.push(rel.writeManifest(p, id, manifest));
+        return phaseSection(env, h, phase, own, []);
+      }
+      case "link":
+        return phaseSection(env, h, phase, rel.linkShared(p, id, env.shared.dirs, env.shared.files), [], release);
+      case "build":
+        return phaseSection(env, h, phase, [], env.build, release);
+      case "migrate":
+        return h.name === primary.name ? phaseSection(env, h, phase, [], env.migrate, release) : [];
+      case "switch":
+        return phaseSection(env, h, phase, [rel.setStatus(p, id, "ok"), rel.switchCurrent(p, id)], [], p.root);
+      case "restart":
+        return phaseSection(env, h, phase, [], env.restart, p.current);
+      case "verify":
+        return phaseSection(env, h, phase, [], env.verify, p.current);
+      case "cleanup": {
+        const ids = removals[h.name] ?? [];
+        return phaseSection(env, h, phase, ids.length ? [rel.removeReleases(p, ids)] : [], [], p.root);
+      }
+      default:
+        return [];
+    }
+  };
+
+  const stages: Stage[] = [];
+  if (env.source.type === "dir") stages.push({ kind: "upload", phase: "fetch", hosts: names });
+  for (const group of DEPLOY_GROUPS) {
+    let pending: { phases: Phase[]; scripts: Record<string, HostScript> } | null = null;
+    const flush = () => {
+      if (!pending) return;
+      const active = names.filter((n) => (pending!.scripts[n]?.sections.length ?? 0) > 0);
+      if (active.length) stages.push({ kind: "hosts", phases: pending.phases, hosts: active, scripts: pending.scripts });
+      pending = null;
+    };
+    for (const phase of group) {
+      const localBefore = (env.hooks.before[phase] ?? []).filter((c) => c.local);
+      const localAfter = (env.hooks.after[phase] ?? []).filter((c) => c.local);
+      const localScript = (cs: Command[]): HostScript => ({ sections: [{ phase, cwd: env.configDir, commands: userCmds(cs) }], env: commandEnv(env, { SLIPWAY_RELEASE: id, SLIPWAY_COMMIT: commit }) });
+      if (localBefore.length) {
+        flush();
+        stages.push({ kind: "local", phase, when: "before", script: localScript(localBefore) });
+      }
+      pending ??= { phases: [], scripts: {} };
+      pending.phases.push(phase);
+      for (const h of hosts) {
+        const sections = phaseSections(h, phase);
+        const s = (pending.scripts[h.name] ??= {
+          sections: [],
+          env: commandEnv(env, {
+            SLIPWAY_RELEASE: id,
+            SLIPWAY_RELEASE_PATH: pathsFor(h.deployTo).release(id),
+            SLIPWAY_COMMIT: commit,
+            SLIPWAY_HOST: h.name,
+            SLIPWAY_PREVIOUS_RELEASE: previous[h.name] ?? "",
+          }),
+        });
+        s.sections.push(...sections);
+      }
+      if (localAfter.length) {
+        flush();
+        stages.push({ kind: "local", phase, when: "after", script: localScript(localAfter) });
+      }
+    }
+    flush();
+  }
+  return { verb: "deploy", env: env.name, releaseId: id, commit, ref, hosts: names, primary: primary.name, previous, manifest, stages, removals };
+}

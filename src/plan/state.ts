@@ -1,0 +1,61 @@
+/** What the planner knows about a host: parsed from the one read-only `readState` round trip. */
+import type { LockInfo } from "../commands/lock.js";
+import type { ReleaseStatus } from "../commands/release.js";
+
+export interface Manifest {
+  id: string;
+  app: string;
+  env: string;
+  commit: string;
+  ref: string;
+  source: "git" | "dir";
+  deployedBy: string;
+  createdAt: string;
+  toolVersion: string;
+  previous: string | null;
+}
+
+export interface ReleaseInfo {
+  id: string;
+  status: ReleaseStatus | "unknown";
+  manifest: Manifest | null;
+}
+
+export interface HostState {
+  host: string;
+  /** deploy_to exists on the host */
+  initialized: boolean;
+  current: string | null;
+  /** Sorted oldest → newest (ids sort by time). */
+  releases: ReleaseInfo[];
+  lock: Partial<LockInfo> | null;
+}
+
+const STATUSES = new Set(["building", "ok", "failed", "bad"]);
+
+function parseJson<T>(s: string | undefined): T | null {
+  if (!s) return null;
+  try {
+    return JSON.parse(s) as T;
+  } catch {
+    return null;
+  }
+}
+
+export function parseState(host: string, stdout: string): HostState {
+  const state: HostState = { host, initialized: true, current: null, releases: [], lock: null };
+  for (const line of stdout.split("\n")) {
+    if (line === "NOROOT") state.initialized = false;
+    const [tag, a, b, c] = line.split("\t");
+    if (tag === "CURRENT" && a) state.current = a.replace(/^.*releases\//, "").replace(/\/$/, "");
+    else if (tag === "REL" && a) state.releases.push({ id: a, status: STATUSES.has(b ?? "") ? (b as ReleaseStatus) : "unknown", manifest: parseJson<Manifest>(c) });
+    else if (tag === "LOCK") state.lock = parseJson<LockInfo>(a) ?? {};
+  }
+  state.releases.sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
+  return state;
+}
+
+/** Releases a rollback may go to: good, older than `from`, not current. Newest first. */
+export function rollbackCandidates(state: HostState, from: string | null): ReleaseInfo[] {
+  return state.releases.filter((r) => r.status === "ok" && r.id !== state.current && (from === null || r.id < from)).reverse();
+}

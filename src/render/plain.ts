@@ -1,0 +1,48 @@
+/** Plain lines for CI and pipes: one line per host per phase, failures in full. */
+import type { EventSink, SlipwayEvent, Timed } from "../events/types.js";
+
+export function formatPlain(e: Timed<SlipwayEvent>, verbose: boolean): string | null {
+  switch (e.type) {
+    case "run:start":
+      return `${e.verb} ${e.env}${e.releaseId ? ` release ${e.releaseId}` : ""}${e.commit ? ` (${e.ref ? `${e.ref} @ ` : ""}${e.commit.slice(0, 12)})` : ""} on ${e.hosts.join(", ")}`;
+    case "host:phase":
+      if (e.status === "running" && !verbose) return null;
+      return `[${e.host}] ${e.phase} ${e.status}${e.ms !== undefined ? ` (${e.ms} ms)` : ""}`;
+    case "output":
+      return verbose ? `[${e.host}] ${e.phase} | ${e.line}` : null;
+    case "command:failed":
+      return `[${e.host}] ${e.phase} FAILED: \`${e.command}\` exited with ${e.exitCode ?? "a signal"}${e.stderrTail ? "\n" + e.stderrTail.split("\n").map((l) => `[${e.host}]   ${l}`).join("\n") : ""}`;
+    case "info":
+      return `${e.host ? `[${e.host}] ` : ""}${e.message}`;
+    case "warn":
+      return `warning: ${e.host ? `[${e.host}] ` : ""}${e.message}`;
+    case "run:end":
+      // On failure the details come last: the final lines on screen name host, phase, command and stderr.
+      if (e.ok) return [...e.summary, `done in ${(e.durationMs / 1000).toFixed(1)}s`, ...(e.logPath ? [`log: ${e.logPath}`] : [])].join("\n");
+      return [...(e.logPath ? [`log: ${e.logPath}`] : []), `FAILED after ${(e.durationMs / 1000).toFixed(1)}s`, ...e.summary].join("\n");
+    default:
+      return null;
+  }
+}
+
+export class PlainRenderer implements EventSink {
+  constructor(
+    private out: NodeJS.WritableStream = process.stderr,
+    private verbose = false,
+  ) {}
+  handle(e: Timed<SlipwayEvent>): void {
+    const line = formatPlain(e, this.verbose);
+    if (line !== null) this.out.write(line + "\n");
+  }
+}
+
+/** For read-only verbs: their data goes to stdout; only warnings and failures reach stderr. */
+export class QuietRenderer implements EventSink {
+  constructor(private out: NodeJS.WritableStream = process.stderr) {}
+  handle(e: Timed<SlipwayEvent>): void {
+    if (e.type === "warn" || e.type === "command:failed" || (e.type === "run:end" && !e.ok)) {
+      const line = formatPlain(e.type === "run:end" ? { ...e, summary: e.summary } : e, false);
+      if (line !== null) this.out.write(line + "\n");
+    }
+  }
+}
