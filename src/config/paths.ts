@@ -42,4 +42,12 @@ export function releaseId(now: Date, commit: string): string {
 }
 
 /** A release id never contains `/`, `..`, or shell-special characters: it is also a directory name. */
-export const RELEASE_ID = /^[0-9]{8}-[0-9]{6}-[0-9a-z]{1,12}(-[0-9]+)?$/;
+export const RELEASE_ID = /^[0-9]{8}-[0-9]{6}-[0-9a-f]{7}$/;
+
+/** The UTC time encoded in a release id, or null for a name that is not one of ours. */
+export function parseReleaseTime(id: string): Date | null {
+  const m = /^(\d{4})(\d{2})(\d{2})-(\d{2})(\d{2})(\d{2})-/.exec(id);
+  if (!m) return null;
+  const [, y, mo, d, h, mi, s] = m.map(Number) as number[];
+  return new Date(Date.UTC(y!, mo! - 1, d!, h!, mi!, s!));
+}

@@ -2,7 +2,7 @@
  * planDeploy(config, hostState) → Plan: pure. It drives `--plan` and the real run alike, so what
  * the operator previews is exactly what runs.
  */
-import { pathsFor, releaseId as makeReleaseId } from "../config/paths.js";
+import { parseReleaseTime, pathsFor, releaseId as makeReleaseId } from "../config/paths.js";
 import type { Command, Environment, Host } from "../config/resolve.js";
 import * as rel from "../commands/release.js";
 import { cmd, type HostScript, type ScriptCommand, type Section } from "../commands/script.js";
@@ -41,12 +41,15 @@ export interface DeployInput {
   toolVersion: string;
 }
 
-/** A release id unique on every host: bump a suffix if the same second and commit already exist. */
-export function uniqueReleaseId(base: string, states: HostState[]): string {
-  const taken = new Set(states.flatMap((s) => s.releases.map((r) => r.id)));
-  let id = base;
-  for (let n = 2; taken.has(id); n++) id = `${base}-${n}`;
-  return id;
+/**
+ * A release id that sorts after every existing release on every host, so "newest" is always the
+ * last id even when two deploys start in the same second or a control machine's clock lags.
+ */
+export function nextReleaseId(now: Date, commit: string, states: HostState[]): string {
+  const newest = states.flatMap((s) => s.releases.map((r) => r.id)).sort().at(-1);
+  const last = newest ? parseReleaseTime(newest) : null;
+  const at = last && last.getTime() >= Math.floor(now.getTime() / 1000) * 1000 ? new Date(last.getTime() + 1000) : now;
+  return makeReleaseId(at, commit);
 }
 
 const forHost = (cmds: Command[], h: Host) => cmds.filter((c) => !c.local && (!c.roles || c.roles.some((r) => h.roles.includes(r))));
@@ -67,7 +70,7 @@ export function phaseSection(env: Environment, h: Host, phase: Phase, own: Scrip
 
 export function planDeploy(input: DeployInput): DeployPlan {
   const { env, hosts, states, commit, ref } = input;
-  const id = uniqueReleaseId(makeReleaseId(input.now, commit), Object.values(states));
+  const id = nextReleaseId(input.now, commit, Object.values(states));
   const names = hosts.map((h) => h.name);
   const primary = hosts.find((h) => h.name === env.primary.name) ?? hosts[0]!;
   const previous = Object.fromEntries(hosts.map((h) => [h.name, states[h.name]?.current ?? null]));
