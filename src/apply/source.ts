@@ -19,12 +19,14 @@ export async function resolveSource(src: Source, refOverride?: string): Promise<
   const ref = refOverride ?? src.ref;
   if (FULL_SHA.test(ref)) return { commit: ref, ref };
   let out: string;
+  const notFound = () => new OperationError(`ref "${ref}" not found in ${src.repo} (use a branch, a tag or a full 40-character commit)`);
+  if (!/:/.test(src.repo)) {
+    // A local repository path is asked directly (this also resolves short commits).
+    const r = await run("git", ["-C", src.repo, "rev-parse", "--verify", "--quiet", `${ref}^{commit}`]).catch((e: { stderr?: string; code?: number }) => e);
+    if ("stdout" in r && FULL_SHA.test(String(r.stdout).trim())) return { commit: String(r.stdout).trim(), ref };
+    if (!("stdout" in r) && (r as { code?: number }).code === 1) throw notFound();
+  }
   try {
-    // A local repository path is asked directly (also resolves short shas); a remote via ls-remote.
-    if (!/:/.test(src.repo)) {
-      out = (await run("git", ["-C", src.repo, "rev-parse", "--verify", "--quiet", `${ref}^{commit}`])).stdout.trim();
-      if (FULL_SHA.test(out)) return { commit: out, ref };
-    }
     out = (await run("git", ["ls-remote", src.repo, ref, `refs/tags/${ref}^{}`], { timeout: 60_000 })).stdout;
   } catch (e) {
     const err = e as { stderr?: string; message: string };
@@ -33,7 +35,7 @@ export async function resolveSource(src: Source, refOverride?: string): Promise<
   const lines = out.trim().split("\n").filter(Boolean).map((l) => l.split("\t") as [string, string]);
   // Prefer a peeled tag (the commit), then an exact branch, then anything matching.
   const pick = lines.find(([, n]) => n.endsWith("^{}")) ?? lines.find(([, n]) => n === `refs/heads/${ref}`) ?? lines[0];
-  if (!pick) throw new OperationError(`ref "${ref}" not found in ${src.repo} (use a branch, a tag or a full 40-character commit)`);
+  if (!pick) throw notFound();
   return { commit: pick[0], ref };
 }
 

@@ -32,7 +32,8 @@ export const cmd = (sh: string, display = sh): ScriptCommand => ({ sh, display }
 export function compileScript(script: HostScript): string {
   const out: string[] = ["{", "exec 0</dev/null", "set -o pipefail"];
   for (const [k, v] of Object.entries(script.env)) out.push(exportLine(k, v));
-  out.push(`__m() { printf '${MARK}%s\\n' "$*" >&2; }`);
+  // Markers go to both streams so each stream's lines are attributed to the right command.
+  out.push(`__m() { printf '${MARK}%s\\n' "$*"; printf '${MARK}%s\\n' "$*" >&2; }`);
   script.sections.forEach((sec, si) => {
     sec.commands.forEach((c, ci) => {
       const body = sec.cwd ? `cd ${shPath(sec.cwd)} && { ${c.sh}\n}` : `{ ${c.sh}\n}`;

@@ -6,8 +6,8 @@ import { z } from "zod";
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 const name = (what: string) =>
-  z.string({ error: `expected a ${what} name (letters, digits, "_", ".", "-")` }).regex(NAME, {
-    error: `expected a ${what} name (letters, digits, "_", ".", "-")`,
+  z.string({ error: `expected a valid ${what} name (letters, digits, "_", ".", "-")` }).regex(NAME, {
+    error: `expected a valid ${what} name (letters, digits, "_", ".", "-")`,
   });
 
 const portMsg = "expected an integer 1-65535";

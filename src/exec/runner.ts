@@ -70,7 +70,15 @@ export async function runHostScript(ex: Executor, script: HostScript, { bus, sig
       sectionStart = Date.now();
     }
   });
-  const out = lineSplitter((line) => bus.emit({ type: "output", host, phase: phaseOf(current.section), stream: "stdout", line }));
+  let stdoutSection = 0;
+  const out = lineSplitter((line) => {
+    const m = parseMarker(line);
+    if (m) {
+      if (m.kind === "S") stdoutSection = m.section;
+      return;
+    }
+    bus.emit({ type: "output", host, phase: phaseOf(stdoutSection), stream: "stdout", line });
+  });
 
   const res = await ex.script(compileScript(script), { onStdout: (c) => out.push(c), onStderr: (c) => err.push(c), signal });
   out.flush();
