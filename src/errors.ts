@@ -12,7 +12,7 @@ export class ConfigError extends UsageError {
     readonly file: string,
     readonly problems: string[],
   ) {
-    super(`${file}: ${problems.length} problem${problems.length === 1 ? "" : "s"}\n` + problems.map((p) => `  - ${p}`).join("\n"));
+    super(problems.length === 1 ? `${file}: ${problems[0]}` : `${file}: ${problems.length} problems\n` + problems.map((p) => `  - ${p}`).join("\n"));
   }
 }
 

@@ -4,6 +4,7 @@ import { loadConfig } from "../../config/load.js";
 import { environmentNames, resolveEnvironment } from "../../config/resolve.js";
 import { jsonSchema } from "../../config/schema.js";
 import { UsageError } from "../../errors.js";
+import { makeRedactor } from "../../events/redact.js";
 import type { Globals } from "../registry.js";
 import { configPath, parseVerb, verbCommand } from "../session.js";
 
@@ -30,7 +31,9 @@ export async function run(args: string[], globals: Globals): Promise<number> {
     if (!opts.env) throw new UsageError("config print needs an environment: slipway <env> config print");
     const env = resolveEnvironment(loadConfig(configPath(opts)), opts.env);
     const printable = { ...env, secrets: Object.fromEntries(Object.keys(env.secrets).map((k) => [k, "[REDACTED]"])) };
-    process.stdout.write(opts.json ? JSON.stringify(printable, null, 2) + "\n" : stringify(printable));
+    // Secret values are also masked wherever else they appear (a hook that mentions one, say).
+    const redact = makeRedactor(Object.values(env.secrets));
+    process.stdout.write(redact(opts.json ? JSON.stringify(printable, null, 2) + "\n" : stringify(printable)));
     return 0;
   }
   throw new UsageError(`config: expected validate, schema or print, got ${JSON.stringify(action)}`);
