@@ -54,3 +54,10 @@ export function indent(text: string, pad = "    "): string {
     .map((l) => pad + l)
     .join("\n");
 }
+
+/** Thrown after a failure has already been printed, so main() only sets the exit code. */
+export class Reported extends Error {
+  constructor(readonly exitCode: number) {
+    super("reported");
+  }
+}

@@ -27,21 +27,34 @@ export function whoAmI(): string {
   return `${user}@${os.hostname()}`;
 }
 
-/** Connections are opened on first use and reused for the whole run. */
+/** Connections are opened on first use and reused for the whole run; round trips are counted per host. */
 export class ExecutorPool {
   private open = new Map<string, Promise<Executor>>();
+  readonly roundTrips: Record<string, number> = {};
   constructor(private connect: ExecutorFactory) {}
 
   get(h: Host): Promise<Executor> {
     let ex = this.open.get(h.name);
     if (!ex) {
-      ex = this.connect(h);
+      ex = this.connect(h).then((inner) => this.counting(inner));
       this.open.set(h.name, ex);
     }
     return ex;
   }
 
-  async closeAll(): Promise<void> {
+  private counting(inner: Executor): Executor {
+    const name = inner.host.name;
+    const count = () => (this.roundTrips[name] = (this.roundTrips[name] ?? 0) + 1);
+    return {
+      host: inner.host,
+      script: (text, opts) => (count(), inner.script(text, opts)),
+      exec: (line, opts) => (count(), inner.exec(line, opts)),
+      close: () => inner.close(),
+    };
+  }
+
+  async closeAll(bus?: EventBus): Promise<void> {
+    if (bus && Object.keys(this.roundTrips).length) bus.emit({ type: "stats", roundTrips: { ...this.roundTrips } });
     await Promise.allSettled([...this.open.values()].map(async (p) => (await p).close()));
     this.open.clear();
   }

@@ -50,7 +50,7 @@ export async function previewDeploy(ctx: RunContext, hosts: Host[], opts: Deploy
     const states = await gatherStates(ctx, pool, hosts);
     return planDeploy({ env: ctx.env, hosts, states, commit: src.commit, ref: src.ref, now: new Date(), by: ctx.by, toolVersion: ctx.toolVersion });
   } finally {
-    await pool.closeAll();
+    await pool.closeAll(ctx.bus);
   }
 }
 
@@ -132,7 +132,7 @@ export async function applyDeploy(ctx: RunContext, hosts: Host[], opts: DeployOp
       };
     });
   } finally {
-    await pool.closeAll();
+    await pool.closeAll(ctx.bus);
   }
 }
 

@@ -74,7 +74,7 @@ export async function applyRollback(ctx: RunContext, hosts: Host[], opts: Rollba
         const p = pathsFor(h.deployTo);
         const prev = prevOf(h);
         const markBad = prev && prev !== target ? [rel.setStatus(p, prev, "bad")] : [];
-        switchScripts[h.name] = { env: envFor(h), sections: phaseSection(ctx.env, h, "switch", [rel.switchCurrent(p, target), ...markBad], [], p.root) };
+        switchScripts[h.name] = { env: envFor(h), sections: phaseSection(ctx.env, h, "switch", [rel.switchCurrent(p, target), ...markBad], [], p.release(target)) };
         afterScripts[h.name] = {
           env: envFor(h),
           sections: [...phaseSection(ctx.env, h, "restart", [], ctx.env.restart, p.current), ...phaseSection(ctx.env, h, "verify", [], ctx.env.verify, p.current)],
@@ -118,6 +118,6 @@ export async function applyRollback(ctx: RunContext, hosts: Host[], opts: Rollba
       return { releaseId: target, commit: toCommit, removed: {}, summary: hosts.map((h) => `${h.name}: current → ${target} (${prevOf(h) ?? "none"} marked bad)`) };
     });
   } finally {
-    await pool.closeAll();
+    await pool.closeAll(ctx.bus);
   }
 }

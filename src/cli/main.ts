@@ -2,8 +2,7 @@
 /** Entry point: split global options, find the verb, run it, map errors to exit codes in one place. */
 import { GLOBAL_VERBS, findVerb, type Globals } from "./registry.js";
 import { topHelp } from "./help.js";
-import { ConfigError, InterruptedError, OperationError, UsageError } from "../errors.js";
-import { Reported } from "./session.js";
+import { ConfigError, InterruptedError, OperationError, Reported, UsageError } from "../errors.js";
 
 /** Pull global options that appear before the env/verb; everything after goes to the verb. */
 export function splitArgs(argv: string[]): { globals: Globals; positional: string[]; rest: string[]; help: boolean; version: boolean } {

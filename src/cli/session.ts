@@ -3,11 +3,10 @@
  * bus to a renderer, the run log and the state store, and turn Ctrl-C into an abort signal.
  */
 import path from "node:path";
-import { Command } from "commander";
 import { loadConfig } from "../config/load.js";
 import { resolveEnvironment, type Environment, type Host } from "../config/resolve.js";
 import { selectHosts } from "../config/filter.js";
-import { ConfigError, InterruptedError, OperationError, UsageError } from "../errors.js";
+import { ConfigError, InterruptedError, OperationError, Reported, UsageError } from "../errors.js";
 import { EventBus } from "../events/bus.js";
 import { makeRedactor } from "../events/redact.js";
 import type { ExecutorFactory } from "../exec/executor.js";
@@ -21,42 +20,10 @@ import { whoAmI } from "../apply/context.js";
 import { VERSION } from "../version.js";
 import type { Globals } from "./registry.js";
 
-/** Thrown after a failure has already been printed, so main() only sets the exit code. */
-export class Reported extends Error {
-  constructor(readonly exitCode: number) {
-    super("reported");
-  }
-}
+export { verbCommand, parseVerb, configPath } from "./verb-command.js";
+import { configPath } from "./verb-command.js";
 
-/** A commander Command with the options every verb accepts, and errors mapped to exit code 2. */
-export function verbCommand(name: string, description: string, example: string): Command {
-  return new Command(name)
-    .description(description)
-    .option("-c, --config <file>", "config file (default: ./slipway.yml)")
-    .option("--json", "machine-readable output on stdout")
-    .option("-v, --verbose", "show command output live")
-    .addHelpText("after", `\nExample:\n  ${example}\n`)
-    .exitOverride()
-    .configureOutput({ writeErr: () => {} })
-    .allowExcessArguments(false);
-}
 
-/** Parse a verb's args; `--help` prints and returns null, usage errors become UsageError. */
-export function parseVerb<T>(cmd: Command, args: string[], globals: Globals): { opts: T & Globals; args: string[] } | null {
-  try {
-    cmd.parse(args, { from: "user" });
-  } catch (e) {
-    const err = e as { code?: string; message: string };
-    if (err.code === "commander.helpDisplayed" || err.code === "commander.help") return null;
-    throw new UsageError(err.message.replace(/^error: /, ""));
-  }
-  const o = cmd.opts() as T & Partial<Globals>;
-  return { opts: { ...o, config: o.config ?? globals.config, json: Boolean(o.json || globals.json), verbose: Boolean(o.verbose || globals.verbose), env: globals.env } as T & Globals, args: cmd.args };
-}
-
-export function configPath(globals: Globals): string {
-  return path.resolve(globals.config ?? process.env.SLIPWAY_CONFIG ?? "slipway.yml");
-}
 
 /** Where the control machine keeps its state: `.slipway/` beside the config, or $SLIPWAY_STATE_DIR. */
 export function stateDir(env: Environment): string {

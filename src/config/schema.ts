@@ -17,7 +17,7 @@ const port = z
   .min(1, { error: portMsg })
   .max(65535, { error: portMsg });
 
-export const PHASES_WITH_HOOKS = ["check", "fetch", "link", "build", "migrate", "switch", "restart", "verify", "cleanup"] as const;
+export const PHASES_WITH_HOOKS = ["fetch", "link", "build", "migrate", "switch", "restart", "verify", "cleanup"] as const;
 
 export const commandSchema = z.union(
   [

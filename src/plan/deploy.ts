@@ -112,14 +112,14 @@ export function planDeploy(input: DeployInput): DeployPlan {
       case "migrate":
         return h.name === primary.name ? phaseSection(env, h, phase, [], env.migrate, release) : [];
       case "switch":
-        return phaseSection(env, h, phase, [rel.setStatus(p, id, "ok"), rel.switchCurrent(p, id)], [], p.root);
+        return phaseSection(env, h, phase, [rel.setStatus(p, id, "ok"), rel.switchCurrent(p, id)], [], release);
       case "restart":
         return phaseSection(env, h, phase, [], env.restart, p.current);
       case "verify":
         return phaseSection(env, h, phase, [], env.verify, p.current);
       case "cleanup": {
         const ids = removals[h.name] ?? [];
-        return phaseSection(env, h, phase, ids.length ? [rel.removeReleases(p, ids)] : [], [], p.root);
+        return phaseSection(env, h, phase, ids.length ? [rel.removeReleases(p, ids)] : [], [], release);
       }
       default:
         return [];

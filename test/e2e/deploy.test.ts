@@ -169,3 +169,36 @@ describe("deploy", () => {
     expect(readFileSync(path.join(p.hostDir("h1"), "releases", p.current("h1")!, ".slipway", "status"), "utf8")).toBe("ok");
   });
 });
+
+describe("hooks", () => {
+  it("before/after hooks run around phases on hosts and locally; on_failure runs when a deploy fails", () => {
+    p = new Project();
+    p.repo.commit({ VERSION: "1" });
+    p.writeConfig(
+      basicConfig(`build:
+  - echo build >> ../../order
+  - test ! -f FAIL
+hooks:
+  before:
+    build: [echo before-build >> ../../order]
+    switch:
+      - run: echo "local before switch on $SLIPWAY_RELEASE" >> local-hooks.log
+        local: true
+  after:
+    switch: [echo after-switch >> ../../order]
+  on_failure:
+    - echo "failed $SLIPWAY_FAILED_RELEASE" >> on-failure.log
+    - run: echo local-failure >> local-hooks.log
+      local: true`),
+    );
+    const r = p.run("prod", "deploy");
+    expect(r.code, r.stderr).toBe(0);
+    expect(p.read("h1", "order")).toBe("before-build\nbuild\nafter-switch\n");
+    expect(readFileSync(path.join(p.dir, "local-hooks.log"), "utf8")).toBe(`local before switch on ${p.current("h1")}\n`);
+    p.repo.commit({ FAIL: "" });
+    expect(p.run("prod", "deploy").code).toBe(1);
+    const failed = p.releases("h1").at(-1);
+    expect(p.read("h2", "on-failure.log")).toBe(`failed ${failed}\n`);
+    expect(readFileSync(path.join(p.dir, "local-hooks.log"), "utf8")).toMatch(/local-failure\n$/);
+  });
+});

@@ -6,7 +6,7 @@ import { jsonSchema } from "../../config/schema.js";
 import { UsageError } from "../../errors.js";
 import { makeRedactor } from "../../events/redact.js";
 import type { Globals } from "../registry.js";
-import { configPath, parseVerb, verbCommand } from "../session.js";
+import { configPath, parseVerb, verbCommand } from "../verb-command.js";
 
 export async function run(args: string[], globals: Globals): Promise<number> {
   const cmd = verbCommand("config", "validate: check slipway.yml and list every problem; schema: print JSON Schema; <env> config print: the resolved config with secrets redacted.", "slipway config validate && slipway production config print").argument(

@@ -11,7 +11,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { OperationError } from "../../errors.js";
 import type { Globals } from "../registry.js";
-import { parseVerb, verbCommand } from "../session.js";
+import { parseVerb, verbCommand } from "../verb-command.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const EXAMPLE = path.resolve(here, "../../../examples/hello-app");

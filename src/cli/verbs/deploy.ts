@@ -25,7 +25,7 @@ export async function run(args: string[], globals: Globals): Promise<number> {
   const parsed = parseVerb<Opts>(cmd, args, globals);
   if (!parsed) return 0;
   const { opts } = parsed;
-  const s = await openSession(opts, { verb: opts.plan ? "plan" : "deploy", limit: opts.limit, parallel: parsePositiveInt(opts.parallel, "--parallel"), record: !opts.plan });
+  const s = await openSession(opts, { verb: opts.plan ? "plan" : "deploy", limit: opts.limit, parallel: parsePositiveInt(opts.parallel, "--parallel"), record: !opts.plan, quiet: opts.plan });
   const lockWaitMs = parseDuration(opts.lockWait, "--lock-wait");
   if (opts.plan) {
     return runOperation(s, async () => {

@@ -3,7 +3,7 @@ import { existsSync, writeFileSync } from "node:fs";
 import { STARTER } from "../../config/starter.js";
 import { UsageError } from "../../errors.js";
 import type { Globals } from "../registry.js";
-import { configPath, parseVerb, verbCommand } from "../session.js";
+import { configPath, parseVerb, verbCommand } from "../verb-command.js";
 
 export async function run(args: string[], globals: Globals): Promise<number> {
   const cmd = verbCommand("init", "Write a commented starter slipway.yml in the current directory.", "slipway init && slipway config validate").option("--force", "overwrite an existing file");

@@ -1,7 +1,7 @@
 /** `slipway version` */
 import { VERSION } from "../../version.js";
 import type { Globals } from "../registry.js";
-import { parseVerb, verbCommand } from "../session.js";
+import { parseVerb, verbCommand } from "../verb-command.js";
 
 export async function run(args: string[], globals: Globals): Promise<number> {
   const parsed = parseVerb(verbCommand("version", "Print the slipway version.", "slipway version"), args, globals);

@@ -1,0 +1,42 @@
+#!/usr/bin/env node
+// The README's test command: build, check required system tools, run every test, and end with
+// the line CI reads: "N passed, N failed".
+import { spawnSync } from "node:child_process";
+import { existsSync, readFileSync, rmSync } from "node:fs";
+
+const REQUIRED_TOOLS = ["bash", "git", "tar"];
+const results = ".test-results.json";
+
+function have(tool) {
+  return spawnSync("bash", ["-c", `command -v ${tool}`], { stdio: "ignore" }).status === 0;
+}
+
+const missing = REQUIRED_TOOLS.filter((t) => !have(t));
+if (missing.length) {
+  console.error(`missing system tools the tests need: ${missing.join(", ")} (on CI, .ci/run installs them)`);
+  console.log("0 passed, 1 failed");
+  process.exit(1);
+}
+
+const build = spawnSync("npx", ["tsc", "-p", "tsconfig.build.json"], { stdio: "inherit" });
+if (build.status !== 0) {
+  console.log("0 passed, 1 failed");
+  process.exit(1);
+}
+
+rmSync(results, { force: true });
+const args = ["vitest", "run", "--reporter=default", "--reporter=json", `--outputFile.json=${results}`, ...process.argv.slice(2)];
+const run = spawnSync("npx", args, { stdio: "inherit" });
+let passed = 0;
+let failed = 0;
+if (existsSync(results)) {
+  const r = JSON.parse(readFileSync(results, "utf8"));
+  passed = r.numPassedTests;
+  // A file that fails to load has no failed tests but is a failure all the same.
+  failed = r.numFailedTests || r.numFailedTestSuites;
+} else {
+  failed = 1;
+}
+if (run.status !== 0 && failed === 0) failed = 1;
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed === 0 && run.status === 0 ? 0 : 1);

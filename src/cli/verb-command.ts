@@ -1,0 +1,36 @@
+/** Flag parsing shared by every verb (commander), kept free of heavy imports so --help stays instant. */
+import path from "node:path";
+import { Command } from "commander";
+import { UsageError } from "../errors.js";
+import type { Globals } from "./registry.js";
+
+/** A commander Command with the options every verb accepts, and errors mapped to exit code 2. */
+export function verbCommand(name: string, description: string, example: string): Command {
+  return new Command(name)
+    .description(description)
+    .option("-c, --config <file>", "config file (default: ./slipway.yml)")
+    .option("--json", "machine-readable output on stdout")
+    .option("-v, --verbose", "show command output live")
+    .addHelpText("after", `\nExample:\n  ${example}\n`)
+    .exitOverride()
+    .configureOutput({ writeErr: () => {} })
+    .allowExcessArguments(false);
+}
+
+/** Parse a verb's args; `--help` prints and returns null, usage errors become UsageError. */
+export function parseVerb<T>(cmd: Command, args: string[], globals: Globals): { opts: T & Globals; args: string[] } | null {
+  try {
+    cmd.parse(args, { from: "user" });
+  } catch (e) {
+    const err = e as { code?: string; message: string };
+    if (err.code === "commander.helpDisplayed" || err.code === "commander.help") return null;
+    throw new UsageError(err.message.replace(/^error: /, ""));
+  }
+  const o = cmd.opts() as T & Partial<Globals>;
+  return { opts: { ...o, config: o.config ?? globals.config, json: Boolean(o.json || globals.json), verbose: Boolean(o.verbose || globals.verbose), env: globals.env } as T & Globals, args: cmd.args };
+}
+
+/** The config file: -c, $SLIPWAY_CONFIG, or ./slipway.yml. */
+export function configPath(globals: Globals): string {
+  return path.resolve(globals.config ?? process.env.SLIPWAY_CONFIG ?? "slipway.yml");
+}
