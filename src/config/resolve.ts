@@ -22,7 +22,24 @@ export interface Command {
   roles?: string[];
 }
 
-export type Source = { type: "git"; repo: string; ref: string } | { type: "dir"; path: string };
+export type Source =
+  | { type: "git"; repo: string; ref: string; distribute: "git" | "artifact"; artifactBuild: string[]; artifactPath: string }
+  | { type: "dir"; path: string };
+
+export interface SshSettings {
+  configFile: string;
+  knownHosts?: string;
+  hostKeyChecking: "strict" | "accept-new";
+  identityFile?: string;
+  connectTimeoutMs: number;
+}
+
+export interface Dependency {
+  path: string;
+  lockfile: string;
+  install: string;
+  roles?: string[];
+}
 
 export interface Environment {
   app: string;
@@ -40,6 +57,10 @@ export interface Environment {
   verify: Command[];
   hooks: { before: Record<string, Command[]>; after: Record<string, Command[]>; onFailure: Command[] };
   env: Record<string, string>;
+  ssh: SshSettings;
+  dependencies: Dependency[];
+  /** Roles whose hosts may fail without stopping the others. */
+  partialRoles: string[];
   /** Secret values by name; never printed (the event bus redacts them). */
   secrets: Record<string, string>;
 }
@@ -79,7 +100,24 @@ export function resolveEnvironment(loaded: LoadedConfig, envName: string, readEn
   });
   const primary = hosts.find((h) => h.primary) ?? hosts[0]!;
   const source: Source =
-    "git" in cfg.source ? { type: "git", repo: resolveRepo(cfg.source.git, loaded.dir), ref: env.ref ?? cfg.source.ref } : { type: "dir", path: resolveLocalPath(cfg.source.dir, loaded.dir) };
+    "git" in cfg.source
+      ? {
+          type: "git",
+          repo: resolveRepo(cfg.source.git, loaded.dir),
+          ref: env.ref ?? cfg.source.ref,
+          distribute: cfg.source.distribute,
+          artifactBuild: [...cfg.source.artifact_build],
+          artifactPath: cfg.source.artifact_path,
+        }
+      : { type: "dir", path: resolveLocalPath(cfg.source.dir, loaded.dir) };
+  const sshRaw = { ...cfg.ssh, ...(env.ssh ?? {}) };
+  const ssh: SshSettings = {
+    configFile: resolveLocalPath(sshRaw.config_file ?? "~/.ssh/config", loaded.dir),
+    knownHosts: sshRaw.known_hosts ? resolveLocalPath(sshRaw.known_hosts, loaded.dir) : undefined,
+    hostKeyChecking: sshRaw.host_key_checking ?? "strict",
+    identityFile: sshRaw.identity_file ? resolveLocalPath(sshRaw.identity_file, loaded.dir) : undefined,
+    connectTimeoutMs: (sshRaw.connect_timeout ?? 10) * 1000,
+  };
   const secretNames = [...new Set([...cfg.secret_env, ...(env.secret_env ?? [])])];
   const secrets: Record<string, string> = {};
   const missing: string[] = [];
@@ -105,6 +143,9 @@ export function resolveEnvironment(loaded: LoadedConfig, envName: string, readEn
     verify: toCommands(cfg.verify),
     hooks: { before: mapHooks(cfg.hooks.before), after: mapHooks(cfg.hooks.after), onFailure: toCommands(cfg.hooks.on_failure) },
     env: { ...cfg.env, ...(env.env ?? {}) },
+    ssh,
+    dependencies: cfg.dependencies.map((d) => ({ ...d })),
+    partialRoles: Object.entries(cfg.roles).filter(([, r]) => r.allow_partial).map(([n]) => n),
     secrets,
   });
 }

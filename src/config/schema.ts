@@ -72,6 +72,26 @@ const secretEnv = z
   .array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: "expected an environment variable name" }))
   .describe("Names of variables taken from the control machine's environment and passed to commands; their values are redacted everywhere.");
 
+export const sshSchema = z
+  .object({
+    config_file: z.string().min(1).optional().describe("OpenSSH client config to honour (Host aliases, HostName, User, Port, IdentityFile, ProxyJump, UserKnownHostsFile). Default: ~/.ssh/config."),
+    known_hosts: z.string().min(1).optional().describe("known_hosts file. Default: UserKnownHostsFile from the ssh config, else ~/.ssh/known_hosts."),
+    host_key_checking: z.enum(["strict", "accept-new"]).optional().describe("`strict` (default) refuses unknown and changed host keys; `accept-new` records unknown ones (never changed ones)."),
+    identity_file: z.string().min(1).optional().describe("Private key to try (after ssh-agent and the ssh config's IdentityFile)."),
+    connect_timeout: z.number().int().min(1).optional().describe("Seconds to wait for a connection (default 10)."),
+  })
+  .strict()
+  .describe("How to reach ssh hosts. Slipway keeps one connection per host for the whole run.");
+
+const dependencySchema = z
+  .object({
+    path: z.string().min(1).describe("Directory the install creates inside the release, e.g. node_modules or venv."),
+    lockfile: z.string().min(1).describe("File whose content decides reuse, e.g. package-lock.json or requirements.txt."),
+    install: z.string().min(1).describe("Command that creates `path` when the lockfile changed, e.g. `npm ci`."),
+    roles: z.array(name("role")).optional().describe("Only on hosts with one of these roles."),
+  })
+  .strict();
+
 export const environmentSchema = z
   .object({
     hosts: z.array(hostSchema).min(1, { error: "expected at least one host" }).describe("The hosts of this environment."),
@@ -80,6 +100,7 @@ export const environmentSchema = z
     ref: z.string().min(1).optional().describe("Overrides source.ref (branch, tag or commit) for this environment."),
     env: envVars.optional(),
     secret_env: secretEnv.optional(),
+    ssh: sshSchema.optional(),
   })
   .strict();
 
@@ -89,6 +110,12 @@ export const sourceSchema = z.union(
       .object({
         git: z.string().min(1).describe("Git repository URL or path (relative to the config file)."),
         ref: z.string().min(1).default("main").describe("Branch, tag or full commit to deploy."),
+        distribute: z
+          .enum(["git", "artifact"])
+          .default("git")
+          .describe("`git`: each host fetches the commit into its own mirror. `artifact`: export and build once on the control machine, upload only changed files."),
+        artifact_build: z.array(z.string().min(1)).default([]).describe("artifact mode: commands run on the control machine in a fresh export of the commit before upload."),
+        artifact_path: z.string().min(1).default(".").describe("artifact mode: the directory (inside the export) that becomes the release."),
       })
       .strict(),
     z
@@ -114,6 +141,10 @@ export const configSchema = z
       .strict()
       .default({ dirs: [], files: [] })
       .describe("Paths that persist across releases."),
+    dependencies: z
+      .array(dependencySchema)
+      .default([])
+      .describe("Installed dependency directories reused from the previous release when their lockfile is unchanged (run before `build`)."),
     build: commandList("Commands run inside the new release before it can become current (e.g. npm ci)."),
     migrate: commandList("Commands run once, on the primary host, after every host has built and before the switch."),
     restart: commandList("Commands run after the switch to (re)start the application."),
@@ -121,6 +152,18 @@ export const configSchema = z
     hooks: hooksSchema.default({}),
     env: envVars.default({}),
     secret_env: secretEnv.default([]),
+    ssh: sshSchema.default({}),
+    roles: z
+      .record(
+        name("role"),
+        z
+          .object({
+            allow_partial: z.boolean().default(false).describe("Hosts of this role may fail without stopping the deploy on the others."),
+          })
+          .strict(),
+      )
+      .default({})
+      .describe("Per-role settings."),
     environments: z
       .record(name("environment"), environmentSchema)
       .refine((r) => Object.keys(r).length > 0, { error: "expected at least one environment" })
