@@ -33,7 +33,8 @@ export function stateDir(env: Environment): string {
 export function executorFactory(env: Environment): ExecutorFactory {
   return async (h: Host) => {
     if (h.transport === "local") return new LocalExecutor(h, env.configDir);
-    throw new UsageError(`host ${h.name}: the ssh transport is not available in this build; use transport: local`);
+    const { SshExecutor } = await import("../exec/ssh/executor.js");
+    return SshExecutor.connect(h, env.ssh);
   };
 }
 

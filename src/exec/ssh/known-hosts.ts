@@ -32,7 +32,7 @@ export function blobType(blob: Buffer): string {
 }
 
 const globMatch = (pattern: string, name: string) =>
-  new RegExp("^" + pattern.replace(/[.+^${}()|\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".") + "$", "i").test(name);
+  new RegExp("^" + pattern.replace(/[.+^${}()|\\[\]]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".") + "$", "i").test(name);
 
 function patternMatches(patterns: string, name: string): boolean {
   if (patterns.startsWith("|1|")) {
