@@ -93,6 +93,7 @@ export class Fleet {
       IS_ROOT ? `AllowUsers ${user}` : `AuthorizedKeysFile ${authKeys}`,
       IS_ROOT ? "StrictModes yes" : "StrictModes no",
       "UseDNS no",
+      "LogLevel DEBUG1",
       "MaxSessions 64",
       "MaxStartups 200:30:300",
       "AllowTcpForwarding yes",
@@ -145,6 +146,13 @@ export class Fleet {
   killHost(name: string): void {
     const h = this.host(name);
     spawnSync("bash", ["-c", `kill $(cat ${h.pidFile}) 2>/dev/null; ${IS_ROOT ? `pkill -KILL -u ${h.user}` : "true"}`], { stdio: "ignore" });
+  }
+
+  /** Start a killed host's sshd again (same port and host key). */
+  async restartHost(name: string): Promise<void> {
+    const h = this.host(name);
+    sh(`/usr/sbin/sshd -f ${h.dir}/sshd_config -E ${h.dir}/sshd.log`);
+    await waitForPort(h.port);
   }
 
   stop(): void {

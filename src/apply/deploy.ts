@@ -13,12 +13,17 @@ import { ExecutorPool, type RunContext } from "./context.js";
 import { gatherStates } from "./gather.js";
 import { withLock } from "./lock.js";
 import { resolveSource } from "./source.js";
-import { runLocal, runScripts, StageError, uploadDir } from "./stages.js";
+import { runLocal, runScripts, StageError, uploadSource } from "./stages.js";
 
 export interface DeployOptions {
   ref?: string;
   lockWaitMs: number;
   reason?: string;
+  /** Continue on healthy hosts when some fail (also per role: roles.<r>.allow_partial). */
+  allowPartial?: boolean;
+  /** Restart in rolling batches: a host count, or a percentage like "25%". */
+  batchSize?: string;
+  batchWaitMs?: number;
 }
 
 export interface OperationResult {
@@ -26,6 +31,7 @@ export interface OperationResult {
   commit: string;
   summary: string[];
   removed: Record<string, string[]>;
+  partial?: boolean;
 }
 
 export interface HistoryEntry {
@@ -37,7 +43,7 @@ export interface HistoryEntry {
   fromCommit: string | null;
   toCommit: string;
   by: string;
-  outcome: "ok" | "failed" | "interrupted";
+  outcome: "ok" | "partial" | "failed" | "interrupted";
   durationMs: number;
   toolVersion: string;
 }
@@ -83,44 +89,70 @@ export async function applyDeploy(ctx: RunContext, hosts: Host[], opts: DeployOp
         toolVersion: ctx.toolVersion,
       });
       const byName = new Map(hosts.map((h) => [h.name, h]));
+      const active = new Set(plan.hosts);
+      const dropped: { host: string; phase: string; error: Error }[] = [];
+      const tolerated = (name: string) => opts.allowPartial === true || isPartialHost(ctx, byName.get(name)!);
       let switched: string[] = [];
       let restarted = false;
+      const activeHosts = () => hosts.filter((h) => active.has(h.name));
       try {
         for (const stage of plan.stages) {
           if (ctx.signal.aborted) throw new InterruptedError();
           if (stage.kind === "upload") {
-            if (ctx.env.source.type === "dir") await uploadDir(ctx, pool, hosts, ctx.env.source.path, plan.releaseId);
+            await runTolerant(() => uploadSource(ctx, pool, activeHosts(), plan.releaseId, states), "fetch");
           } else if (stage.kind === "local") {
             await runLocal(ctx, stage.script);
           } else {
-            const stageHosts = stage.hosts.map((n) => byName.get(n)!);
-            const scripts = stage.phases.includes("cleanup") ? withHistory(stage.scripts, hosts, entry("ok")) : stage.scripts;
-            try {
-              await runScripts(ctx, pool, stageHosts, scripts, stage.phases.join("+"));
-            } catch (e) {
-              if (stage.phases.includes("switch") && e instanceof StageError) {
-                const bad = new Set(e.failed.map((f) => f.host));
-                switched = stage.hosts.filter((n) => !bad.has(n));
-              }
-              if (stage.phases.includes("cleanup")) {
-                // The release is live and healthy; a cleanup failure is reported, not undone.
-                ctx.bus.warn(`cleanup failed: ${(e as Error).message}`);
-                continue;
-              }
-              throw e;
+            const label = stage.phases.join("+");
+            const stageHosts = stage.hosts.filter((n) => active.has(n)).map((n) => byName.get(n)!);
+            if (stage.phases.includes("cleanup")) {
+              const scripts = withHistory(stage.scripts, activeHosts(), entry(dropped.length ? "partial" : "ok"));
+              // The release is live and healthy; a cleanup failure is reported, not undone.
+              await runScripts(ctx, pool, activeHosts(), scripts, label).catch((e) => ctx.bus.warn(`cleanup failed: ${(e as Error).message}`));
+              continue;
             }
-            if (stage.phases.includes("switch")) switched = [...stage.hosts];
+            const batches = stage.phases.includes("restart") && opts.batchSize ? splitBatches(stageHosts, opts.batchSize) : [stageHosts];
+            for (const [i, batch] of batches.entries()) {
+              if (batches.length > 1) ctx.bus.info(`${label} batch ${i + 1}/${batches.length}: ${batch.map((h) => h.name).join(", ")}`);
+              await runTolerant(() => runScripts(ctx, pool, batch, stage.scripts, label), label, stage.phases.includes("switch") ? batch.map((h) => h.name) : null);
+              if (i < batches.length - 1 && opts.batchWaitMs) await sleep(opts.batchWaitMs, ctx.signal);
+            }
+            if (stage.phases.includes("switch")) switched = stage.hosts.filter((n) => active.has(n));
             if (stage.phases.includes("restart")) restarted = true;
           }
         }
         if (!plan.stages.some((s) => s.kind === "hosts" && s.phases.includes("cleanup"))) {
-          await runScripts(ctx, pool, hosts, withHistory({}, hosts, entry("ok")), "cleanup").catch((e) => ctx.bus.warn(`history: ${(e as Error).message}`));
+          await runScripts(ctx, pool, activeHosts(), withHistory({}, activeHosts(), entry(dropped.length ? "partial" : "ok")), "cleanup").catch((e) => ctx.bus.warn(`history: ${(e as Error).message}`));
         }
       } catch (e) {
         const interrupted = e instanceof InterruptedError || ctx.signal.aborted;
-        const summary = await recover(ctx, pool, plan, hosts, switched, restarted || switched.length > 0, entry(interrupted ? "interrupted" : "failed"));
+        const summary = await recover(ctx, pool, plan, activeHosts(), switched, restarted || switched.length > 0, entry(interrupted ? "interrupted" : "failed"));
         const why = e instanceof StageError ? e.failed.map((f) => f.error.message).join("\n") : (e as Error).message;
-        throw new OperationError(`${interrupted ? "deploy interrupted" : "deploy failed"}: ${why}\n${summary.join("\n")}`);
+        throw new OperationError(`${interrupted ? "deploy interrupted" : "deploy failed"}: ${why}\n${summary.join("\n")}${droppedSummary(dropped, plan)}`);
+      }
+
+      /**
+       * Run a stage; hosts allowed to fail (--allow-partial or a role with allow_partial) are
+       * dropped — switched back if they had switched — and the others go on. Any other failure
+       * aborts the whole deploy.
+       */
+      async function runTolerant(fn: () => Promise<unknown>, phase: string, switchingHosts: string[] | null = null): Promise<void> {
+        try {
+          await fn();
+        } catch (e) {
+          if (!(e instanceof StageError) || ctx.signal.aborted) throw e;
+          const hard = e.failed.filter((f) => !tolerated(f.host));
+          const remaining = [...active].filter((n) => !e.failed.some((f) => f.host === n));
+          if (switchingHosts) switched = switchingHosts.filter((n) => !e.failed.some((f) => f.host === n));
+          if (hard.length || remaining.length === 0 || phase === "migrate") throw e;
+          for (const f of e.failed) {
+            active.delete(f.host);
+            dropped.push({ host: f.host, phase, error: f.error });
+            ctx.bus.warn(`${f.host} failed in ${phase} and is left out (partial deploy allowed): ${f.error.message.split("\n")[0]}`);
+          }
+          const wasSwitched = restarted || phase.includes("restart") ? e.failed.map((f) => f.host) : [];
+          await recover(ctx, pool, plan, e.failed.map((f) => byName.get(f.host)!), wasSwitched, wasSwitched.length > 0, entry("failed"));
+        }
       }
       const removed = plan.removals;
       for (const [h, ids] of Object.entries(removed)) if (ids.length) ctx.bus.info(`removed ${ids.length} old release(s): ${ids.join(", ")}`, h);
@@ -128,13 +160,38 @@ export async function applyDeploy(ctx: RunContext, hosts: Host[], opts: DeployOp
         releaseId: plan.releaseId,
         commit: plan.commit,
         removed,
-        summary: hosts.map((h) => `${h.name}: current → ${plan.releaseId}`),
+        partial: dropped.length > 0,
+        summary: [...activeHosts().map((h) => `${h.name}: current → ${plan.releaseId}`), ...droppedSummary(dropped, plan).split("\n").filter(Boolean)],
       };
     });
   } finally {
     await pool.closeAll(ctx.bus);
   }
 }
+
+/** A host may fail without stopping the others when every one of its roles allows it. */
+function isPartialHost(ctx: RunContext, h: Host): boolean {
+  return h.roles.length > 0 && h.roles.every((r) => ctx.env.partialRoles.includes(r));
+}
+
+/** `--batch-size 2` or `--batch-size 25%` → consecutive batches of hosts. */
+export function splitBatches<T>(items: T[], size: string): T[][] {
+  const pct = /^(\d+)%$/.exec(size);
+  const n = pct ? Math.max(1, Math.ceil((items.length * Number(pct[1])) / 100)) : Math.max(1, Number(size) || items.length);
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += n) out.push(items.slice(i, i + n));
+  return out;
+}
+
+function droppedSummary(dropped: { host: string; phase: string; error: Error }[], plan: DeployPlan): string {
+  return dropped.map((d) => `\n  ${d.host}: FAILED in ${d.phase} (left out); current still ${plan.previous[d.host] ?? "(none)"}: ${d.error.message.split("\n")[0]}`).join("");
+}
+
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve, reject) => {
+    const t = setTimeout(resolve, ms);
+    signal.addEventListener("abort", () => (clearTimeout(t), reject(new InterruptedError())), { once: true });
+  });
 
 function withHistory(scripts: Record<string, HostScript>, hosts: Host[], entry: HistoryEntry): Record<string, HostScript> {
   const out: Record<string, HostScript> = {};

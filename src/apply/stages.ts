@@ -9,6 +9,7 @@ import { LocalExecutor } from "../exec/local.js";
 import { failures, forEachHost, type HostOutcome } from "../exec/fanout.js";
 import { runHostScript } from "../exec/runner.js";
 import type { ExecutorPool, RunContext } from "./context.js";
+import type { HostState } from "../plan/state.js";
 
 export class StageError extends Error {
   constructor(
@@ -36,6 +37,11 @@ export async function runScripts(ctx: RunContext, pool: ExecutorPool, hosts: Hos
 export async function runLocal(ctx: RunContext, script: HostScript, signal = ctx.signal): Promise<void> {
   const ex = new LocalExecutor({ name: "local", transport: "local", roles: [], primary: false, deployTo: ctx.env.configDir }, ctx.env.configDir);
   await runHostScript(ex, script, { bus: ctx.bus, signal });
+}
+
+/** Upload stage: `source: dir` streams the directory (artifact mode arrives via artifact.ts). */
+export async function uploadSource(ctx: RunContext, pool: ExecutorPool, hosts: Host[], id: string, _states: Record<string, HostState>): Promise<void> {
+  if (ctx.env.source.type === "dir") await uploadDir(ctx, pool, hosts, ctx.env.source.path, id);
 }
 
 /** `source: dir`: stream a tarball of the directory into releases/<id> on each host. */

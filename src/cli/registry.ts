@@ -28,6 +28,8 @@ export const VERBS: VerbSpec[] = [
   { name: "history", needsEnv: true, summary: "show the deploy log kept on the hosts (or --local)", load: () => import("./verbs/history.js") },
   { name: "lock", needsEnv: true, summary: "lock status | acquire -m reason | release", load: () => import("./verbs/lock.js") },
   { name: "cleanup", needsEnv: true, summary: "remove old, failed and bad releases beyond keep_releases", load: () => import("./verbs/cleanup.js") },
+  { name: "run", needsEnv: true, summary: "run a command in the current release on hosts (--role R: its primary) with the app's env", load: () => import("./verbs/run.js") },
+  { name: "ssh", needsEnv: true, summary: "interactive shell in the current release of a host or a role's primary", load: () => import("./verbs/ssh.js") },
   { name: "config", needsEnv: true, summary: "config print: the resolved config, secrets redacted", load: () => import("./verbs/config.js") },
 ];
 

@@ -11,7 +11,7 @@ import { EventBus } from "../events/bus.js";
 import { makeRedactor } from "../events/redact.js";
 import type { ExecutorFactory } from "../exec/executor.js";
 import { LocalExecutor } from "../exec/local.js";
-import { PlainRenderer, QuietRenderer } from "../render/plain.js";
+import { PlainRenderer, PrefixedRenderer, QuietRenderer } from "../render/plain.js";
 import { NdjsonRenderer } from "../render/ndjson.js";
 import { TtyRenderer } from "../render/tty.js";
 import { LogFileSink } from "../render/logfile.js";
@@ -55,6 +55,8 @@ export interface SessionOptions {
   record: boolean;
   /** Read-only verbs print their data; progress is hidden, only warnings and failures show. */
   quiet?: boolean;
+  /** `run`: command output on stdout prefixed by host. */
+  output?: "prefixed";
 }
 
 export async function openSession(globals: Globals, o: SessionOptions): Promise<Session> {
@@ -64,6 +66,7 @@ export async function openSession(globals: Globals, o: SessionOptions): Promise<
   const hosts = selectHosts(env.hosts, o.limit);
   const bus = new EventBus(makeRedactor(Object.values(env.secrets)));
   if (o.quiet) bus.add(new QuietRenderer(process.stderr));
+  else if (o.output === "prefixed" && !globals.json) bus.add(new PrefixedRenderer(process.stdout, process.stderr));
   else if (globals.json) bus.add(new NdjsonRenderer(process.stdout));
   else if (process.stderr.isTTY && !globals.verbose) bus.add(new TtyRenderer(process.stderr));
   else bus.add(new PlainRenderer(process.stderr, globals.verbose));
@@ -99,7 +102,7 @@ export async function openSession(globals: Globals, o: SessionOptions): Promise<
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
 
-  const ctx: RunContext = { env, bus, signal: controller.signal, connect: executorFactory(env), parallel: o.parallel ?? 16, by: whoAmI(), toolVersion: VERSION };
+  const ctx: RunContext = { env, bus, signal: controller.signal, connect: executorFactory(env), parallel: o.parallel ?? 64, by: whoAmI(), toolVersion: VERSION };
   return {
     env,
     hosts,

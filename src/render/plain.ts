@@ -48,3 +48,21 @@ export class QuietRenderer implements EventSink {
     }
   }
 }
+
+/** `run`: each output line on stdout as `host | line`; failures and the summary on stderr. */
+export class PrefixedRenderer implements EventSink {
+  private width = 0;
+  constructor(
+    private out: NodeJS.WritableStream = process.stdout,
+    private err: NodeJS.WritableStream = process.stderr,
+  ) {}
+  handle(e: Timed<SlipwayEvent>): void {
+    if (e.type === "phase:start") this.width = Math.max(...e.hosts.map((h) => h.length));
+    else if (e.type === "output") this.out.write(`${e.host.padEnd(this.width)} | ${e.line}\n`);
+    else if (e.type === "command:failed") this.err.write(`${e.host}: exited with ${e.exitCode ?? "a signal"}\n`);
+    else if (e.type === "warn" || e.type === "run:end") {
+      const line = formatPlain(e, false);
+      if (line !== null) this.err.write(line + "\n");
+    }
+  }
+}

@@ -1,5 +1,6 @@
 /** The fleet: the built CLI deploying over real OpenSSH servers on loopback. */
-import { existsSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
+import { execFileSync, spawnSync } from "node:child_process";
+import { readFileSync, readlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Fleet, SKIP_FLEET } from "../fleet.js";
@@ -66,5 +67,179 @@ describe.skipIf(SKIP_FLEET)("ssh fleet", () => {
     const rel = p.run("prod", "releases", "--limit", "web");
     expect(rel.stdout).toContain("web3");
     expect(rel.stdout).not.toContain("worker1");
+  });
+});
+
+describe.skipIf(SKIP_FLEET)("ssh fleet: safety", () => {
+  it("restarts in rolling batches, in order", () => {
+    const p = project({ extra: `restart:\n  - date +%s%N > ~/restart-start-$SLIPWAY_APP; sleep 0.4; date +%s%N > ~/restart-end-$SLIPWAY_APP` });
+    p.repo.commit({ VERSION: "1" });
+    const r = p.run("prod", "deploy", "--batch-size", "2");
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/restart\+verify batch 1\/3: web1, web2/);
+    const t = (h: string, which: string) => BigInt(readFileSync(path.join(p.home(h), `restart-${which}-${p.app}`), "utf8").trim());
+    const batches = [["web1", "web2"], ["web3", "worker1"], ["worker2"]];
+    for (let i = 1; i < batches.length; i++) {
+      const prevEnd = batches[i - 1]!.map((h) => t(h, "end")).reduce((a, b) => (a > b ? a : b));
+      for (const h of batches[i]!) expect(t(h, "start") >= prevEnd, `${h} started before batch ${i} ended`).toBe(true);
+    }
+  });
+
+  it("all or nothing: one host's failing build switches no host", () => {
+    const p = project({ extra: `build:\n  - test "$SLIPWAY_HOST" != web3 || test ! -f FAIL` });
+    p.repo.commit({ VERSION: "1" });
+    expect(p.run("prod", "deploy").code).toBe(0);
+    const good = p.current("web1");
+    p.repo.commit({ FAIL: "" });
+    const r = p.run("prod", "deploy");
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/web3: build failed: `test "\$SLIPWAY_HOST" != web3/);
+    for (const h of NAMES) expect(p.current(h)).toBe(good);
+  });
+
+  it("--allow-partial deploys to the healthy hosts and lists each host's outcome", () => {
+    const p = project({ extra: `build:\n  - test "$SLIPWAY_HOST" != worker2 || test ! -f FAIL` });
+    p.repo.commit({ VERSION: "1" });
+    expect(p.run("prod", "deploy").code).toBe(0);
+    const good = p.current("web1");
+    p.repo.commit({ VERSION: "2", FAIL: "" });
+    const r = p.run("prod", "deploy", "--allow-partial");
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/to 4 of 5 host\(s\) — PARTIAL/);
+    expect(r.stderr).toMatch(/worker2: FAILED in fetch\+link\+build \(left out\); current still /);
+    expect(p.current("worker2")).toBe(good);
+    for (const h of ["web1", "web2", "web3", "worker1"]) expect(p.read(h, "current/VERSION")).toBe("2");
+    expect(JSON.parse(p.read("web1", ".slipway/history.ndjson").trim().split("\n").pop()!).outcome).toBe("partial");
+  });
+
+  it("a role with allow_partial tolerates its hosts failing; other roles stay all-or-nothing", () => {
+    const p = project({ extra: `roles:\n  worker: { allow_partial: true }\nbuild:\n  - test ! -f "FAIL_$SLIPWAY_HOST"` });
+    p.repo.commit({ VERSION: "1" });
+    expect(p.run("prod", "deploy").code).toBe(0);
+    p.repo.commit({ VERSION: "2", FAIL_worker1: "" });
+    expect(p.run("prod", "deploy").code).toBe(0);
+    expect(p.read("worker1", "current/VERSION")).toBe("1");
+    expect(p.read("web1", "current/VERSION")).toBe("2");
+    p.repo.commit({ VERSION: "3", FAIL_web2: "" });
+    expect(p.run("prod", "deploy").code).toBe(1);
+    expect(p.read("web1", "current/VERSION")).toBe("2");
+  });
+
+  it("run: a command in the current release with the app env, on a role's primary or on a role", () => {
+    const p = project({ extra: `env: { GREETING: "hello there" }` });
+    p.repo.commit({ VERSION: "7" });
+    expect(p.run("prod", "deploy").code).toBe(0);
+    let r = p.run("prod", "run", "--role", "worker", "--", 'echo "$SLIPWAY_HOST $(cat VERSION) $GREETING"');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe("worker1 | worker1 7 hello there\n");
+    r = p.run("prod", "run", "--limit", "web", "--", "echo $SLIPWAY_HOST");
+    expect(r.stdout.trim().split("\n").sort()).toEqual(["web1 | web1", "web2 | web2", "web3 | web3"]);
+    r = p.run("prod", "run", "--limit", "web2", "--", "echo oops >&2; exit 4");
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/web2: run failed: `echo oops >&2; exit 4` exited with 4\n\s+oops/);
+  });
+
+  it("ssh: an interactive shell in the current release, driven through a pseudo-terminal", () => {
+    const p = project({ hosts: ["web2"] });
+    p.repo.commit({ VERSION: "1" });
+    expect(p.run("prod", "deploy").code).toBe(0);
+    const py = `import os, pty, sys, time
+pid, fd = pty.fork()
+if pid == 0:
+    os.execvp(sys.argv[1], sys.argv[1:])
+out = b""
+os.write(fd, b"echo MARK-$(cat VERSION)-$(pwd)\\nexit\\n")
+end = time.time() + 20
+while time.time() < end:
+    try:
+        chunk = os.read(fd, 4096)
+    except OSError:
+        break
+    if not chunk:
+        break
+    out += chunk
+sys.stdout.write(out.decode(errors="replace"))
+_, status = os.waitpid(pid, 0)
+sys.exit(os.waitstatus_to_exitcode(status))
+`;
+    const res = spawnSync("python3", ["-c", py, process.execPath, path.resolve("dist/cli/main.js"), "prod", "ssh", "web2"], { cwd: p.dir, env: { ...process.env, ...fleet.env }, encoding: "utf8", timeout: 30_000 });
+    expect(res.stdout).toContain(`MARK-1-${path.join(p.home("web2"), "apps", p.app, "current")}`);
+    expect(res.status).toBe(0);
+  });
+
+  it("hostile values in config and arguments reach the remote shell as data", () => {
+    const evil = `it's $(touch PWNED1); \`touch PWNED2\` "q"\nline`;
+    const p = project({ hosts: ["web1", "worker1"], extra: `env:\n  EVIL: ${JSON.stringify(evil)}\nshared:\n  dirs: ["up loads", "$(touch PWNED3)"]\nbuild:\n  - printf '%s' "$EVIL" > evil.txt` });
+    p.repo.commit({ VERSION: "1" });
+    const r = p.run("prod", "deploy", "-m", "$(touch PWNED4)'\"; exit 3");
+    expect(r.code, r.stderr).toBe(0);
+    expect(p.read("web1", "current/evil.txt")).toBe(evil);
+    const run = p.run("prod", "run", "--limit", "worker1", "--", "printf '%s' \"$EVIL\" | wc -c");
+    expect(run.stdout.trim()).toBe(`worker1 | ${Buffer.byteLength(evil)}`);
+    const found = execFileSync("find", [p.home("web1"), p.home("worker1"), p.dir, "-name", "PWNED*"], { encoding: "utf8" });
+    expect(found.trim()).toBe("");
+  });
+});
+
+describe.skipIf(SKIP_FLEET)("ssh fleet: host keys and jumps", () => {
+  it("refuses an unknown host key, naming the host and the offered fingerprint; accept-new records it", () => {
+    const kh = path.join(tmpdir(), "known_hosts");
+    writeFileSync(kh, fleet.knownHostsLine(fleet.host("web1")));
+    const p = project({ hosts: ["web1", "web2"], extra: `ssh:\n  known_hosts: ${kh}` });
+    p.repo.commit({ VERSION: "1" });
+    const r = p.run("prod", "deploy");
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(new RegExp(`web2: unknown host key for \\[127\\.0\\.0\\.1\\]:${fleet.host("web2").port}: it offered ssh-ed25519 SHA256:[A-Za-z0-9+/]{43}`));
+    expect(p.current("web1")).toBeNull();
+    writeFileSync(path.join(p.dir, "slipway.yml"), readFileSync(path.join(p.dir, "slipway.yml"), "utf8").replace(`known_hosts: ${kh}`, `known_hosts: ${kh}\n  host_key_checking: accept-new`));
+    const ok = p.run("prod", "deploy");
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(readFileSync(kh, "utf8")).toContain(`[127.0.0.1]:${fleet.host("web2").port} ssh-ed25519 `);
+  });
+
+  it("refuses a changed host key even with accept-new", () => {
+    const kh = path.join(tmpdir(), "known_hosts");
+    const other = fleet.host("web3").hostKeyPub.split(" ");
+    writeFileSync(kh, `[127.0.0.1]:${fleet.host("web2").port} ${other[0]} ${other[1]}\n`);
+    const p = project({ hosts: ["web2"], extra: `ssh:\n  known_hosts: ${kh}\n  host_key_checking: accept-new` });
+    p.repo.commit({ VERSION: "1" });
+    const r = p.run("prod", "deploy");
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/web2: HOST KEY CHANGED for \[127\.0\.0\.1\]:\d+: it offered ssh-ed25519 SHA256:\S+, but .*known_hosts:1 lists a different key/);
+    expect(p.current("web2")).toBeNull();
+  });
+
+  it("connects through a ProxyJump host from ~/.ssh/config", () => {
+    const w2 = fleet.host("web2");
+    fleet.writeClientConfig(`Host web2-via-web1\n  HostName 127.0.0.1\n  Port ${w2.port}\n  User ${w2.user}\n  ProxyJump web1\n`);
+    const p = project({ hosts: ["web2"] });
+    writeFileSync(path.join(p.dir, "slipway.yml"), readFileSync(path.join(p.dir, "slipway.yml"), "utf8").replace("address: web2", "address: web2-via-web1"));
+    p.repo.commit({ VERSION: "1" });
+    const before = readFileSync(path.join(fleet.host("web1").dir, "sshd.log"), "utf8").length;
+    const r = p.run("prod", "deploy");
+    expect(r.code, r.stderr).toBe(0);
+    expect(p.read("web2", "current/VERSION")).toBe("1");
+    const log = readFileSync(path.join(fleet.host("web1").dir, "sshd.log"), "utf8").slice(before);
+    expect(log).toMatch(new RegExp(`target 127\\.0\\.0\\.1 port ${w2.port}`));
+  });
+
+  it("all or nothing: a host whose sshd dies just before the switch leaves every host on the old release", async () => {
+    const w3 = fleet.host("web3");
+    const kill = `kill $(cat ${w3.pidFile}) 2>/dev/null; ${process.getuid?.() === 0 ? `pkill -KILL -u ${w3.user}` : "true"}; sleep 0.2`;
+    const p = project({ extra: `hooks:\n  before:\n    switch:\n      - run: test ! -f KILL_NOW || { ${kill}; }\n        local: true` });
+    p.repo.commit({ VERSION: "1" });
+    expect(p.run("prod", "deploy").code).toBe(0);
+    const good = p.current("web1");
+    p.repo.commit({ VERSION: "2" });
+    writeFileSync(path.join(p.dir, "KILL_NOW"), "");
+    try {
+      const r = p.run("prod", "deploy");
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/web3/);
+      expect(r.stderr).toMatch(/switched back to/);
+      for (const h of NAMES) expect(p.current(h), h).toBe(good);
+    } finally {
+      await fleet.restartHost("web3");
+    }
   });
 });

@@ -3,6 +3,7 @@ import { applyDeploy, previewDeploy } from "../../apply/deploy.js";
 import { formatPlan } from "../../plan/format.js";
 import { parseDuration, parsePositiveInt } from "../duration.js";
 import type { Globals } from "../registry.js";
+import { UsageError } from "../../errors.js";
 import { openSession, parseVerb, runOperation, verbCommand } from "../session.js";
 
 interface Opts {
@@ -12,6 +13,9 @@ interface Opts {
   message?: string;
   limit?: string;
   parallel: string;
+  allowPartial?: boolean;
+  batchSize?: string;
+  batchWait: string;
 }
 
 export async function run(args: string[], globals: Globals): Promise<number> {
@@ -21,7 +25,10 @@ export async function run(args: string[], globals: Globals): Promise<number> {
     .option("--lock-wait <duration>", "wait this long for the environment lock (e.g. 5m)", "0")
     .option("-m, --message <reason>", "why: recorded in the lock and history")
     .option("--limit <hosts>", "only these hosts, roles or globs (comma-separated)")
-    .option("--parallel <n>", "hosts worked on at once", "16");
+    .option("--parallel <n>", "hosts worked on at once", "64")
+    .option("--allow-partial", "continue on the healthy hosts when some fail (default: all or nothing)")
+    .option("--batch-size <n|n%>", "restart in rolling batches of this many hosts (or percent)")
+    .option("--batch-wait <duration>", "pause between restart batches", "0");
   const parsed = parseVerb<Opts>(cmd, args, globals);
   if (!parsed) return 0;
   const { opts } = parsed;
@@ -35,7 +42,9 @@ export async function run(args: string[], globals: Globals): Promise<number> {
     });
   }
   return runOperation(s, async () => {
-    const r = await applyDeploy(s.ctx, s.hosts, { ref: opts.ref, lockWaitMs, reason: opts.message });
-    return [`deployed ${r.releaseId} (${r.commit.slice(0, 12)}) to ${s.hosts.length} host(s)`, ...r.summary];
+    if (opts.batchSize !== undefined && !/^[1-9]\d*%?$/.test(opts.batchSize)) throw new UsageError(`--batch-size: expected a number of hosts or a percentage like 25%, got ${JSON.stringify(opts.batchSize)}`);
+    const r = await applyDeploy(s.ctx, s.hosts, { ref: opts.ref, lockWaitMs, reason: opts.message, allowPartial: opts.allowPartial, batchSize: opts.batchSize, batchWaitMs: parseDuration(opts.batchWait, "--batch-wait") });
+    const ok = s.hosts.length - (r.partial ? r.summary.filter((l) => l.includes("FAILED")).length : 0);
+    return [`deployed ${r.releaseId} (${r.commit.slice(0, 12)}) to ${ok} of ${s.hosts.length} host(s)${r.partial ? " — PARTIAL: see the failed hosts below" : ""}`, ...r.summary];
   });
 }
