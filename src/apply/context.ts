@@ -13,6 +13,8 @@ export interface RunContext {
   /** `user@control-host`, recorded in manifests, history and the lock. */
   by: string;
   toolVersion: string;
+  /** This control machine's state directory (store, logs, artifact cache). */
+  stateDir: string;
 }
 
 export function whoAmI(): string {

@@ -99,7 +99,7 @@ export async function applyDeploy(ctx: RunContext, hosts: Host[], opts: DeployOp
         for (const stage of plan.stages) {
           if (ctx.signal.aborted) throw new InterruptedError();
           if (stage.kind === "upload") {
-            await runTolerant(() => uploadSource(ctx, pool, activeHosts(), plan.releaseId, states), "fetch");
+            await runTolerant(() => uploadSource(ctx, pool, activeHosts(), plan.releaseId, plan.commit, states), "fetch");
           } else if (stage.kind === "local") {
             await runLocal(ctx, stage.script);
           } else {

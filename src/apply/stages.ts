@@ -1,10 +1,8 @@
 /** Running plan stages on hosts, and the local tar upload for `source: dir`. */
-import { spawn } from "node:child_process";
-import { pathsFor } from "../config/paths.js";
+import { rmSync } from "node:fs";
+import path from "node:path";
 import type { Host } from "../config/resolve.js";
-import { receiveTarball } from "../commands/release.js";
 import type { HostScript } from "../commands/script.js";
-import { CommandError, InterruptedError } from "../errors.js";
 import { LocalExecutor } from "../exec/local.js";
 import { failures, forEachHost, type HostOutcome } from "../exec/fanout.js";
 import { runHostScript } from "../exec/runner.js";
@@ -39,27 +37,14 @@ export async function runLocal(ctx: RunContext, script: HostScript, signal = ctx
   await runHostScript(ex, script, { bus: ctx.bus, signal });
 }
 
-/** Upload stage: `source: dir` streams the directory (artifact mode arrives via artifact.ts). */
-export async function uploadSource(ctx: RunContext, pool: ExecutorPool, hosts: Host[], id: string, _states: Record<string, HostState>): Promise<void> {
-  if (ctx.env.source.type === "dir") await uploadDir(ctx, pool, hosts, ctx.env.source.path, id);
-}
-
-/** `source: dir`: stream a tarball of the directory into releases/<id> on each host. */
-export async function uploadDir(ctx: RunContext, pool: ExecutorPool, hosts: Host[], dir: string, id: string): Promise<void> {
-  ctx.bus.emit({ type: "phase:start", phase: "fetch", hosts: hosts.map((h) => h.name) });
-  const results = await forEachHost(hosts, ctx.parallel, async (h) => {
-    ctx.bus.emit({ type: "host:phase", host: h.name, phase: "fetch", status: "running" });
-    const tar = spawn("tar", ["-C", dir, "--exclude=./.git", "-cf", "-", "."], { stdio: ["ignore", "pipe", "pipe"] });
-    const ex = await pool.get(h);
-    const res = await ex.exec(receiveTarball(pathsFor(h.deployTo), id), { stdin: tar.stdout, signal: ctx.signal });
-    if (ctx.signal.aborted) throw new InterruptedError();
-    if (res.code !== 0) {
-      const tail = res.stderr.trim().split("\n").slice(-10).join("\n");
-      ctx.bus.emit({ type: "command:failed", host: h.name, phase: "fetch", command: `upload ${dir}`, exitCode: res.code, stderrTail: tail });
-      throw new CommandError(h.name, "fetch", `upload ${dir} → ${pathsFor(h.deployTo).release(id)}`, res.code, tail);
-    }
-  });
-  const failed = failures(results);
-  ctx.bus.emit({ type: "phase:end", phase: "fetch", ok: failed.length === 0 });
-  if (failed.length) throw new StageError("fetch", failed);
+/** Upload stage: a `source: dir` directory, or an artifact built here from the commit; only changed files travel. */
+export async function uploadSource(ctx: RunContext, pool: ExecutorPool, hosts: Host[], id: string, commit: string, states: Record<string, HostState>): Promise<void> {
+  const { uploadDelta, buildArtifact } = await import("./artifact.js");
+  if (ctx.env.source.type === "dir") return uploadDelta(ctx, pool, hosts, id, ctx.env.source.path, states);
+  const artifact = buildArtifact(ctx, path.join(ctx.stateDir, "cache"), commit);
+  try {
+    await uploadDelta(ctx, pool, hosts, id, artifact.dir, states);
+  } finally {
+    rmSync(artifact.root, { recursive: true, force: true });
+  }
 }

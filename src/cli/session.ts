@@ -102,7 +102,7 @@ export async function openSession(globals: Globals, o: SessionOptions): Promise<
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
 
-  const ctx: RunContext = { env, bus, signal: controller.signal, connect: executorFactory(env), parallel: o.parallel ?? 64, by: whoAmI(), toolVersion: VERSION };
+  const ctx: RunContext = { env, bus, signal: controller.signal, connect: executorFactory(env), parallel: o.parallel ?? 64, by: whoAmI(), toolVersion: VERSION, stateDir: dir };
   return {
     env,
     hosts,

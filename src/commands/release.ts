@@ -24,10 +24,36 @@ export function archiveCommit(p: Paths, id: string, commit: string): ScriptComma
   return cmd(`mkdir -p ${rel} && git -C ${shPath(p.repo)} archive ${shq(commit)} | tar -x -f - -C ${rel}`, `git archive ${commit.slice(0, 12)} | tar -x -C ${p.release(id)}`);
 }
 
-/** The command that receives an uploaded tarball (source: dir) on stdin. */
-export function receiveTarball(p: Paths, id: string): string {
+/**
+ * Receive a delta upload on stdin: changed files plus `.slipway/reuse.list`, the NUL-separated
+ * files to copy from the previous release.
+ */
+export function receiveDelta(p: Paths, id: string, previous: string | null): string {
   const rel = shPath(p.release(id));
-  return and(`mkdir -p ${shPath(p.releases)} ${shPath(p.shared)} ${shPath(p.meta)}`, `mkdir -p ${rel}`, `tar -x -f - -C ${rel}`);
+  const steps = [`mkdir -p ${shPath(p.releases)} ${shPath(p.shared)} ${shPath(p.meta)}`, `mkdir -p ${rel}`, `tar -x -f - -C ${rel}`];
+  if (previous) {
+    steps.push(
+      `{ [ ! -s ${rel}/.slipway/reuse.list ] || { cd ${shPath(p.release(previous))} && tar -c -f - --null --no-recursion -T ${rel}/.slipway/reuse.list | tar -x -f - -C ${rel}; }; }`,
+    );
+  }
+  return and(...steps);
+}
+
+/**
+ * Reuse an installed dependency directory from the previous release when its lockfile is
+ * byte-identical; otherwise run the install command.
+ */
+export function reuseOrInstall(p: Paths, previous: string | null, dep: { path: string; lockfile: string; install: string }): ScriptCommand {
+  const install = `{ ${dep.install}\n}`;
+  if (!previous) return cmd(install, `install ${dep.path}: ${dep.install}`);
+  const prev = p.release(previous);
+  const prevDir = shPath(path.posix.join(prev, dep.path));
+  const prevLock = shPath(path.posix.join(prev, dep.lockfile));
+  const sh =
+    `if [ -d ${prevDir} ] && [ -f ${shq(dep.lockfile)} ] && cmp -s ${prevLock} ${shq(dep.lockfile)}; then ` +
+    `rm -rf ${shq(dep.path)} && cp -a ${prevDir} ${shq(dep.path)} && echo ${shq(`reused ${dep.path} from ${previous} (${dep.lockfile} unchanged)`)}; ` +
+    `else ${install}; fi`;
+  return cmd(sh, `install ${dep.path}: ${dep.install} (skipped when ${dep.lockfile} is unchanged)`);
 }
 
 /** Write the immutable manifest and the initial status of a release. */

@@ -101,14 +101,16 @@ export function planDeploy(input: DeployInput): DeployPlan {
     switch (phase) {
       case "fetch": {
         const own: ScriptCommand[] = [rel.ensureLayout(p)];
-        if (env.source.type === "git") own.push(rel.updateMirror(p, env.source.repo, commit), rel.archiveCommit(p, id, commit));
+        if (env.source.type === "git" && env.source.distribute === "git") own.push(rel.updateMirror(p, env.source.repo, commit), rel.archiveCommit(p, id, commit));
         own.push(rel.writeManifest(p, id, manifest));
         return phaseSection(env, h, phase, own, []);
       }
       case "link":
         return phaseSection(env, h, phase, rel.linkShared(p, id, env.shared.dirs, env.shared.files), [], release);
-      case "build":
-        return phaseSection(env, h, phase, [], env.build, release);
+      case "build": {
+        const deps = env.dependencies.filter((d) => !d.roles || d.roles.some((r) => h.roles.includes(r)));
+        return phaseSection(env, h, phase, deps.map((d) => rel.reuseOrInstall(p, previous[h.name] ?? null, d)), env.build, release);
+      }
       case "migrate":
         return h.name === primary.name ? phaseSection(env, h, phase, [], env.migrate, release) : [];
       case "switch":
@@ -127,7 +129,7 @@ export function planDeploy(input: DeployInput): DeployPlan {
   };
 
   const stages: Stage[] = [];
-  if (env.source.type === "dir") stages.push({ kind: "upload", phase: "fetch", hosts: names });
+  if (env.source.type === "dir" || env.source.distribute === "artifact") stages.push({ kind: "upload", phase: "fetch", hosts: names });
   for (const group of DEPLOY_GROUPS) {
     let pending: { phases: Phase[]; scripts: Record<string, HostScript> } | null = null;
     const flush = () => {

@@ -202,3 +202,21 @@ hooks:
     expect(readFileSync(path.join(p.dir, "local-hooks.log"), "utf8")).toMatch(/local-failure\n$/);
   });
 });
+
+describe("dependencies", () => {
+  it("reuses an installed dependency directory when its lockfile is unchanged, reinstalls when it changes", () => {
+    p = new Project();
+    p.repo.commit({ "deps.lock": "a=1", VERSION: "1" });
+    p.writeConfig(basicConfig(`dependencies:\n  - path: deps\n    lockfile: deps.lock\n    install: mkdir deps && date +%s%N > deps/installed`));
+    expect(p.run("prod", "deploy").code).toBe(0);
+    const first = p.read("h1", "current/deps/installed");
+    p.repo.commit({ VERSION: "2" });
+    const r = p.run("prod", "deploy", "-v");
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/reused deps from \S+ \(deps.lock unchanged\)/);
+    expect(p.read("h1", "current/deps/installed")).toBe(first);
+    p.repo.commit({ "deps.lock": "a=2" });
+    expect(p.run("prod", "deploy").code).toBe(0);
+    expect(p.read("h1", "current/deps/installed")).not.toBe(first);
+  });
+});

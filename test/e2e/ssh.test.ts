@@ -243,3 +243,32 @@ describe.skipIf(SKIP_FLEET)("ssh fleet: host keys and jumps", () => {
     }
   });
 });
+
+describe.skipIf(SKIP_FLEET)("ssh fleet: artifacts", () => {
+  it("builds once on the control machine and uploads only changed files", () => {
+    const p = project({
+      hosts: ["web1", "worker1"],
+      extra: `build:\n  - test -f built.txt`,
+    });
+    writeFileSync(
+      path.join(p.dir, "slipway.yml"),
+      readFileSync(path.join(p.dir, "slipway.yml"), "utf8").replace(
+        "ref: main }",
+        `ref: main, distribute: artifact, artifact_build: ["mkdir -p dist && cp VERSION big.bin dist/ && echo built-here > dist/built.txt"], artifact_path: dist }`,
+      ),
+    );
+    p.repo.commit({ VERSION: "1", "big.bin": "x".repeat(200_000) });
+    let r = p.run("prod", "deploy", "-v");
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/\[web1\] uploaded 3 changed file\(s\), reused 0 from nothing/);
+    expect(p.read("web1", "current/built.txt")).toBe("built-here\n");
+    expect(p.read("worker1", "current/big.bin")).toHaveLength(200_000);
+    p.repo.commit({ VERSION: "2" });
+    r = p.run("prod", "deploy", "-v");
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/\[worker1\] uploaded 1 changed file\(s\), reused 2 from \d{8}-/);
+    expect(p.read("worker1", "current/VERSION")).toBe("2");
+    expect(p.read("worker1", "current/big.bin")).toHaveLength(200_000);
+    expect(() => p.read("web1", "current/.git")).toThrow();
+  });
+});

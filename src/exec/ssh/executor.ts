@@ -152,6 +152,9 @@ export class SshExecutor implements Executor {
 
   private async run(command: string, stdin: RunOptions["stdin"], opts: RunOptions): Promise<RunResult> {
     const client = await this.ensure();
+    // Streams are collected first: piping a stream into a fresh ssh2 exec channel lost the
+    // whole input now and then (seen on OpenSSH 9.2), and uploads are built in memory-sized pieces.
+    const body = stdin instanceof Readable ? await collect(stdin) : (stdin ?? "");
     return new Promise((resolve, reject) => {
       if (opts.signal?.aborted) return reject(opts.signal.reason ?? new Error("aborted"));
       // Print the remote shell's pid first so an abort can kill its whole process group
@@ -200,9 +203,17 @@ export class SshExecutor implements Executor {
           }
           resolve({ code, signal, stdout, stderr });
         });
-        if (stdin instanceof Readable) stdin.pipe(ch);
-        else ch.end(stdin ?? "");
+        ch.end(body);
       });
     });
   }
+}
+
+function collect(r: Readable): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    r.on("data", (c: Buffer) => chunks.push(Buffer.from(c)));
+    r.once("end", () => resolve(Buffer.concat(chunks)));
+    r.once("error", reject);
+  });
 }

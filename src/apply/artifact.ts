@@ -1,0 +1,151 @@
+/**
+ * Upload distribution (`source: dir`, and `distribute: artifact` for git): the release is built
+ * from files sent by the control machine, and only files that changed since the host's current
+ * release travel; unchanged ones are copied on the host from that release.
+ */
+import { execFileSync, spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import { copyFileSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { pathsFor } from "../config/paths.js";
+import type { Host } from "../config/resolve.js";
+import { receiveDelta } from "../commands/release.js";
+import { shPath } from "../commands/quote.js";
+import { CommandError, InterruptedError, OperationError } from "../errors.js";
+import { failures, forEachHost } from "../exec/fanout.js";
+import type { HostState } from "../plan/state.js";
+import type { ExecutorPool, RunContext } from "./context.js";
+import { StageError } from "./stages.js";
+
+export interface FileEntry {
+  path: string;
+  /** content hash, or `link:<target>` for symlinks */
+  hash: string;
+  mode: number;
+}
+
+/** Every file and symlink under `dir` (not .git), sorted, with content hashes. */
+export function listFiles(dir: string): FileEntry[] {
+  const out: FileEntry[] = [];
+  const walk = (rel: string) => {
+    for (const d of readdirSync(path.join(dir, rel), { withFileTypes: true })) {
+      const r = rel ? `${rel}/${d.name}` : d.name;
+      if (!rel && (d.name === ".git" || d.name === ".slipway")) continue;
+      const abs = path.join(dir, r);
+      if (d.isSymbolicLink()) out.push({ path: r, hash: `link:${readlinkSync(abs)}`, mode: 0o777 });
+      else if (d.isDirectory()) walk(r);
+      else if (d.isFile()) out.push({ path: r, hash: createHash("sha1").update(readFileSync(abs)).digest("hex"), mode: lstatSync(abs).mode & 0o777 });
+    }
+  };
+  walk("");
+  return out.sort((a, b) => (a.path < b.path ? -1 : 1));
+}
+
+const SAFE_PATH = /^[^\t\n\0]+$/;
+
+export function filesTsv(entries: FileEntry[]): string {
+  return entries.map((e) => `${e.hash}\t${e.mode.toString(8)}\t${e.path}`).join("\n") + "\n";
+}
+
+export function parseFilesTsv(text: string): Map<string, string> {
+  const m = new Map<string, string>();
+  for (const line of text.split("\n")) {
+    const [hash, mode, ...rest] = line.split("\t");
+    if (hash && mode && rest.length) m.set(rest.join("\t"), `${hash}:${mode}`);
+  }
+  return m;
+}
+
+/** Split into files to send and files the host can copy from its previous release. */
+export function diffFiles(entries: FileEntry[], previous: Map<string, string>): { send: FileEntry[]; reuse: FileEntry[] } {
+  const send: FileEntry[] = [];
+  const reuse: FileEntry[] = [];
+  for (const e of entries) {
+    if (SAFE_PATH.test(e.path) && previous.get(e.path) === `${e.hash}:${e.mode.toString(8)}` && !e.hash.startsWith("link:")) reuse.push(e);
+    else send.push(e);
+  }
+  return { send, reuse };
+}
+
+/** A staging directory holding the files to send plus `.slipway/files.tsv` and `.slipway/reuse.list`. */
+function stage(dir: string, entries: FileEntry[], send: FileEntry[], reuse: FileEntry[]): string {
+  const st = mkdtempSync(path.join(os.tmpdir(), "slipway-upload-"));
+  for (const e of send) {
+    const dst = path.join(st, e.path);
+    mkdirSync(path.dirname(dst), { recursive: true });
+    if (e.hash.startsWith("link:")) symlinkSync(e.hash.slice(5), dst);
+    else copyFileSync(path.join(dir, e.path), dst);
+  }
+  mkdirSync(path.join(st, ".slipway"), { recursive: true });
+  writeFileSync(path.join(st, ".slipway", "files.tsv"), filesTsv(entries.filter((e) => SAFE_PATH.test(e.path))));
+  writeFileSync(path.join(st, ".slipway", "reuse.list"), reuse.map((e) => `./${e.path}\0`).join(""));
+  return st;
+}
+
+/** Export the commit and run artifact_build on the control machine; returns the directory to ship. */
+export function buildArtifact(ctx: RunContext, cacheDir: string, commit: string): { root: string; dir: string } {
+  const src = ctx.env.source;
+  if (src.type !== "git") throw new OperationError("artifact builds need a git source");
+  const out = mkdtempSync(path.join(os.tmpdir(), "slipway-artifact-"));
+  let repo = src.repo;
+  if (/:/.test(src.repo)) {
+    // A remote repository: keep a mirror in the control machine's cache.
+    repo = path.join(cacheDir, createHash("sha1").update(src.repo).digest("hex").slice(0, 16) + ".git");
+    mkdirSync(cacheDir, { recursive: true });
+    try {
+      execFileSync("git", ["-C", repo, "cat-file", "-e", `${commit}^{commit}`], { stdio: "ignore" });
+    } catch {
+      execFileSync("bash", ["-c", `if [ -d ${shPath(repo)} ]; then git -C ${shPath(repo)} fetch -q --prune origin '+refs/*:refs/*'; else git clone -q --mirror ${shPath(src.repo)} ${shPath(repo)}; fi`], { stdio: "pipe" });
+    }
+  }
+  execFileSync("bash", ["-c", `git -C ${shPath(repo)} archive ${shPath(commit)} | tar -x -f - -C ${shPath(out)}`], { stdio: "pipe" });
+  for (const c of src.artifactBuild) {
+    ctx.bus.info(`artifact build: ${c}`);
+    try {
+      execFileSync("bash", ["-c", c], { cwd: out, stdio: "pipe", env: { ...process.env, ...ctx.env.env, ...ctx.env.secrets, SLIPWAY_COMMIT: commit } });
+    } catch (e) {
+      const err = e as { status?: number; stderr?: Buffer };
+      throw new CommandError("local", "fetch", c, err.status ?? null, String(err.stderr ?? "").trim().split("\n").slice(-10).join("\n"));
+    }
+  }
+  return { root: out, dir: path.resolve(out, src.artifactPath) };
+}
+
+/** Send each host only what differs from its current release, in one round trip per host after reading its file list. */
+export async function uploadDelta(ctx: RunContext, pool: ExecutorPool, hosts: Host[], id: string, dir: string, states: Record<string, HostState>): Promise<void> {
+  ctx.bus.emit({ type: "phase:start", phase: "fetch", hosts: hosts.map((h) => h.name) });
+  const entries = listFiles(dir);
+  const results = await forEachHost(hosts, ctx.parallel, async (h) => {
+    ctx.bus.emit({ type: "host:phase", host: h.name, phase: "fetch", status: "running" });
+    const t0 = Date.now();
+    const p = pathsFor(h.deployTo);
+    const prev = states[h.name]?.current ?? null;
+    const ex = await pool.get(h);
+    let previous = new Map<string, string>();
+    if (prev) {
+      const r = await ex.exec(`cat ${shPath(p.releaseMeta(prev))}/files.tsv 2>/dev/null || true`, { signal: ctx.signal });
+      previous = parseFilesTsv(r.stdout);
+    }
+    const { send, reuse } = diffFiles(entries, previous);
+    const st = stage(dir, entries, send, reuse);
+    try {
+      const tar = spawn("tar", ["-C", st, "-cf", "-", "."], { stdio: ["ignore", "pipe", "pipe"] });
+      const res = await ex.exec(receiveDelta(p, id, prev), { stdin: tar.stdout, signal: ctx.signal });
+      if (ctx.signal.aborted) throw new InterruptedError();
+      if (res.code !== 0) {
+        const tail = res.stderr.trim().split("\n").slice(-10).join("\n");
+        ctx.bus.emit({ type: "host:phase", host: h.name, phase: "fetch", status: "failed" });
+        ctx.bus.emit({ type: "command:failed", host: h.name, phase: "fetch", command: `upload ${send.length} changed file(s)`, exitCode: res.code, stderrTail: tail });
+        throw new CommandError(h.name, "fetch", `upload ${send.length} changed file(s) → ${p.release(id)}`, res.code, tail);
+      }
+    } finally {
+      rmSync(st, { recursive: true, force: true });
+    }
+    ctx.bus.info(`uploaded ${send.length} changed file(s), reused ${reuse.length} from ${prev ?? "nothing"}`, h.name);
+    ctx.bus.emit({ type: "host:phase", host: h.name, phase: "fetch", status: "done", ms: Date.now() - t0 });
+  });
+  const failed = failures(results);
+  ctx.bus.emit({ type: "phase:end", phase: "fetch", ok: failed.length === 0 });
+  if (failed.length) throw new StageError("fetch", failed);
+}
