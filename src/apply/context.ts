@@ -44,6 +44,11 @@ export class ExecutorPool {
     return ex;
   }
 
+  /** Start connecting to every host now, so handshakes overlap commit resolution and the lock. */
+  warm(hosts: Host[]): void {
+    for (const h of hosts) this.get(h).catch(() => {}); // a failure resurfaces when the host is used
+  }
+
   private counting(inner: Executor): Executor {
     const name = inner.host.name;
     const count = () => (this.roundTrips[name] = (this.roundTrips[name] ?? 0) + 1);

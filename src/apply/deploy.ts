@@ -10,7 +10,7 @@ import { InterruptedError, OperationError } from "../errors.js";
 import { planDeploy, phaseSection, commandEnv, type DeployPlan } from "../plan/deploy.js";
 import type { HostState } from "../plan/state.js";
 import { ExecutorPool, type RunContext } from "./context.js";
-import { gatherStates } from "./gather.js";
+import { gatherStates, knownPrimary, primaryStateCommand } from "./gather.js";
 import { withLock } from "./lock.js";
 import { resolveSource } from "./source.js";
 import { runLocal, runScripts, StageError, uploadSource } from "./stages.js";
@@ -69,9 +69,11 @@ export async function applyDeploy(ctx: RunContext, hosts: Host[], opts: DeployOp
   const pool = new ExecutorPool(ctx.connect);
   const t0 = Date.now();
   try {
+    pool.warm(hosts);
     const src = await resolveSource(ctx.env.source, opts.ref);
-    return await withLock(ctx, pool, "deploy", opts.reason ?? "", opts.lockWaitMs, async () => {
-      const states = await gatherStates(ctx, pool, hosts);
+    const stateCmd = primaryStateCommand(ctx, hosts);
+    return await withLock(ctx, pool, "deploy", opts.reason ?? "", opts.lockWaitMs, async (primaryOut) => {
+      const states = await gatherStates(ctx, pool, hosts, knownPrimary(ctx, primaryOut, stateCmd));
       const plan = planDeploy({ env: ctx.env, hosts, states, commit: src.commit, ref: src.ref, now: new Date(), by: ctx.by, toolVersion: ctx.toolVersion });
       ctx.bus.emit({ type: "run:start", verb: "deploy", env: ctx.env.name, hosts: plan.hosts, releaseId: plan.releaseId, commit: plan.commit, ref: plan.ref });
       const primaryState = states[plan.primary];
@@ -163,7 +165,7 @@ export async function applyDeploy(ctx: RunContext, hosts: Host[], opts: DeployOp
         partial: dropped.length > 0,
         summary: [...activeHosts().map((h) => `${h.name}: current → ${plan.releaseId}`), ...droppedSummary(dropped, plan).split("\n").filter(Boolean)],
       };
-    });
+    }, stateCmd);
   } finally {
     await pool.closeAll(ctx.bus);
   }

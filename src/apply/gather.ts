@@ -8,13 +8,15 @@ import { capture } from "../exec/runner.js";
 import { parseState, type HostState } from "../plan/state.js";
 import type { ExecutorPool, RunContext } from "./context.js";
 
-export async function gatherStates(ctx: RunContext, pool: ExecutorPool, hosts: Host[], phase = "check"): Promise<Record<string, HostState>> {
+/** `known`: states already read in another round trip (the primary's, together with the lock). */
+export async function gatherStates(ctx: RunContext, pool: ExecutorPool, hosts: Host[], known: Record<string, string> = {}, phase = "check"): Promise<Record<string, HostState>> {
   ctx.bus.emit({ type: "phase:start", phase, hosts: hosts.map((h) => h.name) });
   const results = await forEachHost(hosts, ctx.parallel, async (h) => {
     ctx.bus.emit({ type: "host:phase", host: h.name, phase, status: "running" });
     const t0 = Date.now();
     try {
-      const st = parseState(h.name, await capture(await pool.get(h), phase, readState(pathsFor(h.deployTo)), "read release state", ctx.signal));
+      const out = known[h.name] ?? (await capture(await pool.get(h), phase, readState(pathsFor(h.deployTo)), "read release state", ctx.signal));
+      const st = parseState(h.name, out);
       ctx.bus.emit({ type: "host:phase", host: h.name, phase, status: "done", ms: Date.now() - t0 });
       return st;
     } catch (e) {
@@ -26,4 +28,13 @@ export async function gatherStates(ctx: RunContext, pool: ExecutorPool, hosts: H
   ctx.bus.emit({ type: "phase:end", phase, ok: failed.length === 0 });
   if (failed.length) throw new OperationError(failed.map((f) => `${f.host}: ${f.error.message}`).join("\n"));
   return Object.fromEntries(results.map((r) => [r.host, (r as { value: HostState }).value]));
+}
+
+/** The read-state command for the primary, to run right after taking the lock. */
+export function primaryStateCommand(ctx: RunContext, hosts: Host[]): string | undefined {
+  return hosts.some((h) => h.name === ctx.env.primary.name) ? readState(pathsFor(ctx.env.primary.deployTo)) : undefined;
+}
+
+export function knownPrimary(ctx: RunContext, out: string, cmd: string | undefined): Record<string, string> {
+  return cmd ? { [ctx.env.primary.name]: out } : {};
 }

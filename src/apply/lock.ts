@@ -59,15 +59,15 @@ const sleep = (ms: number, signal: AbortSignal) =>
     signal.addEventListener("abort", () => (clearTimeout(t), reject(new InterruptedError())), { once: true });
   });
 
-/** Take the lock, waiting up to `waitMs` (0: fail at once naming the holder). */
-export async function acquire(ctx: RunContext, pool: ExecutorPool, info: LockInfo, waitMs: number): Promise<void> {
+/** Take the lock, waiting up to `waitMs` (0: fail at once naming the holder). Returns `andThen`'s output. */
+export async function acquire(ctx: RunContext, pool: ExecutorPool, info: LockInfo, waitMs: number, andThen?: string): Promise<string> {
   const ex = await pool.get(ctx.env.primary);
   const p = pathsFor(ctx.env.primary.deployTo);
   const deadline = Date.now() + waitMs;
   let told = false;
   for (;;) {
-    const out = await capture(ex, "lock", acquireLock(p, info), "acquire lock", ctx.signal);
-    if (out.startsWith("ACQUIRED")) return;
+    const out = await capture(ex, "lock", acquireLock(p, info, andThen), "acquire lock", ctx.signal);
+    if (out.startsWith("ACQUIRED")) return out.slice("ACQUIRED\n".length);
     const holder = parseHeld(out);
     if (Date.now() >= deadline) throw new LockHeldError(`${ctx.env.name} is locked (on ${ctx.env.primary.name}): ${describeHolder(holder, ctx.env.name)}`);
     if (!told) ctx.bus.info(`waiting for the lock: ${describeHolder(holder, ctx.env.name)}`);
@@ -88,14 +88,17 @@ export async function status(ctx: RunContext, pool: ExecutorPool): Promise<Parti
   return out.startsWith("HELD") ? parseHeld(out) : null;
 }
 
-/** Run `fn` holding the environment lock; released on success, failure and interrupt. */
-export async function withLock<T>(ctx: RunContext, pool: ExecutorPool, verb: string, reason: string, waitMs: number, fn: () => Promise<T>): Promise<T> {
+/**
+ * Run `fn` holding the environment lock; released on success, failure and interrupt.
+ * `andThen` runs on the primary right after the lock is taken, in the same round trip; `fn` gets its output.
+ */
+export async function withLock<T>(ctx: RunContext, pool: ExecutorPool, verb: string, reason: string, waitMs: number, fn: (andThenOutput: string) => Promise<T>, andThen?: string): Promise<T> {
   const info = newLockInfo(ctx, verb, reason, false);
   ctx.bus.emit({ type: "host:phase", host: ctx.env.primary.name, phase: "lock", status: "running" });
-  await acquire(ctx, pool, info, waitMs);
+  const out = await acquire(ctx, pool, info, waitMs, andThen);
   ctx.bus.emit({ type: "host:phase", host: ctx.env.primary.name, phase: "lock", status: "done" });
   try {
-    return await fn();
+    return await fn(out);
   } finally {
     try {
       await release(ctx, pool, info.token);

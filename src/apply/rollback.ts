@@ -8,7 +8,7 @@ import { commandEnv, phaseSection } from "../plan/deploy.js";
 import { rollbackCandidates, type HostState } from "../plan/state.js";
 import { ExecutorPool, type RunContext } from "./context.js";
 import { commitOf, runFailureHooks, type HistoryEntry, type OperationResult } from "./deploy.js";
-import { gatherStates } from "./gather.js";
+import { gatherStates, knownPrimary, primaryStateCommand } from "./gather.js";
 import { withLock } from "./lock.js";
 import { runScripts, StageError } from "./stages.js";
 
@@ -45,8 +45,10 @@ export async function applyRollback(ctx: RunContext, hosts: Host[], opts: Rollba
   const pool = new ExecutorPool(ctx.connect);
   const t0 = Date.now();
   try {
-    return await withLock(ctx, pool, "rollback", opts.reason ?? "", opts.lockWaitMs, async () => {
-      const states = await gatherStates(ctx, pool, hosts);
+    pool.warm(hosts);
+    const stateCmd = primaryStateCommand(ctx, hosts);
+    return await withLock(ctx, pool, "rollback", opts.reason ?? "", opts.lockWaitMs, async (primaryOut) => {
+      const states = await gatherStates(ctx, pool, hosts, knownPrimary(ctx, primaryOut, stateCmd));
       const primary = hosts.find((h) => h.name === ctx.env.primary.name) ?? hosts[0]!;
       const choice = chooseRollback(states, primary.name, opts.target);
       if ("refuse" in choice) throw new OperationError(`rollback refused: ${choice.refuse}`);
@@ -116,7 +118,7 @@ export async function applyRollback(ctx: RunContext, hosts: Host[], opts: Rollba
         throw new OperationError(`rollback failed: ${why}\n  every host is back on its previous current release`);
       }
       return { releaseId: target, commit: toCommit, removed: {}, summary: hosts.map((h) => `${h.name}: current → ${target} (${prevOf(h) ?? "none"} marked bad)`) };
-    });
+    }, stateCmd);
   } finally {
     await pool.closeAll(ctx.bus);
   }

@@ -15,12 +15,15 @@ export interface LockInfo {
   manual: boolean;
 }
 
-/** Prints ACQUIRED, or HELD followed by the holder's details. */
-export function acquireLock(p: Paths, info: LockInfo): string {
+/**
+ * Prints ACQUIRED (then the output of `andThen`, saving a round trip), or HELD followed by the
+ * holder's details.
+ */
+export function acquireLock(p: Paths, info: LockInfo, andThen?: string): string {
   const dir = shPath(p.lockDir);
   return (
     `mkdir -p ${shPath(p.meta)} && if mkdir ${dir} 2>/dev/null; then ` +
-    `printf '%s\\n' ${shq(JSON.stringify(info))} > ${dir}/info.json && echo ACQUIRED; ` +
+    `printf '%s\\n' ${shq(JSON.stringify(info))} > ${dir}/info.json && echo ACQUIRED${andThen ? ` && { ${andThen}\n}` : ""}; ` +
     `else echo HELD; cat ${dir}/info.json 2>/dev/null; fi`
   );
 }

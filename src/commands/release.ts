@@ -10,11 +10,13 @@ export const ensureLayout = (p: Paths): ScriptCommand => cmd(`mkdir -p ${shPath(
 /** Keep a bare mirror of the repository per host, fetching only when the commit is missing. */
 export function updateMirror(p: Paths, repo: string, commit: string): ScriptCommand {
   const r = shPath(p.repo);
+  const has = `git -C ${r} cat-file -e ${shq(commit + "^{commit}")} 2>/dev/null`;
+  // Fetching just the commit is one short negotiation; servers that refuse wants by id get a full mirror fetch.
   const sh =
     `if [ -d ${r} ]; then ` +
-    `git -C ${r} cat-file -e ${shq(commit + "^{commit}")} 2>/dev/null || { git -C ${r} remote set-url origin ${shq(repo)} && git -C ${r} fetch --quiet --prune origin '+refs/*:refs/*'; }; ` +
+    `${has} || { git -C ${r} remote set-url origin ${shq(repo)} && { git -C ${r} fetch --quiet --no-tags origin ${shq(commit)} 2>/dev/null || git -C ${r} fetch --quiet --prune origin '+refs/*:refs/*'; }; }; ` +
     `else git clone --quiet --mirror ${shq(repo)} ${r}; fi && ` +
-    `git -C ${r} cat-file -e ${shq(commit + "^{commit}")} || { echo ${shq(`commit ${commit} not found in ${repo}`)} >&2; exit 1; }`;
+    `{ ${has} || { echo ${shq(`commit ${commit} not found in ${repo}`)} >&2; exit 1; }; }`;
   return cmd(sh, `git mirror ${repo} → ${p.repo} (need ${commit.slice(0, 12)})`);
 }
 
@@ -73,36 +75,26 @@ export function setStatus(p: Paths, id: string, status: ReleaseStatus): ScriptCo
   return cmd(`if [ -d ${shPath(p.release(id))} ]; then mkdir -p ${meta} && printf ${status} > ${meta}/status; fi`, `mark ${id} ${status}`);
 }
 
-/** Link shared dirs and files into the release; a missing shared file is an error, not an empty file. */
+/**
+ * Link shared dirs and files into the release, in one command (fewer processes per host):
+ * a missing shared file is an error, not an empty file.
+ */
 export function linkShared(p: Paths, id: string, dirs: string[], files: string[]): ScriptCommand[] {
+  if (!dirs.length && !files.length) return [];
   const rel = p.release(id);
-  const out: ScriptCommand[] = [];
-  for (const d of dirs) {
-    const src = path.posix.join(p.shared, d);
-    const dst = path.posix.join(rel, d);
-    out.push(
-      cmd(
-        and(`mkdir -p ${shPath(src)}`, `rm -rf ${shPath(dst)}`, `mkdir -p ${shPath(path.posix.dirname(dst))}`, `ln -s ${shPath(src)} ${shPath(dst)}`),
-        `link shared/${d} → ${dst}`,
-      ),
-    );
-  }
-  for (const f of files) {
-    const src = path.posix.join(p.shared, f);
-    const dst = path.posix.join(rel, f);
-    out.push(
-      cmd(
-        and(
-          `{ [ -e ${shPath(src)} ] || { echo ${shq(`shared file missing: ${src} (create it on the host first)`)} >&2; exit 1; }; }`,
-          `rm -rf ${shPath(dst)}`,
-          `mkdir -p ${shPath(path.posix.dirname(dst))}`,
-          `ln -s ${shPath(src)} ${shPath(dst)}`,
-        ),
-        `link shared/${f} → ${dst}`,
-      ),
-    );
-  }
-  return out;
+  const items = [...dirs, ...files];
+  const src = (x: string) => path.posix.join(p.shared, x);
+  const dst = (x: string) => path.posix.join(rel, x);
+  const checks = files.map((f) => `{ [ -e ${shPath(src(f))} ] || { echo ${shq(`shared file missing: ${src(f)} (create it on the host first)`)} >&2; exit 1; }; }`);
+  const parents = [...new Set(items.map((x) => path.posix.dirname(dst(x))))];
+  const sh = and(
+    ...checks,
+    dirs.length ? `mkdir -p ${dirs.map((d) => shPath(src(d))).join(" ")}` : "",
+    `rm -rf ${items.map((x) => shPath(dst(x))).join(" ")}`,
+    `mkdir -p ${parents.map(shPath).join(" ")}`,
+    ...items.map((x) => `ln -s ${shPath(src(x))} ${shPath(dst(x))}`),
+  );
+  return [cmd(sh, `link shared ${items.join(", ")} into ${rel}`)];
 }
 
 /** Atomic switch: link to a temp name, then rename over `current` (never rm + ln). */

@@ -19,6 +19,7 @@ export interface StateStore {
   beginRun(r: { verb: string; env: string; by: string; startedAt: string; logPath: string | null }): number;
   updateRun(id: number, fields: Partial<Pick<RunRecord, "releaseId" | "commit" | "finishedAt" | "outcome" | "durationMs">>): void;
   appendEvent(runId: number, e: Timed<SlipwayEvent>): void;
+  appendEvents(runId: number, events: Timed<SlipwayEvent>[]): void;
   listRuns(env: string, limit: number): RunRecord[];
   events(runId: number): Timed<SlipwayEvent>[];
   close(): void;

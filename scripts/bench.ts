@@ -1,0 +1,161 @@
+/**
+ * `npm run bench`: connect time, per-command overhead (ssh2 vs OpenSSH), and deploy/rollback wall
+ * time for 1, 10 and 50 real sshd hosts on loopback, with SSH round trips per host per deploy.
+ * `npm run bench -- --write` also records the table in docs/benchmarks.md with the machine.
+ * Environment: BENCH_HOSTS=1,10,50  BENCH_REPEAT=3.
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { Fleet } from "../test/fleet.js";
+import { SshExecutor } from "../src/exec/ssh/executor.js";
+import type { Host, SshSettings } from "../src/config/resolve.js";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const MAIN = path.join(ROOT, "dist/cli/main.js");
+const SIZES = (process.env.BENCH_HOSTS ?? "1,10,50").split(",").map(Number);
+const REPEAT = Number(process.env.BENCH_REPEAT ?? 3);
+const MAX = Math.max(...SIZES);
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const now = () => Number(process.hrtime.bigint()) / 1e6;
+const fmtMs = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(ms < 10 ? 1 : 0)} ms`);
+const rows: string[][] = [];
+
+function slipway(dir: string, env: Record<string, string>, ...args: string[]): string {
+  const r = spawnSync(process.execPath, [MAIN, ...args], { cwd: dir, encoding: "utf8", env: { ...process.env, ...env } });
+  if (r.status !== 0) throw new Error(`slipway ${args.join(" ")} failed:\n${r.stderr}`);
+  return r.stdout;
+}
+
+function roundTrips(ndjson: string): number {
+  const stats = ndjson.trim().split("\n").map((l) => JSON.parse(l)).find((e) => e.type === "stats");
+  return stats ? Math.max(...(Object.values(stats.roundTrips) as number[])) : NaN;
+}
+
+async function main() {
+  const names = Array.from({ length: MAX }, (_, i) => `h${i + 1}`);
+  let t = now();
+  const fleet = await Fleet.start(names);
+  console.error(`fleet of ${MAX} sshd hosts up in ${fmtMs(now() - t)}`);
+  process.env.HOME = fleet.clientHome;
+  const settings: SshSettings = { configFile: path.join(fleet.clientHome, ".ssh/config"), hostKeyChecking: "strict", connectTimeoutMs: 10_000 };
+  const host = (n: string): Host => ({ name: n, transport: "ssh", address: n, roles: [], primary: false, deployTo: "~/x" });
+  try {
+    // --help
+    const tmp = mkdtempSync(path.join(os.tmpdir(), "slipway-bench-"));
+    const help = Array.from({ length: 10 }, () => {
+      const s = now();
+      slipway(tmp, {}, "--help");
+      return now() - s;
+    });
+    rows.push(["slipway --help", "-", fmtMs(median(help)), "-"]);
+
+    // connect
+    for (const n of SIZES) {
+      const s = now();
+      const exs = await Promise.all(names.slice(0, n).map((h) => SshExecutor.connect(host(h), settings)));
+      rows.push([`connect (ssh2, parallel)`, String(n), fmtMs(now() - s), "-"]);
+      await Promise.all(exs.map((e) => e.close()));
+    }
+
+    // per-command overhead
+    const ex = await SshExecutor.connect(host("h1"), settings);
+    const cmds: number[] = [];
+    for (let i = 0; i < 50; i++) {
+      const s = now();
+      await ex.exec("true");
+      cmds.push(now() - s);
+    }
+    rows.push(["command on open connection (ssh2)", "1", fmtMs(median(cmds)), "-"]);
+    await ex.close();
+    const h1 = fleet.host("h1");
+    const base = ["-F", settings.configFile, "-o", `UserKnownHostsFile=${path.join(fleet.clientHome, ".ssh/known_hosts")}`, "-i", path.join(fleet.clientHome, ".ssh/id_ed25519"), "-o", "BatchMode=yes"];
+    const ctl = path.join(tmp, "ctl");
+    execFileSync("ssh", [...base, "-o", "ControlMaster=yes", "-o", `ControlPath=${ctl}`, "-o", "ControlPersist=60", "-fN", "h1"]);
+    const viaMaster: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      const s = now();
+      execFileSync("ssh", [...base, "-o", `ControlPath=${ctl}`, "h1", "true"]);
+      viaMaster.push(now() - s);
+    }
+    rows.push(["command via OpenSSH ControlMaster", "1", fmtMs(median(viaMaster)), "-"]);
+    execFileSync("ssh", [...base, "-o", `ControlPath=${ctl}`, "-O", "exit", "h1"], { stdio: "ignore" });
+    const fresh: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      const s = now();
+      execFileSync("ssh", [...base, "h1", "true"]);
+      fresh.push(now() - s);
+    }
+    rows.push(["command on a new OpenSSH connection", "1", fmtMs(median(fresh)), "-"]);
+    void h1;
+
+    // deploy and rollback through the CLI
+    for (const n of SIZES) {
+      const app = `bench${n}`;
+      const repo = path.join(fleet.gitBase, app);
+      cpSync(path.join(ROOT, "examples/hello-app"), repo, { recursive: true });
+      const git = (...a: string[]) => execFileSync("git", ["-c", "user.name=b", "-c", "user.email=b@b", "-C", repo, ...a], { stdio: "ignore" });
+      git("init", "-q", "-b", "main");
+      git("add", "-A");
+      git("commit", "-q", "-m", "v1");
+      const dir = mkdtempSync(path.join(os.tmpdir(), "slipway-bench-"));
+      const hostsYaml = names.slice(0, n).map((h) => `      - { name: ${h}, address: ${h} }`).join("\n");
+      writeFileSync(path.join(dir, "slipway.yml"), `app: ${app}\nsource: { git: "${fleet.gitUrl(app)}", ref: main }\nkeep_releases: 3\nshared: { dirs: [log, tmp] }\nenvironments:\n  bench:\n    hosts:\n${hostsYaml}\n`);
+      let v = 1;
+      const change = () => {
+        writeFileSync(path.join(repo, "VERSION"), String(++v));
+        git("commit", "-q", "-am", `v${v}`);
+      };
+      slipway(dir, fleet.env, "bench", "deploy"); // first deploy clones the mirrors
+      const deploys: number[] = [];
+      let trips = NaN;
+      for (let i = 0; i < REPEAT; i++) {
+        change();
+        const s = now();
+        const out = slipway(dir, fleet.env, "bench", "deploy", "--json");
+        deploys.push(now() - s);
+        trips = roundTrips(out);
+      }
+      rows.push([`redeploy`, String(n), fmtMs(median(deploys)), String(trips)]);
+      const rollbacks: number[] = [];
+      for (let i = 0; i < REPEAT; i++) {
+        change();
+        slipway(dir, fleet.env, "bench", "deploy");
+        const s = now();
+        const out = slipway(dir, fleet.env, "bench", "rollback", "--json");
+        rollbacks.push(now() - s);
+        trips = roundTrips(out);
+      }
+      rows.push([`rollback`, String(n), fmtMs(median(rollbacks)), String(trips)]);
+      rmSync(dir, { recursive: true, force: true });
+    }
+    rmSync(tmp, { recursive: true, force: true });
+  } finally {
+    fleet.stop();
+  }
+
+  const header = ["what", "hosts", "median", "ssh round trips per host"];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const fmt = (r: string[]) => r.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd();
+  const table = [fmt(header), fmt(widths.map((w) => "-".repeat(w))), ...rows.map(fmt)].join("\n");
+  const cpu = (readFileSync("/proc/cpuinfo", "utf8").match(/model name\s*:\s*(.*)/) ?? [])[1] ?? os.cpus()[0]?.model ?? "unknown";
+  const ssh = execFileSync("ssh", ["-V"], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }) || spawnSync("ssh", ["-V"], { encoding: "utf8" }).stderr.trim();
+  const machine = `${os.cpus().length} cores (${cpu}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB RAM, ${os.type()} ${os.release()}, node ${process.version}, ${String(ssh).trim()}`;
+  console.log(`real sshd hosts on loopback; CLI runs include node start-up; ${REPEAT} runs each, median\nmachine: ${machine}\n\n${table}`);
+  if (process.argv.includes("--write")) {
+    const file = path.join(ROOT, "docs/benchmarks.md");
+    const marker = "<!-- bench:ssh -->";
+    const block = `${marker}\nMeasured ${new Date().toISOString().slice(0, 10)} on ${machine}.\n${REPEAT} runs each, median. Source: \`npm run bench -- --write\`.\n\n\`\`\`\n${table}\n\`\`\`\n${marker}`;
+    const doc = readFileSync(file, "utf8");
+    writeFileSync(file, doc.replace(new RegExp(`${marker}[\\s\\S]*?${marker}`), block));
+    console.log(`\nwrote ${file}`);
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
