@@ -126,7 +126,7 @@ export class Fleet {
   private async startGitDaemon(): Promise<void> {
     this.gitPort = await freePort();
     const pid = path.join(this.root, "git-daemon.pid");
-    sh(`git daemon --reuseaddr --listen=127.0.0.1 --port=${this.gitPort} --base-path=${this.gitBase} --export-all --detach --pid-file=${pid}`);
+    sh(`git daemon --reuseaddr --listen=127.0.0.1 --port=${this.gitPort} --base-path=${this.gitBase} --export-all --max-connections=0 --detach --pid-file=${pid}`);
     this.gitPid = pid;
     await waitForPort(this.gitPort);
   }

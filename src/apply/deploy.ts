@@ -72,6 +72,9 @@ export async function applyDeploy(ctx: RunContext, hosts: Host[], opts: DeployOp
     pool.warm(hosts);
     const src = await resolveSource(ctx.env.source, opts.ref);
     const stateCmd = primaryStateCommand(ctx, hosts);
+    // The history entry is appended on the primary in the unlock round trip, whatever the outcome.
+    let history: string | undefined;
+    const primaryPaths = pathsFor(ctx.env.primary.deployTo);
     return await withLock(ctx, pool, "deploy", opts.reason ?? "", opts.lockWaitMs, async (primaryOut) => {
       const states = await gatherStates(ctx, pool, hosts, knownPrimary(ctx, primaryOut, stateCmd));
       const plan = planDeploy({ env: ctx.env, hosts, states, commit: src.commit, ref: src.ref, now: new Date(), by: ctx.by, toolVersion: ctx.toolVersion });
@@ -107,12 +110,6 @@ export async function applyDeploy(ctx: RunContext, hosts: Host[], opts: DeployOp
           } else {
             const label = stage.phases.join("+");
             const stageHosts = stage.hosts.filter((n) => active.has(n)).map((n) => byName.get(n)!);
-            if (stage.phases.includes("cleanup")) {
-              const scripts = withHistory(stage.scripts, activeHosts(), entry(dropped.length ? "partial" : "ok"));
-              // The release is live and healthy; a cleanup failure is reported, not undone.
-              await runScripts(ctx, pool, activeHosts(), scripts, label).catch((e) => ctx.bus.warn(`cleanup failed: ${(e as Error).message}`));
-              continue;
-            }
             const batches = stage.phases.includes("restart") && opts.batchSize ? splitBatches(stageHosts, opts.batchSize) : [stageHosts];
             for (const [i, batch] of batches.entries()) {
               if (batches.length > 1) ctx.bus.info(`${label} batch ${i + 1}/${batches.length}: ${batch.map((h) => h.name).join(", ")}`);
@@ -123,12 +120,11 @@ export async function applyDeploy(ctx: RunContext, hosts: Host[], opts: DeployOp
             if (stage.phases.includes("restart")) restarted = true;
           }
         }
-        if (!plan.stages.some((s) => s.kind === "hosts" && s.phases.includes("cleanup"))) {
-          await runScripts(ctx, pool, activeHosts(), withHistory({}, activeHosts(), entry(dropped.length ? "partial" : "ok")), "cleanup").catch((e) => ctx.bus.warn(`history: ${(e as Error).message}`));
-        }
+        history = rel.appendHistory(primaryPaths, entry(dropped.length ? "partial" : "ok")).sh;
       } catch (e) {
         const interrupted = e instanceof InterruptedError || ctx.signal.aborted;
-        const summary = await recover(ctx, pool, plan, activeHosts(), switched, restarted || switched.length > 0, entry(interrupted ? "interrupted" : "failed"));
+        history = rel.appendHistory(primaryPaths, entry(interrupted ? "interrupted" : "failed")).sh;
+        const summary = await recover(ctx, pool, plan, activeHosts(), switched, restarted || switched.length > 0);
         const why = e instanceof StageError ? e.failed.map((f) => f.error.message).join("\n") : (e as Error).message;
         throw new OperationError(`${interrupted ? "deploy interrupted" : "deploy failed"}: ${why}\n${summary.join("\n")}${droppedSummary(dropped, plan)}`);
       }
@@ -153,7 +149,7 @@ export async function applyDeploy(ctx: RunContext, hosts: Host[], opts: DeployOp
             ctx.bus.warn(`${f.host} failed in ${phase} and is left out (partial deploy allowed): ${f.error.message.split("\n")[0]}`);
           }
           const wasSwitched = restarted || phase.includes("restart") ? e.failed.map((f) => f.host) : [];
-          await recover(ctx, pool, plan, e.failed.map((f) => byName.get(f.host)!), wasSwitched, wasSwitched.length > 0, entry("failed"));
+          await recover(ctx, pool, plan, e.failed.map((f) => byName.get(f.host)!), wasSwitched, wasSwitched.length > 0);
         }
       }
       const removed = plan.removals;
@@ -165,7 +161,7 @@ export async function applyDeploy(ctx: RunContext, hosts: Host[], opts: DeployOp
         partial: dropped.length > 0,
         summary: [...activeHosts().map((h) => `${h.name}: current → ${plan.releaseId}`), ...droppedSummary(dropped, plan).split("\n").filter(Boolean)],
       };
-    }, stateCmd);
+    }, stateCmd, () => history);
   } finally {
     await pool.closeAll(ctx.bus);
   }
@@ -195,21 +191,12 @@ const sleep = (ms: number, signal: AbortSignal) =>
     signal.addEventListener("abort", () => (clearTimeout(t), reject(new InterruptedError())), { once: true });
   });
 
-function withHistory(scripts: Record<string, HostScript>, hosts: Host[], entry: HistoryEntry): Record<string, HostScript> {
-  const out: Record<string, HostScript> = {};
-  for (const h of hosts) {
-    const s = scripts[h.name] ?? { sections: [], env: {} };
-    out[h.name] = { env: s.env, sections: [...s.sections, { phase: "cleanup", commands: [rel.appendHistory(pathsFor(h.deployTo), entry)] }] };
-  }
-  return out;
-}
-
 /**
  * After a failure: switch back hosts that were switched (re-running restart for the old release
- * when the new one was already restarted), mark the release failed, log it, run on_failure hooks.
+ * when the new one was already restarted), mark the release failed, run on_failure hooks.
  * Runs with its own signal: an interrupt must not stop the clean-up.
  */
-async function recover(ctx: RunContext, pool: ExecutorPool, plan: DeployPlan, hosts: Host[], switched: string[], rerunRestart: boolean, entry: HistoryEntry): Promise<string[]> {
+async function recover(ctx: RunContext, pool: ExecutorPool, plan: DeployPlan, hosts: Host[], switched: string[], rerunRestart: boolean): Promise<string[]> {
   const calm = new AbortController().signal;
   const summary: string[] = [];
   const switchedSet = new Set(switched);
@@ -223,7 +210,7 @@ async function recover(ctx: RunContext, pool: ExecutorPool, plan: DeployPlan, ho
       sections.push({ phase: "switch", commands: [prev ? rel.switchCurrent(p, prev) : rel.removeCurrent(p)] });
       if (prev && rerunRestart) sections.push(...phaseSection(ctx.env, h, "restart", [], ctx.env.restart, p.current));
     }
-    sections.push({ phase: "cleanup", commands: [rel.setStatus(p, plan.releaseId, "failed"), rel.appendHistory(p, entry)] });
+    sections.push({ phase: "cleanup", commands: [rel.setStatus(p, plan.releaseId, "failed")] });
     scripts[h.name] = { env, sections };
   }
   if (switched.length) ctx.bus.warn(`switching ${switched.length} host(s) back to the previous release`);

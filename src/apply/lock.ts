@@ -77,9 +77,9 @@ export async function acquire(ctx: RunContext, pool: ExecutorPool, info: LockInf
 }
 
 /** Release our lock (token) or, with null, whatever lock is there. Never aborts: runs during cleanup. */
-export async function release(ctx: RunContext, pool: ExecutorPool, token: string | null): Promise<string> {
+export async function release(ctx: RunContext, pool: ExecutorPool, token: string | null, before?: string): Promise<string> {
   const ex = await pool.get(ctx.env.primary);
-  return (await capture(ex, "unlock", releaseLock(pathsFor(ctx.env.primary.deployTo), token), "release lock")).trim();
+  return (await capture(ex, "unlock", releaseLock(pathsFor(ctx.env.primary.deployTo), token, before), "release lock")).trim();
 }
 
 export async function status(ctx: RunContext, pool: ExecutorPool): Promise<Partial<LockInfo> | null> {
@@ -92,7 +92,17 @@ export async function status(ctx: RunContext, pool: ExecutorPool): Promise<Parti
  * Run `fn` holding the environment lock; released on success, failure and interrupt.
  * `andThen` runs on the primary right after the lock is taken, in the same round trip; `fn` gets its output.
  */
-export async function withLock<T>(ctx: RunContext, pool: ExecutorPool, verb: string, reason: string, waitMs: number, fn: (andThenOutput: string) => Promise<T>, andThen?: string): Promise<T> {
+export async function withLock<T>(
+  ctx: RunContext,
+  pool: ExecutorPool,
+  verb: string,
+  reason: string,
+  waitMs: number,
+  fn: (andThenOutput: string) => Promise<T>,
+  andThen?: string,
+  /** A command to run on the primary just before the lock is released (history), same round trip. */
+  beforeRelease?: () => string | undefined,
+): Promise<T> {
   const info = newLockInfo(ctx, verb, reason, false);
   ctx.bus.emit({ type: "host:phase", host: ctx.env.primary.name, phase: "lock", status: "running" });
   const out = await acquire(ctx, pool, info, waitMs, andThen);
@@ -101,7 +111,7 @@ export async function withLock<T>(ctx: RunContext, pool: ExecutorPool, verb: str
     return await fn(out);
   } finally {
     try {
-      await release(ctx, pool, info.token);
+      await release(ctx, pool, info.token, beforeRelease?.());
       ctx.bus.emit({ type: "host:phase", host: ctx.env.primary.name, phase: "unlock", status: "done" });
     } catch (e) {
       ctx.bus.warn(`could not release the lock on ${ctx.env.primary.name}: ${(e as Error).message}. Clear it with: slipway ${ctx.env.name} lock release`);

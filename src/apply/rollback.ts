@@ -47,6 +47,8 @@ export async function applyRollback(ctx: RunContext, hosts: Host[], opts: Rollba
   try {
     pool.warm(hosts);
     const stateCmd = primaryStateCommand(ctx, hosts);
+    let history: string | undefined;
+    const primaryPaths = pathsFor(ctx.env.primary.deployTo);
     return await withLock(ctx, pool, "rollback", opts.reason ?? "", opts.lockWaitMs, async (primaryOut) => {
       const states = await gatherStates(ctx, pool, hosts, knownPrimary(ctx, primaryOut, stateCmd));
       const primary = hosts.find((h) => h.name === ctx.env.primary.name) ?? hosts[0]!;
@@ -97,9 +99,7 @@ export async function applyRollback(ctx: RunContext, hosts: Host[], opts: Rollba
         if (ctx.signal.aborted) throw new InterruptedError();
         const active = hosts.filter((h) => (afterScripts[h.name]?.sections.length ?? 0) > 0);
         if (active.length) await runScripts(ctx, pool, active, afterScripts, "restart+verify");
-        const hist: Record<string, HostScript> = {};
-        for (const h of hosts) hist[h.name] = { env: {}, sections: [{ phase: "cleanup", commands: [rel.appendHistory(pathsFor(h.deployTo), entry("ok"))] }] };
-        await runScripts(ctx, pool, hosts, hist, "cleanup").catch((e) => ctx.bus.warn(`history: ${(e as Error).message}`));
+        history = rel.appendHistory(primaryPaths, entry("ok")).sh;
       } catch (e) {
         const calm = new AbortController().signal;
         const undo: Record<string, HostScript> = {};
@@ -108,17 +108,18 @@ export async function applyRollback(ctx: RunContext, hosts: Host[], opts: Rollba
           const prev = prevOf(h);
           const sections = [];
           if (switched.includes(h) && prev) sections.push({ phase: "switch", commands: [rel.switchCurrent(p, prev), rel.setStatus(p, prev, "ok")] });
-          sections.push({ phase: "cleanup", commands: [rel.appendHistory(p, entry(ctx.signal.aborted ? "interrupted" : "failed"))] });
-          undo[h.name] = { env: envFor(h), sections };
+          if (sections.length) undo[h.name] = { env: envFor(h), sections };
         }
         if (switched.length) ctx.bus.warn(`rollback failed; switching ${switched.length} host(s) back to ${from}`);
-        await runScripts(ctx, pool, hosts, undo, "recover", calm).catch((err) => ctx.bus.warn(`recovery incomplete: ${(err as Error).message}`));
+        history = rel.appendHistory(primaryPaths, entry(ctx.signal.aborted ? "interrupted" : "failed")).sh;
+        const undoHosts = hosts.filter((h) => undo[h.name]);
+        if (undoHosts.length) await runScripts(ctx, pool, undoHosts, undo, "recover", calm).catch((err) => ctx.bus.warn(`recovery incomplete: ${(err as Error).message}`));
         await runFailureHooks(ctx, pool, hosts, { SLIPWAY_FAILED_RELEASE: target });
         const why = e instanceof StageError ? e.failed.map((f) => f.error.message).join("\n") : (e as Error).message;
         throw new OperationError(`rollback failed: ${why}\n  every host is back on its previous current release`);
       }
       return { releaseId: target, commit: toCommit, removed: {}, summary: hosts.map((h) => `${h.name}: current → ${target} (${prevOf(h) ?? "none"} marked bad)`) };
-    }, stateCmd);
+    }, stateCmd, () => history);
   } finally {
     await pool.closeAll(ctx.bus);
   }

@@ -28,9 +28,13 @@ export function acquireLock(p: Paths, info: LockInfo, andThen?: string): string 
   );
 }
 
-/** Release only if the lock is ours (token matches), unless forced. Prints RELEASED, NOTOURS or NONE. */
-export function releaseLock(p: Paths, token: string | null): string {
+/**
+ * Release only if the lock is ours (token matches), unless forced. Prints RELEASED, NOTOURS or NONE.
+ * `before` (e.g. appending history) runs first, in the same round trip.
+ */
+export function releaseLock(p: Paths, token: string | null, before?: string): string {
   const dir = shPath(p.lockDir);
+  if (before) return `{ ${before}\n} >&2; ${releaseLock(p, token)}`;
   if (token === null) return `if [ -d ${dir} ]; then cat ${dir}/info.json 2>/dev/null; rm -rf ${dir} && echo; echo RELEASED; else echo NONE; fi`;
   return `if [ -d ${dir} ]; then if grep -qF ${shq(`"token":"${token}"`)} ${dir}/info.json 2>/dev/null; then rm -rf ${dir} && echo RELEASED; else echo NOTOURS; fi; else echo NONE; fi`;
 }

@@ -11,11 +11,15 @@ export const ensureLayout = (p: Paths): ScriptCommand => cmd(`mkdir -p ${shPath(
 export function updateMirror(p: Paths, repo: string, commit: string): ScriptCommand {
   const r = shPath(p.repo);
   const has = `git -C ${r} cat-file -e ${shq(commit + "^{commit}")} 2>/dev/null`;
-  // Fetching just the commit is one short negotiation; servers that refuse wants by id get a full mirror fetch.
+  // Fetching just the commit is one short negotiation; servers that refuse wants by id get a full
+  // mirror fetch. Many hosts fetching at once can overrun a git server's accept queue, so network
+  // steps are retried twice with jitter before the deploy fails.
+  const retry = (c: string) => `{ ${c} || { sleep 0.$((RANDOM % 9 + 1)); ${c}; } || { sleep 1.$((RANDOM % 9)); ${c}; }; }`;
+  const fetch = `git -C ${r} fetch --quiet --no-tags origin ${shq(commit)} 2>/dev/null || git -C ${r} fetch --quiet --prune origin '+refs/*:refs/*'`;
   const sh =
     `if [ -d ${r} ]; then ` +
-    `${has} || { git -C ${r} remote set-url origin ${shq(repo)} && { git -C ${r} fetch --quiet --no-tags origin ${shq(commit)} 2>/dev/null || git -C ${r} fetch --quiet --prune origin '+refs/*:refs/*'; }; }; ` +
-    `else git clone --quiet --mirror ${shq(repo)} ${r}; fi && ` +
+    `${has} || { git -C ${r} remote set-url origin ${shq(repo)} && ${retry(`{ ${fetch}; }`)}; }; ` +
+    `else ${retry(`{ rm -rf ${r}; git clone --quiet --mirror ${shq(repo)} ${r}; }`)}; fi && ` +
     `{ ${has} || { echo ${shq(`commit ${commit} not found in ${repo}`)} >&2; exit 1; }; }`;
   return cmd(sh, `git mirror ${repo} → ${p.repo} (need ${commit.slice(0, 12)})`);
 }
@@ -108,8 +112,9 @@ export function removeCurrent(p: Paths): ScriptCommand {
   return cmd(`rm -f ${shPath(p.current)}`, `remove ${p.current}`);
 }
 
+/** Remove releases; a failure only warns, because the deploy it belongs to has already succeeded. */
 export function removeReleases(p: Paths, ids: string[]): ScriptCommand {
-  return cmd(`rm -rf ${ids.map((id) => shPath(p.release(id))).join(" ")}`, `remove releases ${ids.join(", ")}`);
+  return cmd(`rm -rf ${ids.map((id) => shPath(p.release(id))).join(" ")} || echo ${shq(`warning: could not remove every old release under ${p.releases}`)} >&2`, `remove releases ${ids.join(", ")}`);
 }
 
 /** Append one JSON line to the host's deploy history. */

@@ -2,11 +2,14 @@
  * The fixed lifecycle. Phases inside one group run on a host in a single round trip; a group
  * boundary is a barrier where every host must have finished before any host goes on.
  */
-export const DEPLOY_PHASES = ["check", "lock", "fetch", "link", "build", "migrate", "switch", "restart", "verify", "cleanup", "unlock"] as const;
+export const DEPLOY_PHASES = ["check", "lock", "fetch", "link", "build", "migrate", "switch", "cleanup", "restart", "verify", "unlock"] as const;
 export type Phase = (typeof DEPLOY_PHASES)[number];
 
-/** Round-trip groups, in order. check/lock/unlock are driven by the engine itself. */
-export const DEPLOY_GROUPS: Phase[][] = [["fetch", "link", "build"], ["migrate"], ["switch"], ["restart", "verify"], ["cleanup"]];
+/**
+ * Round-trip groups, in order. check/lock/unlock are driven by the engine itself. Cleanup rides
+ * with the switch: it never removes the previous release, so a later switch-back stays possible.
+ */
+export const DEPLOY_GROUPS: Phase[][] = [["fetch", "link", "build"], ["migrate"], ["switch", "cleanup"], ["restart", "verify"]];
 
 /** Phases after which `current` already points at the new release. */
 export const AFTER_SWITCH: ReadonlySet<string> = new Set(["restart", "verify"]);
@@ -21,6 +24,6 @@ export const PHASE_HELP: Record<Phase, string> = {
   switch: "point current at the release (atomic rename) on every host",
   restart: "run restart commands",
   verify: "run verify commands; failure switches back",
-  cleanup: "remove old and failed releases; append history",
-  unlock: "release the environment lock",
+  cleanup: "remove old and failed releases (never current or the rollback target)",
+  unlock: "append the history entry and release the environment lock",
 };

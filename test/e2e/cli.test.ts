@@ -13,8 +13,8 @@ describe("usage", () => {
   it("--help lists every verb; each verb's --help has an example", () => {
     const r = cli(["--help"], { cwd: tmpdir() });
     expect(r.code).toBe(0);
-    for (const v of ["init", "config", "demo", "version", "deploy", "rollback", "releases", "history", "lock", "cleanup"]) expect(r.stdout).toContain(v);
-    for (const args of [["prod", "deploy"], ["prod", "rollback"], ["prod", "releases"], ["prod", "history"], ["prod", "lock"], ["prod", "cleanup"], ["init"], ["config"], ["demo"], ["version"]]) {
+    for (const v of ["init", "config", "demo", "version", "deploy", "rollback", "releases", "history", "lock", "cleanup", "run", "ssh"]) expect(r.stdout).toContain(v);
+    for (const args of [["prod", "deploy"], ["prod", "rollback"], ["prod", "releases"], ["prod", "history"], ["prod", "lock"], ["prod", "cleanup"], ["prod", "run"], ["prod", "ssh"], ["init"], ["config"], ["demo"], ["version"]]) {
       const h = cli([...args, "--help"], { cwd: tmpdir() });
       expect(h.code, args.join(" ")).toBe(0);
       expect(h.stdout, args.join(" ")).toMatch(/Example:\n  slipway /);

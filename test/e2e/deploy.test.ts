@@ -24,9 +24,12 @@ describe("deploy", () => {
       const manifest = JSON.parse(p.read(h, `releases/${id}/.slipway/manifest.json`));
       expect(manifest).toMatchObject({ id, commit: sha, ref: "main", app: "testapp", env: "prod", previous: null });
       expect(manifest.deployedBy).toMatch(/@/);
-      const hist = p.read(h, ".slipway/history.ndjson").trim().split("\n").map((l) => JSON.parse(l));
-      expect(hist).toHaveLength(1);
-      expect(hist[0]).toMatchObject({ verb: "deploy", release: id, toCommit: sha, fromCommit: null, outcome: "ok" });
+      if (h === "h1") {
+        // the deploy log lives on the primary host
+        const hist = p.read(h, ".slipway/history.ndjson").trim().split("\n").map((l) => JSON.parse(l));
+        expect(hist).toHaveLength(1);
+        expect(hist[0]).toMatchObject({ verb: "deploy", release: id, toCommit: sha, fromCommit: null, outcome: "ok" });
+      }
       expect(existsSync(path.join(p.hostDir(h), "repo"))).toBe(true); // bare mirror per host
     }
     expect(p.current("h1")).toBe(p.current("h2"));
@@ -81,8 +84,7 @@ describe("deploy", () => {
       expect(p.read(h, "current/index.html")).toBe("v1");
       const failed = p.releases(h).find((id) => id !== good)!;
       expect(p.status(h, failed)).toBe("failed");
-      const last = JSON.parse(p.read(h, ".slipway/history.ndjson").trim().split("\n").pop()!);
-      expect(last.outcome).toBe("failed");
+      if (h === "h1") expect(JSON.parse(p.read(h, ".slipway/history.ndjson").trim().split("\n").pop()!).outcome).toBe("failed");
     }
     expect(p.lockExists("h1")).toBe(false);
   });

@@ -272,3 +272,26 @@ describe.skipIf(SKIP_FLEET)("ssh fleet: artifacts", () => {
     expect(() => p.read("web1", "current/.git")).toThrow();
   });
 });
+
+describe.skipIf(SKIP_FLEET)("ssh fleet: agent", () => {
+  it("authenticates through ssh-agent when no key file is present", () => {
+    const home = tmpdir();
+    execFileSync("bash", ["-c", `mkdir -p ${home}/.ssh && cp ${fleet.clientHome}/.ssh/config ${fleet.clientHome}/.ssh/known_hosts ${home}/.ssh/`]);
+    const sock = path.join(home, "agent.sock");
+    const agent = execFileSync("ssh-agent", ["-a", sock], { encoding: "utf8" });
+    const pid = /SSH_AGENT_PID=(\d+)/.exec(agent)![1]!;
+    try {
+      execFileSync("ssh-add", ["-q", path.join(fleet.clientHome, ".ssh", "id_ed25519")], { env: { ...process.env, SSH_AUTH_SOCK: sock } });
+      const p = project({ hosts: ["web1", "worker1"] });
+      p.repo.commit({ VERSION: "1" });
+      const r = cli(["prod", "deploy"], { cwd: p.dir, env: { HOME: home, SSH_AUTH_SOCK: sock } });
+      expect(r.code, r.stderr).toBe(0);
+      expect(p.read("worker1", "current/VERSION")).toBe("1");
+      const noAgent = cli(["prod", "releases"], { cwd: p.dir, env: { HOME: home, SSH_AUTH_SOCK: "" } });
+      expect(noAgent.code).toBe(1);
+      expect(noAgent.stderr).toMatch(/web1: cannot connect to .*authentication failed for/);
+    } finally {
+      execFileSync("kill", [pid]);
+    }
+  });
+});

@@ -47,7 +47,7 @@ describe("planDeploy", () => {
       "fetch+link+build@web1,worker1",
       "migrate@worker1",
       "local:switch",
-      "switch@web1,worker1",
+      "switch+cleanup@web1,worker1",
       "restart+verify@web1,worker1",
     ]);
   });
