@@ -12,6 +12,7 @@ import type { HostState } from "../plan/state.js";
 import { ExecutorPool, type RunContext } from "./context.js";
 import { gatherStates, knownPrimary, primaryStateCommand } from "./gather.js";
 import { withLock } from "./lock.js";
+import { sleep } from "./sleep.js";
 import { resolveSource } from "./source.js";
 import { runLocal, runScripts, StageError, uploadSource } from "./stages.js";
 
@@ -184,12 +185,6 @@ export function splitBatches<T>(items: T[], size: string): T[][] {
 function droppedSummary(dropped: { host: string; phase: string; error: Error }[], plan: DeployPlan): string {
   return dropped.map((d) => `\n  ${d.host}: FAILED in ${d.phase} (left out); current still ${plan.previous[d.host] ?? "(none)"}: ${d.error.message.split("\n")[0]}`).join("");
 }
-
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve, reject) => {
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener("abort", () => (clearTimeout(t), reject(new InterruptedError())), { once: true });
-  });
 
 /**
  * After a failure: switch back hosts that were switched (re-running restart for the old release

@@ -3,9 +3,10 @@ import os from "node:os";
 import { randomUUID } from "node:crypto";
 import { pathsFor } from "../config/paths.js";
 import { acquireLock, readLock, releaseLock, type LockInfo } from "../commands/lock.js";
-import { InterruptedError, LockHeldError } from "../errors.js";
+import { LockHeldError } from "../errors.js";
 import { capture } from "../exec/runner.js";
 import type { ExecutorPool, RunContext } from "./context.js";
+import { sleep } from "./sleep.js";
 
 export function ago(iso: string | undefined, now = Date.now()): string {
   if (!iso) return "an unknown time";
@@ -52,12 +53,6 @@ function parseHeld(out: string): Partial<LockInfo> {
     return {};
   }
 }
-
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve, reject) => {
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener("abort", () => (clearTimeout(t), reject(new InterruptedError())), { once: true });
-  });
 
 /** Take the lock, waiting up to `waitMs` (0: fail at once naming the holder). Returns `andThen`'s output. */
 export async function acquire(ctx: RunContext, pool: ExecutorPool, info: LockInfo, waitMs: number, andThen?: string): Promise<string> {
