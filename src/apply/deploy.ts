@@ -7,6 +7,7 @@ import type { Host } from "../config/resolve.js";
 import * as rel from "../commands/release.js";
 import type { HostScript } from "../commands/script.js";
 import { InterruptedError, OperationError } from "../errors.js";
+import { and } from "../commands/quote.js";
 import { planDeploy, phaseSection, commandEnv, type DeployPlan } from "../plan/deploy.js";
 import type { HostState } from "../plan/state.js";
 import { ExecutorPool, type RunContext } from "./context.js";
@@ -25,6 +26,11 @@ export interface DeployOptions {
   /** Restart in rolling batches: a host count, or a percentage like "25%". */
   batchSize?: string;
   batchWaitMs?: number;
+  /** Continue the environment's interrupted deploy (same release and commit). */
+  resume?: boolean;
+  hotfix?: boolean;
+  /** setup-release: build a private release kept this many days; never switched to. */
+  privateDays?: number;
 }
 
 export interface OperationResult {
@@ -37,7 +43,9 @@ export interface OperationResult {
 
 export interface HistoryEntry {
   at: string;
-  verb: "deploy" | "rollback";
+  verb: "deploy" | "rollback" | "setup-release";
+  hotfix?: boolean;
+  resumed?: boolean;
   env: string;
   release: string;
   fromRelease: string | null;
@@ -71,19 +79,27 @@ export async function applyDeploy(ctx: RunContext, hosts: Host[], opts: DeployOp
   const t0 = Date.now();
   try {
     pool.warm(hosts);
-    const src = await resolveSource(ctx.env.source, opts.ref);
+    const verb = opts.privateDays !== undefined ? "setup-release" : "deploy";
+    // Resume uses the interrupted deploy's commit; a --ref given with --resume is only compared to it.
+    const src = opts.resume && !opts.ref ? null : await resolveSource(ctx.env.source, opts.ref);
     const stateCmd = primaryStateCommand(ctx, hosts);
     // The history entry is appended on the primary in the unlock round trip, whatever the outcome.
     let history: string | undefined;
     const primaryPaths = pathsFor(ctx.env.primary.deployTo);
-    return await withLock(ctx, pool, "deploy", opts.reason ?? "", opts.lockWaitMs, async (primaryOut) => {
+    return await withLock(ctx, pool, verb, opts.reason ?? "", opts.lockWaitMs, async (primaryOut) => {
       const states = await gatherStates(ctx, pool, hosts, knownPrimary(ctx, primaryOut, stateCmd));
-      const plan = planDeploy({ env: ctx.env, hosts, states, commit: src.commit, ref: src.ref, now: new Date(), by: ctx.by, toolVersion: ctx.toolVersion });
-      ctx.bus.emit({ type: "run:start", verb: "deploy", env: ctx.env.name, hosts: plan.hosts, releaseId: plan.releaseId, commit: plan.commit, ref: plan.ref });
+      const resume = opts.resume ? resumeInfo(ctx, states, hosts, src?.commit) : undefined;
+      const commit = resume?.deploying.commit ?? src!.commit;
+      const ref = resume?.deploying.ref ?? src!.ref;
+      const plan = planDeploy({ env: ctx.env, hosts, states, commit, ref, now: new Date(), by: ctx.by, toolVersion: ctx.toolVersion, resume, hotfix: opts.hotfix ?? resume?.deploying.hotfix, privateDays: opts.privateDays });
+      if (resume) ctx.bus.info(`resuming ${plan.releaseId} (${commit.slice(0, 12)}), started by ${resume.deploying.by} at ${resume.deploying.startedAt}`);
+      ctx.bus.emit({ type: "run:start", verb, env: ctx.env.name, hosts: plan.hosts, releaseId: plan.releaseId, commit: plan.commit, ref: plan.ref });
       const primaryState = states[plan.primary];
       const entry = (outcome: HistoryEntry["outcome"]): HistoryEntry => ({
         at: new Date().toISOString(),
-        verb: "deploy",
+        verb,
+        ...(plan.manifest.hotfix ? { hotfix: true } : {}),
+        ...(resume ? { resumed: true } : {}),
         env: ctx.env.name,
         release: plan.releaseId,
         fromRelease: plan.previous[plan.primary] ?? null,
@@ -98,7 +114,8 @@ export async function applyDeploy(ctx: RunContext, hosts: Host[], opts: DeployOp
       const active = new Set(plan.hosts);
       const dropped: { host: string; phase: string; error: Error }[] = [];
       const tolerated = (name: string) => opts.allowPartial === true || isPartialHost(ctx, byName.get(name)!);
-      let switched: string[] = [];
+      // On resume, hosts already on the new release count as switched (a later failure puts them back).
+      let switched: string[] = resume ? plan.hosts.filter((n) => states[n]?.current === plan.releaseId) : [];
       let restarted = false;
       const activeHosts = () => hosts.filter((h) => active.has(h.name));
       try {
@@ -121,10 +138,10 @@ export async function applyDeploy(ctx: RunContext, hosts: Host[], opts: DeployOp
             if (stage.phases.includes("restart")) restarted = true;
           }
         }
-        history = rel.appendHistory(primaryPaths, entry(dropped.length ? "partial" : "ok")).sh;
+        history = and(rel.appendHistory(primaryPaths, entry(dropped.length ? "partial" : "ok")).sh, rel.clearDeploying(primaryPaths));
       } catch (e) {
         const interrupted = e instanceof InterruptedError || ctx.signal.aborted;
-        history = rel.appendHistory(primaryPaths, entry(interrupted ? "interrupted" : "failed")).sh;
+        history = and(rel.appendHistory(primaryPaths, entry(interrupted ? "interrupted" : "failed")).sh, rel.clearDeploying(primaryPaths));
         const summary = await recover(ctx, pool, plan, activeHosts(), switched, restarted || switched.length > 0);
         const why = e instanceof StageError ? e.failed.map((f) => f.error.message).join("\n") : (e as Error).message;
         throw new OperationError(`${interrupted ? "deploy interrupted" : "deploy failed"}: ${why}\n${summary.join("\n")}${droppedSummary(dropped, plan)}`);
@@ -162,10 +179,30 @@ export async function applyDeploy(ctx: RunContext, hosts: Host[], opts: DeployOp
         partial: dropped.length > 0,
         summary: [...activeHosts().map((h) => `${h.name}: current → ${plan.releaseId}`), ...droppedSummary(dropped, plan).split("\n").filter(Boolean)],
       };
-    }, stateCmd, () => history);
+    }, stateCmd, () => history, opts.resume === true);
   } finally {
     await pool.closeAll(ctx.bus);
   }
+}
+
+/**
+ * What `--resume` continues: the deploy recorded on the primary. Refused when there is none, when
+ * its commit differs from a --ref given now, or when hosts disagree about what is current.
+ */
+function resumeInfo(ctx: RunContext, states: Record<string, HostState>, hosts: Host[], wantCommit?: string) {
+  const ps = states[ctx.env.primary.name];
+  const dep = ps?.deploying;
+  if (!dep) throw new OperationError(`nothing to resume: no unfinished deploy recorded on ${ctx.env.primary.name}`);
+  if (wantCommit && wantCommit !== dep.commit) {
+    throw new OperationError(`resume refused: the interrupted deploy ${dep.release} is commit ${dep.commit.slice(0, 12)} (${dep.ref}), but --ref resolves to ${wantCommit.slice(0, 12)}`);
+  }
+  const odd = hosts.filter((h) => ![dep.previous, dep.release].includes(states[h.name]?.current ?? null));
+  if (odd.length) {
+    const seen = hosts.map((h) => `${h.name}=${states[h.name]?.current ?? "(none)"}`).join(", ");
+    throw new OperationError(`resume refused: hosts disagree about what is current (expected ${dep.previous ?? "(none)"} or ${dep.release}): ${seen}`);
+  }
+  const manifest = ps.releases.find((r) => r.id === dep.release)?.manifest ?? null;
+  return { release: dep.release, previous: dep.previous, manifest, deploying: dep };
 }
 
 /** A host may fail without stopping the others when every one of its roles allows it. */

@@ -55,7 +55,7 @@ function parseHeld(out: string): Partial<LockInfo> {
 }
 
 /** Take the lock, waiting up to `waitMs` (0: fail at once naming the holder). Returns `andThen`'s output. */
-export async function acquire(ctx: RunContext, pool: ExecutorPool, info: LockInfo, waitMs: number, andThen?: string): Promise<string> {
+export async function acquire(ctx: RunContext, pool: ExecutorPool, info: LockInfo, waitMs: number, andThen?: string, takeOverStale = false): Promise<string> {
   const ex = await pool.get(ctx.env.primary);
   const p = pathsFor(ctx.env.primary.deployTo);
   const deadline = Date.now() + waitMs;
@@ -64,6 +64,12 @@ export async function acquire(ctx: RunContext, pool: ExecutorPool, info: LockInf
     const out = await capture(ex, "lock", acquireLock(p, info, andThen), "acquire lock", ctx.signal);
     if (out.startsWith("ACQUIRED")) return out.slice("ACQUIRED\n".length);
     const holder = parseHeld(out);
+    if (takeOverStale && isStale(holder)) {
+      // Only a provably dead holder (this machine, pid gone) is replaced: the resume continues its work.
+      ctx.bus.warn(`taking over the stale lock of ${holder.who ?? "?"} (pid ${holder.pid ?? "?"} is gone)`);
+      await capture(ex, "lock", releaseLock(p, null), "release stale lock", ctx.signal);
+      continue;
+    }
     if (Date.now() >= deadline) throw new LockHeldError(`${ctx.env.name} is locked (on ${ctx.env.primary.name}): ${describeHolder(holder, ctx.env.name)}`);
     if (!told) ctx.bus.info(`waiting for the lock: ${describeHolder(holder, ctx.env.name)}`);
     told = true;
@@ -97,10 +103,11 @@ export async function withLock<T>(
   andThen?: string,
   /** A command to run on the primary just before the lock is released (history), same round trip. */
   beforeRelease?: () => string | undefined,
+  takeOverStale = false,
 ): Promise<T> {
   const info = newLockInfo(ctx, verb, reason, false);
   ctx.bus.emit({ type: "host:phase", host: ctx.env.primary.name, phase: "lock", status: "running" });
-  const out = await acquire(ctx, pool, info, waitMs, andThen);
+  const out = await acquire(ctx, pool, info, waitMs, andThen, takeOverStale);
   ctx.bus.emit({ type: "host:phase", host: ctx.env.primary.name, phase: "lock", status: "done" });
   try {
     return await fn(out);

@@ -62,6 +62,22 @@ export function reuseOrInstall(p: Paths, previous: string | null, dep: { path: s
   return cmd(sh, `install ${dep.path}: ${dep.install} (skipped when ${dep.lockfile} is unchanged)`);
 }
 
+/** Resume: stop a process group an interrupted run left running for this release (if still alive). */
+export function stopLeftovers(p: Paths, id: string): ScriptCommand {
+  const f = `${shPath(p.releaseMeta(id))}/running.pgid`;
+  return cmd(
+    `if [ -f ${f} ]; then g=$(cat ${f}); mine=$(awk '{print $5}' /proc/$$/stat); if [ -n "$g" ] && [ "$g" != "$mine" ] && kill -0 -- -"$g" 2>/dev/null; then kill -TERM -- -"$g"; sleep 0.5; kill -KILL -- -"$g" 2>/dev/null; echo "stopped leftover processes of the interrupted run" >&2; fi; fi; true`,
+    "stop processes left by the interrupted run",
+  );
+}
+
+/** Hotfix: take the dependency directory from the previous release as it is, no install. */
+export function copyDependency(p: Paths, previous: string | null, dep: { path: string }): ScriptCommand {
+  if (!previous) return cmd(`echo ${shq(`hotfix: no previous release to copy ${dep.path} from`)} >&2; exit 1`, `copy ${dep.path} from the previous release`);
+  const prevDir = shPath(path.posix.join(p.release(previous), dep.path));
+  return cmd(`if [ -d ${prevDir} ]; then rm -rf ${shq(dep.path)} && cp -a ${prevDir} ${shq(dep.path)}; fi`, `copy ${dep.path} from ${previous} (hotfix: no install)`);
+}
+
 /** Write the immutable manifest and the initial status of a release. */
 export function writeManifest(p: Paths, id: string, manifest: object): ScriptCommand {
   const meta = shPath(p.releaseMeta(id));
@@ -71,7 +87,7 @@ export function writeManifest(p: Paths, id: string, manifest: object): ScriptCom
   );
 }
 
-export type ReleaseStatus = "building" | "ok" | "failed" | "bad";
+export type ReleaseStatus = "building" | "ok" | "failed" | "bad" | "private";
 
 /** Status lives in its own one-word file so the manifest stays immutable. */
 export function setStatus(p: Paths, id: string, status: ReleaseStatus): ScriptCommand {
@@ -117,6 +133,15 @@ export function removeReleases(p: Paths, ids: string[]): ScriptCommand {
   return cmd(`rm -rf ${ids.map((id) => shPath(p.release(id))).join(" ")} || echo ${shq(`warning: could not remove every old release under ${p.releases}`)} >&2`, `remove releases ${ids.join(", ")}`);
 }
 
+/** Marks a deploy in progress on the primary, so `deploy --resume` from any machine finds it. */
+export function writeDeploying(p: Paths, info: object): ScriptCommand {
+  return cmd(`printf '%s\\n' ${shq(JSON.stringify(info))} > ${shPath(p.meta)}/deploying`, "record the deploy in progress");
+}
+
+export function clearDeploying(p: Paths): string {
+  return `rm -f ${shPath(p.meta)}/deploying`;
+}
+
 /** Append one JSON line to the host's deploy history. */
 export function appendHistory(p: Paths, entry: object): ScriptCommand {
   return cmd(`mkdir -p ${shPath(p.meta)} && printf '%s\\n' ${shq(JSON.stringify(entry))} >> ${shPath(p.history)}`, `append ${p.history}`);
@@ -136,7 +161,11 @@ export function readState(p: Paths): string {
     `cd ${root} 2>/dev/null || { echo NOROOT; exit 0; }`,
     `printf 'CURRENT\\t%s\\n' "$(readlink current 2>/dev/null)"`,
     `for d in releases/*/; do [ -d "$d" ] || continue; id=\${d#releases/}; id=\${id%/}; ` +
-      `printf 'REL\\t%s\\t%s\\t%s\\n' "$id" "$(cat "$d.slipway/status" 2>/dev/null)" "$(head -c 4096 "$d.slipway/manifest.json" 2>/dev/null | tr -d '\\n')"; done`,
+      `st=$(cat "$d.slipway/status" 2>/dev/null); ` +
+      `printf 'REL\\t%s\\t%s\\t%s\\n' "$id" "$st" "$(head -c 4096 "$d.slipway/manifest.json" 2>/dev/null | tr -d '\\n')"; ` +
+      // Each release reports its step journal, for `deploy --resume`.
+      `if [ -f "$d.slipway/journal" ]; then sed "s/^/JOURNAL\\t$id\\t/" "$d.slipway/journal"; fi; done`,
     `if [ -d .slipway/lock ]; then printf 'LOCK\\t%s\\n' "$(head -c 4096 .slipway/lock/info.json 2>/dev/null | tr -d '\\n')"; fi`,
+    `if [ -f .slipway/deploying ]; then printf 'DEPLOYING\\t%s\\n' "$(head -c 4096 .slipway/deploying | tr -d '\\n')"; fi`,
   ].join("\n");
 }

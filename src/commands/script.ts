@@ -3,7 +3,16 @@
  * (`\x1e` + S/F/D) tell the control machine which command started, failed or finished, so a
  * failure still names the exact command, its exit code and that command's stderr tail.
  */
-import { exportLine, shPath } from "./quote.js";
+import { createHash } from "node:crypto";
+import { exportLine, shPath, shq } from "./quote.js";
+
+/** What a step's journal entry is keyed by: its phase, directory and exact commands. */
+export function sectionHash(sec: Section): string {
+  return createHash("sha256")
+    .update(JSON.stringify([sec.phase, sec.cwd ?? "", sec.commands.map((c) => c.sh)]))
+    .digest("hex")
+    .slice(0, 16);
+}
 
 /** One command: the shell text that runs and the text we show (never contains secret values we add). */
 export interface ScriptCommand {
@@ -22,6 +31,8 @@ export interface Section {
 export interface HostScript {
   sections: Section[];
   env: Record<string, string>;
+  /** Append `phase<TAB>hash<TAB>time` to this file as each section completes (the step journal). */
+  journal?: string;
 }
 
 const MARK = "\x1e";
@@ -34,12 +45,20 @@ export function compileScript(script: HostScript): string {
   for (const [k, v] of Object.entries(script.env)) out.push(exportLine(k, v));
   // Markers go to both streams so each stream's lines are attributed to the right command.
   out.push(`__m() { printf '${MARK}%s\\n' "$*"; printf '${MARK}%s\\n' "$*" >&2; }`);
+  if (script.journal) {
+    // A resume first stops what an interrupted run left behind on this host: record our process group.
+    const meta = script.journal.replace(/\/journal$/, "");
+    out.push(`mkdir -p ${shPath(meta)} && awk '{print $5}' /proc/$$/stat > ${shPath(meta)}/running.pgid 2>/dev/null || true`);
+  }
   script.sections.forEach((sec, si) => {
     sec.commands.forEach((c, ci) => {
       const body = sec.cwd ? `cd ${shPath(sec.cwd)} && { ${c.sh}\n}` : `{ ${c.sh}\n}`;
       out.push(`__m S ${si} ${ci}`);
       out.push(`( ${body} ); __rc=$?; [ $__rc -eq 0 ] || { __m F ${si} ${ci} $__rc; exit $__rc; }`);
     });
+    if (script.journal) {
+      out.push(`printf '%s\\t%s\\t%s\\n' ${shq(sec.phase)} ${sectionHash(sec)} "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >> ${shPath(script.journal)} || true`);
+    }
     out.push(`__m D ${si}`);
   });
   out.push("exit 0", "}");

@@ -8,7 +8,8 @@ import * as rel from "../commands/release.js";
 import { cmd, type HostScript, type ScriptCommand, type Section } from "../commands/script.js";
 import { releasesToRemove } from "./cleanup.js";
 import { DEPLOY_GROUPS, type Phase } from "./phases.js";
-import type { HostState, Manifest } from "./state.js";
+import type { DeployingInfo, HostState, Manifest } from "./state.js";
+import { sectionHash } from "../commands/script.js";
 
 export type Stage =
   | { kind: "upload"; phase: "fetch"; hosts: string[] }
@@ -39,6 +40,12 @@ export interface DeployInput {
   now: Date;
   by: string;
   toolVersion: string;
+  /** Continue an interrupted deploy: same release and commit; steps in each host's journal are skipped. */
+  resume?: { release: string; previous: string | null; manifest: Manifest | null; deploying: DeployingInfo };
+  /** Code only: dependencies copied from the previous release; no build, migrate or cleanup. */
+  hotfix?: boolean;
+  /** setup-release: build without switching; kept until `now + keepDays`. */
+  privateDays?: number;
 }
 
 /**
@@ -70,11 +77,18 @@ export function phaseSection(env: Environment, h: Host, phase: Phase, own: Scrip
 
 export function planDeploy(input: DeployInput): DeployPlan {
   const { env, hosts, states, commit, ref } = input;
-  const id = nextReleaseId(input.now, commit, Object.values(states));
+  const id = input.resume?.release ?? nextReleaseId(input.now, commit, Object.values(states));
   const names = hosts.map((h) => h.name);
   const primary = hosts.find((h) => h.name === env.primary.name) ?? hosts[0]!;
-  const previous = Object.fromEntries(hosts.map((h) => [h.name, states[h.name]?.current ?? null]));
-  const manifest: Manifest = {
+  // On resume a host that already switched reports the new release as current; its previous is the deploy's.
+  const previous = Object.fromEntries(
+    hosts.map((h) => {
+      const cur = states[h.name]?.current ?? null;
+      return [h.name, input.resume && cur === id ? input.resume.previous : cur];
+    }),
+  );
+  const isPrivate = input.privateDays !== undefined;
+  const manifest: Manifest = input.resume?.manifest ?? {
     id,
     app: env.app,
     env: env.name,
@@ -85,6 +99,17 @@ export function planDeploy(input: DeployInput): DeployPlan {
     createdAt: input.now.toISOString(),
     toolVersion: input.toolVersion,
     previous: previous[primary.name] ?? null,
+    ...(input.hotfix ? { hotfix: true } : {}),
+    ...(isPrivate ? { expiresAt: new Date(input.now.getTime() + input.privateDays! * 86_400_000).toISOString() } : {}),
+  };
+  const deploying: DeployingInfo = input.resume?.deploying ?? {
+    release: id,
+    commit,
+    ref,
+    by: input.by,
+    startedAt: input.now.toISOString(),
+    previous: manifest.previous,
+    ...(input.hotfix ? { hotfix: true } : {}),
   };
   const removals: Record<string, string[]> = {};
   for (const h of hosts) {
@@ -92,7 +117,7 @@ export function planDeploy(input: DeployInput): DeployPlan {
     if (!st) continue;
     // After this deploy the new release is current and the old current is the rollback target.
     const after: HostState = { ...st, current: id, releases: [...st.releases, { id, status: "ok", manifest }] };
-    removals[h.name] = releasesToRemove(after, env.keepReleases);
+    removals[h.name] = input.hotfix || isPrivate ? [] : releasesToRemove(after, env.keepReleases, [], input.now);
   }
 
   const phaseSections = (h: Host, phase: Phase): Section[] => {
@@ -103,16 +128,20 @@ export function planDeploy(input: DeployInput): DeployPlan {
         const own: ScriptCommand[] = [rel.ensureLayout(p)];
         if (env.source.type === "git" && env.source.distribute === "git") own.push(rel.updateMirror(p, env.source.repo, commit), rel.archiveCommit(p, id, commit));
         own.push(rel.writeManifest(p, id, manifest));
+        if (h.name === primary.name && !isPrivate) own.push(rel.writeDeploying(pathsFor(h.deployTo), deploying));
         return phaseSection(env, h, phase, own, []);
       }
       case "link":
         return phaseSection(env, h, phase, rel.linkShared(p, id, env.shared.dirs, env.shared.files), [], release);
       case "build": {
         const deps = env.dependencies.filter((d) => !d.roles || d.roles.some((r) => h.roles.includes(r)));
-        return phaseSection(env, h, phase, deps.map((d) => rel.reuseOrInstall(p, previous[h.name] ?? null, d)), env.build, release);
+        const prev = previous[h.name] ?? null;
+        if (input.hotfix) return phaseSection(env, h, phase, deps.map((d) => rel.copyDependency(p, prev, d)), [], release);
+        const done = isPrivate ? [rel.setStatus(p, id, "private")] : [];
+        return phaseSection(env, h, phase, [...deps.map((d) => rel.reuseOrInstall(p, prev, d)), ...userCmds(forHost(env.build, h)), ...done], [], release);
       }
       case "migrate":
-        return h.name === primary.name ? phaseSection(env, h, phase, [], env.migrate, release) : [];
+        return h.name === primary.name && !input.hotfix ? phaseSection(env, h, phase, [], env.migrate, release) : [];
       case "switch":
         return phaseSection(env, h, phase, [rel.setStatus(p, id, "ok"), rel.switchCurrent(p, id)], [], release);
       case "restart":
@@ -130,7 +159,7 @@ export function planDeploy(input: DeployInput): DeployPlan {
 
   const stages: Stage[] = [];
   if (env.source.type === "dir" || env.source.distribute === "artifact") stages.push({ kind: "upload", phase: "fetch", hosts: names });
-  for (const group of DEPLOY_GROUPS) {
+  for (const group of isPrivate ? DEPLOY_GROUPS.slice(0, 1) : DEPLOY_GROUPS) {
     let pending: { phases: Phase[]; scripts: Record<string, HostScript> } | null = null;
     const flush = () => {
       if (!pending) return;
@@ -152,6 +181,7 @@ export function planDeploy(input: DeployInput): DeployPlan {
         const sections = phaseSections(h, phase);
         const s = (pending.scripts[h.name] ??= {
           sections: [],
+          journal: `${pathsFor(h.deployTo).releaseMeta(id)}/journal`,
           env: commandEnv(env, {
             SLIPWAY_RELEASE: id,
             SLIPWAY_RELEASE_PATH: pathsFor(h.deployTo).release(id),
@@ -169,5 +199,27 @@ export function planDeploy(input: DeployInput): DeployPlan {
     }
     flush();
   }
+  if (input.resume) {
+    skipJournaled(stages, states, id);
+    // Before anything else on each host, stop what the interrupted run may still be doing there.
+    stages.unshift({
+      kind: "hosts",
+      phases: ["check"],
+      hosts: names,
+      scripts: Object.fromEntries(hosts.map((h) => [h.name, { env: {}, sections: [{ phase: "check", commands: [rel.stopLeftovers(pathsFor(h.deployTo), id)] }] }])),
+    });
+  }
   return { verb: "deploy", env: env.name, releaseId: id, commit, ref, hosts: names, primary: primary.name, previous, manifest, stages, removals };
+}
+
+/** Resume: drop each host's sections whose journal entry (same phase, same input hash) says they are done. */
+function skipJournaled(stages: Stage[], states: Record<string, HostState>, id: string): void {
+  for (const stage of stages) {
+    if (stage.kind !== "hosts") continue;
+    for (const [host, script] of Object.entries(stage.scripts)) {
+      const done = states[host]?.journal[id] ?? {};
+      script.sections = script.sections.filter((sec) => done[sec.phase] !== sectionHash(sec));
+    }
+    stage.hosts = stage.hosts.filter((h) => (stage.scripts[h]?.sections.length ?? 0) > 0);
+  }
 }

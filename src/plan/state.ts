@@ -13,6 +13,10 @@ export interface Manifest {
   createdAt: string;
   toolVersion: string;
   previous: string | null;
+  /** Code only: no dependency install, build, migrations or cleanup. */
+  hotfix?: boolean;
+  /** Private releases (setup-release) are never switched to; cleanup keeps them until then. */
+  expiresAt?: string;
 }
 
 export interface ReleaseInfo {
@@ -29,9 +33,23 @@ export interface HostState {
   /** Sorted oldest → newest (ids sort by time). */
   releases: ReleaseInfo[];
   lock: Partial<LockInfo> | null;
+  /** A deploy that started and has not finished (primary only). */
+  deploying: DeployingInfo | null;
+  /** Completed steps of unfinished releases on this host: release → phase → input hash. */
+  journal: Record<string, Record<string, string>>;
 }
 
-const STATUSES = new Set(["building", "ok", "failed", "bad"]);
+export interface DeployingInfo {
+  release: string;
+  commit: string;
+  ref: string;
+  by: string;
+  startedAt: string;
+  previous: string | null;
+  hotfix?: boolean;
+}
+
+const STATUSES = new Set(["building", "ok", "failed", "bad", "private"]);
 
 function parseJson<T>(s: string | undefined): T | null {
   if (!s) return null;
@@ -43,13 +61,15 @@ function parseJson<T>(s: string | undefined): T | null {
 }
 
 export function parseState(host: string, stdout: string): HostState {
-  const state: HostState = { host, initialized: true, current: null, releases: [], lock: null };
+  const state: HostState = { host, initialized: true, current: null, releases: [], lock: null, deploying: null, journal: {} };
   for (const line of stdout.split("\n")) {
     if (line === "NOROOT") state.initialized = false;
     const [tag, a, b, c] = line.split("\t");
     if (tag === "CURRENT" && a) state.current = a.replace(/^.*releases\//, "").replace(/\/$/, "");
     else if (tag === "REL" && a) state.releases.push({ id: a, status: STATUSES.has(b ?? "") ? (b as ReleaseStatus) : "unknown", manifest: parseJson<Manifest>(c) });
     else if (tag === "LOCK") state.lock = parseJson<LockInfo>(a) ?? {};
+    else if (tag === "DEPLOYING") state.deploying = parseJson<DeployingInfo>(a);
+    else if (tag === "JOURNAL" && a && b && c) (state.journal[a] ??= {})[b] = c.split("\t")[0]!;
   }
   state.releases.sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
   return state;

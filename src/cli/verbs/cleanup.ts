@@ -6,19 +6,32 @@ import { runScripts } from "../../apply/stages.js";
 import { pathsFor } from "../../config/paths.js";
 import { removeReleases } from "../../commands/release.js";
 import type { HostScript } from "../../commands/script.js";
-import { releasesToRemove } from "../../plan/cleanup.js";
+import { failedOrExpired, releasesToRemove } from "../../plan/cleanup.js";
 import { parseDuration } from "../duration.js";
 import type { Globals } from "../registry.js";
 import { openSession, parseVerb, runOperation, verbCommand } from "../session.js";
 
-export async function run(args: string[], globals: Globals): Promise<number> {
-  const cmd = verbCommand("cleanup", "Remove failed, bad and surplus releases (never current or the rollback target).", "slipway production cleanup --plan")
+/** `cleanup` trims to keep_releases; `clean-releases` only removes failed and expired private releases. */
+export function cleanupVerb(name: "cleanup" | "clean-releases") {
+  return (args: string[], globals: Globals) => runCleanup(name, args, globals);
+}
+
+export const run = cleanupVerb("cleanup");
+
+async function runCleanup(name: "cleanup" | "clean-releases", args: string[], globals: Globals): Promise<number> {
+  const cmd = verbCommand(
+    name,
+    name === "cleanup"
+      ? "Remove failed, bad, expired private and surplus releases (never current or the rollback target)."
+      : "Remove failed releases and expired private ones; print what was removed.",
+    `slipway production ${name} --plan`,
+  )
     .option("--plan", "only print what would be removed")
     .option("--limit <hosts>", "only these hosts, roles or globs")
     .option("--lock-wait <duration>", "wait this long for the environment lock", "0");
   const parsed = parseVerb<{ plan?: boolean; limit?: string; lockWait: string }>(cmd, args, globals);
   if (!parsed) return 0;
-  const s = await openSession(parsed.opts, { verb: "cleanup", limit: parsed.opts.limit, record: !parsed.opts.plan });
+  const s = await openSession(parsed.opts, { verb: name, limit: parsed.opts.limit, record: !parsed.opts.plan });
   return runOperation(s, async () => {
     const pool = new ExecutorPool(s.ctx.connect);
     try {
@@ -27,7 +40,8 @@ export async function run(args: string[], globals: Globals): Promise<number> {
         const scripts: Record<string, HostScript> = {};
         const lines: string[] = [];
         for (const h of s.hosts) {
-          const ids = releasesToRemove(states[h.name]!, s.env.keepReleases);
+          const st = states[h.name]!;
+          const ids = name === "cleanup" ? releasesToRemove(st, s.env.keepReleases) : failedOrExpired(st);
           lines.push(`${h.name}: ${ids.length ? `${parsed.opts.plan ? "would remove" : "removed"} ${ids.join(", ")}` : "nothing to remove"}`);
           if (ids.length) scripts[h.name] = { env: {}, sections: [{ phase: "cleanup", commands: [removeReleases(pathsFor(h.deployTo), ids)] }] };
         }
@@ -35,7 +49,7 @@ export async function run(args: string[], globals: Globals): Promise<number> {
         return lines;
       };
       if (parsed.opts.plan) return await work();
-      return await withLock(s.ctx, pool, "cleanup", "", parseDuration(parsed.opts.lockWait, "--lock-wait"), work);
+      return await withLock(s.ctx, pool, name, "", parseDuration(parsed.opts.lockWait, "--lock-wait"), work);
     } finally {
       await pool.closeAll();
     }

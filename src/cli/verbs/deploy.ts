@@ -16,6 +16,8 @@ interface Opts {
   allowPartial?: boolean;
   batchSize?: string;
   batchWait: string;
+  resume?: boolean;
+  hotfix?: boolean;
 }
 
 export async function run(args: string[], globals: Globals): Promise<number> {
@@ -28,7 +30,9 @@ export async function run(args: string[], globals: Globals): Promise<number> {
     .option("--parallel <n>", "hosts worked on at once", "64")
     .option("--allow-partial", "continue on the healthy hosts when some fail (default: all or nothing)")
     .option("--batch-size <n|n%>", "restart in rolling batches of this many hosts (or percent)")
-    .option("--batch-wait <duration>", "pause between restart batches", "0");
+    .option("--batch-wait <duration>", "pause between restart batches", "0")
+    .option("--resume", "continue the interrupted deploy of this environment: same release and commit, done steps skipped")
+    .option("--hotfix", "ship only the code: no dependency install, build, migrations or cleanup");
   const parsed = parseVerb<Opts>(cmd, args, globals);
   if (!parsed) return 0;
   const { opts } = parsed;
@@ -43,7 +47,16 @@ export async function run(args: string[], globals: Globals): Promise<number> {
   }
   return runOperation(s, async () => {
     if (opts.batchSize !== undefined && !/^[1-9]\d*%?$/.test(opts.batchSize)) throw new UsageError(`--batch-size: expected a number of hosts or a percentage like 25%, got ${JSON.stringify(opts.batchSize)}`);
-    const r = await applyDeploy(s.ctx, s.hosts, { ref: opts.ref, lockWaitMs, reason: opts.message, allowPartial: opts.allowPartial, batchSize: opts.batchSize, batchWaitMs: parseDuration(opts.batchWait, "--batch-wait") });
+    const r = await applyDeploy(s.ctx, s.hosts, {
+      ref: opts.ref,
+      lockWaitMs,
+      reason: opts.message,
+      allowPartial: opts.allowPartial,
+      batchSize: opts.batchSize,
+      batchWaitMs: parseDuration(opts.batchWait, "--batch-wait"),
+      resume: opts.resume,
+      hotfix: opts.hotfix,
+    });
     const ok = s.hosts.length - (r.partial ? r.summary.filter((l) => l.includes("FAILED")).length : 0);
     return [`deployed ${r.releaseId} (${r.commit.slice(0, 12)}) to ${ok} of ${s.hosts.length} host(s)${r.partial ? " — PARTIAL: see the failed hosts below" : ""}`, ...r.summary];
   });

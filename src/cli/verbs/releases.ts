@@ -12,7 +12,9 @@ export function releaseRows(st: HostState): string[][] {
     r.manifest?.commit.slice(0, 12) ?? "?",
     r.manifest?.createdAt.replace("T", " ").replace(/\.\d+Z$/, "Z") ?? "?",
     r.manifest?.deployedBy ?? "?",
-    r.id === st.current ? `current (${r.status})` : r.status,
+    (r.id === st.current ? `current (${r.status})` : r.status) +
+      (r.manifest?.hotfix ? " hotfix" : "") +
+      (r.status === "private" && r.manifest?.expiresAt ? ` until ${r.manifest.expiresAt.slice(0, 10)}` : ""),
   ]);
 }
 
