@@ -1,7 +1,7 @@
 /** Runs a compiled HostScript on an executor, turning markers into events and failures into CommandError. */
 import { CommandError, InterruptedError } from "../errors.js";
 import type { EventBus } from "../events/bus.js";
-import { compileScript, parseMarker, type HostScript } from "../commands/script.js";
+import { compileScript, parseMarker, sectionHash, type HostScript } from "../commands/script.js";
 import type { Executor } from "./executor.js";
 
 const TAIL_LINES = 15;
@@ -66,7 +66,9 @@ export async function runHostScript(ex: Executor, script: HostScript, { bus, sig
     } else if (m.kind === "D") {
       if (!started.has(m.section)) bus.emit({ type: "host:phase", host, phase: phaseOf(m.section), status: "running" });
       started.add(m.section);
-      bus.emit({ type: "host:phase", host, phase: phaseOf(m.section), status: "done", ms: Date.now() - sectionStart });
+      const sec = script.sections[m.section];
+      const hash = script.journal && sec ? sectionHash(sec) : undefined;
+      bus.emit({ type: "host:phase", host, phase: phaseOf(m.section), status: "done", ms: Date.now() - sectionStart, ...(hash ? { hash } : {}) });
       sectionStart = Date.now();
     }
   });
