@@ -3,7 +3,7 @@
  * bus to a renderer, the run log and the state store, and turn Ctrl-C into an abort signal.
  */
 import path from "node:path";
-import { loadConfig } from "../config/load.js";
+import { loadConfig, type LoadedConfig } from "../config/load.js";
 import { resolveEnvironment, type Environment, type Host } from "../config/resolve.js";
 import { selectHosts } from "../config/filter.js";
 import { ConfigError, InterruptedError, OperationError, Reported, UsageError } from "../errors.js";
@@ -39,6 +39,7 @@ export function executorFactory(env: Environment): ExecutorFactory {
 }
 
 export interface Session {
+  loaded: LoadedConfig;
   env: Environment;
   hosts: Host[];
   ctx: RunContext;
@@ -57,12 +58,14 @@ export interface SessionOptions {
   quiet?: boolean;
   /** `run`: command output on stdout prefixed by host. */
   output?: "prefixed";
+  /** A component's release track instead of the app's. */
+  component?: string | null;
 }
 
 export async function openSession(globals: Globals, o: SessionOptions): Promise<Session> {
   if (!globals.env) throw new UsageError("missing environment");
   const loaded = loadConfig(configPath(globals));
-  const env = resolveEnvironment(loaded, globals.env);
+  const env = resolveEnvironment(loaded, globals.env, undefined, o.component ?? null);
   const hosts = selectHosts(env.hosts, o.limit);
   const bus = new EventBus(makeRedactor(Object.values(env.secrets)));
   if (o.quiet) bus.add(new QuietRenderer(process.stderr));
@@ -79,7 +82,7 @@ export async function openSession(globals: Globals, o: SessionOptions): Promise<
     bus.add(new LogFileSink(logPath));
     const { SqliteStore, StoreSink } = await import("../store/sqlite.js");
     const store = new SqliteStore(path.join(dir, "state.db"));
-    const runId = store.beginRun({ verb: o.verb, env: env.name, by: whoAmI(), startedAt: started.toISOString(), logPath });
+    const runId = store.beginRun({ verb: o.component ? `${o.verb} ${o.component}` : o.verb, env: env.name, by: whoAmI(), startedAt: started.toISOString(), logPath });
     const sink = new StoreSink(store, runId);
     bus.add(sink);
     finishStore = () => {
@@ -104,6 +107,7 @@ export async function openSession(globals: Globals, o: SessionOptions): Promise<
 
   const ctx: RunContext = { env, bus, signal: controller.signal, connect: executorFactory(env), parallel: o.parallel ?? 64, by: whoAmI(), toolVersion: VERSION, stateDir: dir };
   return {
+    loaded,
     env,
     hosts,
     ctx,

@@ -44,6 +44,8 @@ export interface Dependency {
 export interface Environment {
   app: string;
   name: string;
+  /** null for the app itself; else the component's name. */
+  component: string | null;
   configFile: string;
   configDir: string;
   source: Source;
@@ -84,20 +86,47 @@ export function environmentNames(cfg: RawConfig): string[] {
   return Object.keys(cfg.environments);
 }
 
+export function componentNames(cfg: RawConfig): string[] {
+  return Object.keys(cfg.components);
+}
+
 /** Resolve one environment. `readEnv` supplies secrets (process.env by default). */
-export function resolveEnvironment(loaded: LoadedConfig, envName: string, readEnv: (k: string) => string | undefined = (k) => process.env[k]): Environment {
-  const cfg = loaded.raw;
-  const env = cfg.environments[envName];
+export function resolveEnvironment(loaded: LoadedConfig, envName: string, readEnv: (k: string) => string | undefined = (k) => process.env[k], component: string | null = null): Environment {
+  const raw = loaded.raw;
+  const env = raw.environments[envName];
   if (!env) {
-    throw new UsageError(`unknown environment "${envName}" in ${loaded.file}; expected one of: ${environmentNames(cfg).join(", ")}`);
+    throw new UsageError(`unknown environment "${envName}" in ${loaded.file}; expected one of: ${environmentNames(raw).join(", ")}`);
   }
+  const comp = component === null ? null : raw.components[component];
+  if (component !== null && !comp) {
+    throw new UsageError(`unknown component "${component}"; expected one of: ${componentNames(raw).join(", ") || "(none configured)"}`);
+  }
+  // A component is the app's config with its own keys laid over it.
+  const cfg: RawConfig = comp
+    ? {
+        ...raw,
+        source: comp.source ?? raw.source,
+        keep_releases: comp.keep_releases ?? raw.keep_releases,
+        shared: comp.shared ?? { dirs: [], files: [] },
+        dependencies: comp.dependencies ?? [],
+        build: comp.build ?? [],
+        migrate: comp.migrate ?? [],
+        restart: comp.restart ?? [],
+        verify: comp.verify ?? [],
+        hooks: comp.hooks ?? {},
+        env: { ...raw.env, ...(comp.env ?? {}) },
+      }
+    : raw;
   const baseDeployTo = env.deploy_to ?? cfg.deploy_to ?? `~/apps/${cfg.app}`;
-  const hosts: Host[] = env.hosts.map((h) => {
+  const hostSpecs = comp?.roles ? env.hosts.filter((h) => h.roles.some((r) => comp.roles!.includes(r))) : env.hosts;
+  const hosts: Host[] = hostSpecs.map((h) => {
     const transport = h.transport ?? (h.address ? "ssh" : "local");
-    const raw = h.deploy_to ?? baseDeployTo;
-    const deployTo = transport === "local" ? resolveLocalPath(raw, loaded.dir) : raw;
+    const appDir = h.deploy_to ?? baseDeployTo;
+    const dir = comp ? (comp.deploy_to ?? `${appDir.replace(/\/+$/, "")}-${component}`) : appDir;
+    const deployTo = transport === "local" ? resolveLocalPath(dir, loaded.dir) : dir;
     return Object.freeze({ name: h.name, transport, address: h.address, user: h.user, port: h.port, roles: [...h.roles], primary: h.primary, deployTo });
   });
+  if (!hosts.length) throw new UsageError(`component "${component}" has no hosts in ${envName}`);
   const primary = hosts.find((h) => h.primary) ?? hosts[0]!;
   const source: Source =
     "git" in cfg.source
@@ -130,6 +159,7 @@ export function resolveEnvironment(loaded: LoadedConfig, envName: string, readEn
   return Object.freeze({
     app: cfg.app,
     name: envName,
+    component,
     configFile: loaded.file,
     configDir: loaded.dir,
     source,

@@ -30,6 +30,15 @@ export function checkRules(cfg: RawConfig, configDir: string): RuleProblem[] {
     });
     if (primaries > 1) problems.push({ path: at("hosts"), message: "expected at most one host with primary: true" });
   }
+  for (const c of Object.keys(cfg.components)) {
+    if (/^\d/.test(c)) problems.push({ path: ["components", c], message: "a component name must not start with a digit (it would read as a release id)" });
+    const roles = cfg.components[c]!.roles;
+    if (roles) {
+      for (const [envName, env] of Object.entries(cfg.environments)) {
+        if (!env.hosts.some((h) => h.roles.some((r) => roles.includes(r)))) problems.push({ path: ["components", c, "roles"], message: `no host of environment "${envName}" has one of these roles` });
+      }
+    }
+  }
   if ("dir" in cfg.source) {
     const abs = path.resolve(configDir, cfg.source.dir);
     if (!existsSync(abs)) problems.push({ path: ["source", "dir"], message: `directory not found: ${abs}` });

@@ -127,6 +127,27 @@ export const sourceSchema = z.union(
   { error: "expected {git, ref} or {dir}" },
 );
 
+export const componentSchema = z
+  .object({
+    source: sourceSchema.optional().describe("This component's code (default: the app's source)."),
+    deploy_to: z.string().min(1).optional().describe("Base directory on each host (default: the environment's deploy_to + \"-<component>\")."),
+    roles: z.array(name("role")).optional().describe("Deploy to hosts with one of these roles only (default: every host)."),
+    keep_releases: z.number().int().min(1).optional().describe("Overrides keep_releases."),
+    shared: z
+      .object({ dirs: z.array(z.string().min(1)).default([]), files: z.array(z.string().min(1)).default([]) })
+      .strict()
+      .optional()
+      .describe("Shared paths of this component."),
+    dependencies: z.array(dependencySchema).optional().describe("Reused dependency directories of this component."),
+    build: z.array(commandSchema).optional().describe("Build commands of this component."),
+    migrate: z.array(commandSchema).optional().describe("Migrate commands of this component."),
+    restart: z.array(commandSchema).optional().describe("Restart commands of this component."),
+    verify: z.array(commandSchema).optional().describe("Verify commands of this component."),
+    hooks: hooksSchema.optional(),
+    env: envVars.optional(),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     app: name("app").describe("Application name."),
@@ -153,6 +174,10 @@ export const configSchema = z
     env: envVars.default({}),
     secret_env: secretEnv.default([]),
     ssh: sshSchema.default({}),
+    components: z
+      .record(name("component"), componentSchema)
+      .default({})
+      .describe("Independently deployed parts (e.g. a formplayer service), each with its own source, build, hosts and release track: `slipway <env> deploy <component>`. `deploy --all` deploys the app, then these in the order written."),
     roles: z
       .record(
         name("role"),

@@ -3,7 +3,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { basicConfig, cliSpawn, Project } from "../helpers.js";
+import { basicConfig, cliSpawn, Project, Repo } from "../helpers.js";
 
 let p: Project;
 afterEach(() => p?.cleanup());
@@ -128,5 +128,52 @@ describe("private releases and hotfix", () => {
     expect(p.releases("h1")).toHaveLength(2); // no cleanup despite keep_releases: 1
     expect(p.run("prod", "releases").stdout).toMatch(/current \(ok\) hotfix/);
     expect(JSON.parse(p.read("h1", ".slipway/history.ndjson").trim().split("\n").pop()!)).toMatchObject({ hotfix: true, outcome: "ok" });
+  });
+});
+
+describe("components", () => {
+  it("deploy, rollback and list a component without touching the app's releases; --all in order", () => {
+    p = new Project();
+    p.repo.commit({ VERSION: "app1" });
+    const fp = new Repo(path.join(p.dir, "formplayer"));
+    fp.commit({ VERSION: "fp1" });
+    p.writeConfig(
+      basicConfig(`components:
+  formplayer:
+    source: { git: ./formplayer, ref: main }
+    roles: [worker]
+    build:
+      - echo "$SLIPWAY_RELEASE" >> ../../fp-builds`).replace(
+        "      - name: h2\n        transport: local",
+        "      - name: h2\n        roles: [worker]\n        transport: local",
+      ),
+    );
+    expect(p.run("prod", "deploy").code).toBe(0);
+    const app = p.current("h2");
+    let r = p.run("prod", "deploy", "formplayer");
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/deployed formplayer \S+ .* to 1 of 1 host/);
+    const fpDir = (h: string) => path.join(p.dir, "hosts", `${h}-formplayer`);
+    expect(readFileSync(path.join(fpDir("h2"), "current", "VERSION"), "utf8")).toBe("fp1");
+    expect(existsSync(fpDir("h1"))).toBe(false); // h1 has no worker role
+    expect(p.current("h2")).toBe(app);
+    fp.commit({ VERSION: "fp2" });
+    expect(p.run("prod", "deploy", "formplayer").code).toBe(0);
+    expect(readFileSync(path.join(fpDir("h2"), "current", "VERSION"), "utf8")).toBe("fp2");
+    r = p.run("prod", "rollback", "formplayer");
+    expect(r.code, r.stderr).toBe(0);
+    expect(readFileSync(path.join(fpDir("h2"), "current", "VERSION"), "utf8")).toBe("fp1");
+    expect(p.current("h2")).toBe(app);
+    expect(p.read("h2", "current/VERSION")).toBe("app1");
+    const rel = p.run("prod", "releases", "formplayer");
+    expect(rel.stdout).toMatch(/h2 \(.*h2-formplayer\)/);
+    expect(rel.stdout).not.toMatch(/^h1/m);
+    expect(p.run("prod", "deploy", "nosuch").stderr).toMatch(/unknown component "nosuch"; expected one of: formplayer/);
+    p.repo.commit({ VERSION: "app2" });
+    r = p.run("prod", "deploy", "--all");
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr.indexOf("deploying testapp (the app)")).toBeLessThan(r.stderr.indexOf("deploying formplayer"));
+    expect(p.read("h1", "current/VERSION")).toBe("app2");
+    expect(readFileSync(path.join(fpDir("h2"), "fp-builds"), "utf8").trim().split("\n")).toHaveLength(3);
   });
 });

@@ -26,12 +26,13 @@ async function runCleanup(name: "cleanup" | "clean-releases", args: string[], gl
       : "Remove failed releases and expired private ones; print what was removed.",
     `slipway production ${name} --plan`,
   )
+    .argument("[component]", "a component (default: the app)")
     .option("--plan", "only print what would be removed")
     .option("--limit <hosts>", "only these hosts, roles or globs")
     .option("--lock-wait <duration>", "wait this long for the environment lock", "0");
   const parsed = parseVerb<{ plan?: boolean; limit?: string; lockWait: string }>(cmd, args, globals);
   if (!parsed) return 0;
-  const s = await openSession(parsed.opts, { verb: name, limit: parsed.opts.limit, record: !parsed.opts.plan });
+  const s = await openSession(parsed.opts, { verb: name, limit: parsed.opts.limit, record: !parsed.opts.plan, component: parsed.args[0] ?? null });
   return runOperation(s, async () => {
     const pool = new ExecutorPool(s.ctx.connect);
     try {

@@ -4,6 +4,8 @@ import { formatPlan } from "../../plan/format.js";
 import { parseDuration, parsePositiveInt } from "../duration.js";
 import type { Globals } from "../registry.js";
 import { UsageError } from "../../errors.js";
+import { componentNames, resolveEnvironment } from "../../config/resolve.js";
+import { selectHosts } from "../../config/filter.js";
 import { openSession, parseVerb, runOperation, verbCommand } from "../session.js";
 
 interface Opts {
@@ -18,10 +20,13 @@ interface Opts {
   batchWait: string;
   resume?: boolean;
   hotfix?: boolean;
+  all?: boolean;
 }
 
 export async function run(args: string[], globals: Globals): Promise<number> {
-  const cmd = verbCommand("deploy", "Build a new release on every host, then switch all hosts to it together.", "slipway production deploy --ref v1.4.2 -m 'weekly release'")
+  const cmd = verbCommand("deploy", "Build a new release on every host, then switch all hosts to it together.", "slipway production deploy --ref v1.4.2 -m 'weekly release'   # or: deploy formplayer, deploy --all")
+    .argument("[component]", "a component from `components:` (default: the app itself)")
+    .option("--all", "deploy the app, then every component, in the order written; stop at the first failure")
     .option("--plan", "print hosts × phases × commands and change nothing")
     .option("--ref <ref>", "branch, tag or commit to deploy (default: the config's ref)")
     .option("--lock-wait <duration>", "wait this long for the environment lock (e.g. 5m)", "0")
@@ -36,7 +41,16 @@ export async function run(args: string[], globals: Globals): Promise<number> {
   const parsed = parseVerb<Opts>(cmd, args, globals);
   if (!parsed) return 0;
   const { opts } = parsed;
-  const s = await openSession(opts, { verb: opts.plan ? "plan" : "deploy", limit: opts.limit, parallel: parsePositiveInt(opts.parallel, "--parallel"), record: !opts.plan, quiet: opts.plan });
+  const component = parsed.args[0] ?? null;
+  if (opts.all && component) throw new UsageError("use a component name or --all, not both");
+  const s = await openSession(opts, {
+    component,
+    verb: opts.plan ? "plan" : "deploy",
+    limit: opts.limit,
+    parallel: parsePositiveInt(opts.parallel, "--parallel"),
+    record: !opts.plan,
+    quiet: opts.plan,
+  });
   const lockWaitMs = parseDuration(opts.lockWait, "--lock-wait");
   if (opts.plan) {
     return runOperation(s, async () => {
@@ -46,8 +60,20 @@ export async function run(args: string[], globals: Globals): Promise<number> {
     });
   }
   return runOperation(s, async () => {
+    const targets = opts.all ? [null, ...componentNames(s.loaded.raw)] : [component];
+    const lines: string[] = [];
+    for (const target of targets) {
+      const env = target === component ? s.env : resolveEnvironment(s.loaded, s.env.name, undefined, target);
+      const hosts = target === component ? s.hosts : selectHosts(env.hosts, opts.limit);
+      if (targets.length > 1) s.bus.info(`deploying ${target ?? `${env.app} (the app)`}`);
+      lines.push(...(await deployOne({ ...s.ctx, env }, hosts, target)));
+    }
+    return lines;
+  });
+
+  async function deployOne(ctx: typeof s.ctx, hosts: typeof s.hosts, target: string | null): Promise<string[]> {
     if (opts.batchSize !== undefined && !/^[1-9]\d*%?$/.test(opts.batchSize)) throw new UsageError(`--batch-size: expected a number of hosts or a percentage like 25%, got ${JSON.stringify(opts.batchSize)}`);
-    const r = await applyDeploy(s.ctx, s.hosts, {
+    const r = await applyDeploy(ctx, hosts, {
       ref: opts.ref,
       lockWaitMs,
       reason: opts.message,
@@ -57,7 +83,8 @@ export async function run(args: string[], globals: Globals): Promise<number> {
       resume: opts.resume,
       hotfix: opts.hotfix,
     });
-    const ok = s.hosts.length - (r.partial ? r.summary.filter((l) => l.includes("FAILED")).length : 0);
-    return [`deployed ${r.releaseId} (${r.commit.slice(0, 12)}) to ${ok} of ${s.hosts.length} host(s)${r.partial ? " — PARTIAL: see the failed hosts below" : ""}`, ...r.summary];
-  });
+    const ok = hosts.length - (r.partial ? r.summary.filter((l) => l.includes("FAILED")).length : 0);
+    const what = target ? `${target} ` : "";
+    return [`deployed ${what}${r.releaseId} (${r.commit.slice(0, 12)}) to ${ok} of ${hosts.length} host(s)${r.partial ? " — PARTIAL: see the failed hosts below" : ""}`, ...r.summary];
+  }
 }

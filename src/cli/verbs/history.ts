@@ -16,11 +16,12 @@ const when = (iso: string) => iso.replace("T", " ").replace(/\.\d+Z$/, "Z");
 export async function run(args: string[], globals: Globals): Promise<number> {
   const cmd = verbCommand("history", "Show who deployed what and when, from the log kept on the primary host.", "slipway production history -n 50")
     .option("-n, --limit-entries <n>", "how many entries", "20")
-    .option("--local", "show this control machine's state store instead (with log paths)");
+    .option("--local", "show this control machine's state store instead (with log paths)")
+    .argument("[component]", "a component (default: the app)");
   const parsed = parseVerb<{ limitEntries: string; local?: boolean }>(cmd, args, globals);
   if (!parsed) return 0;
   const n = parsePositiveInt(parsed.opts.limitEntries, "-n");
-  const s = await openSession(parsed.opts, { verb: "history", record: false, quiet: true });
+  const s = await openSession(parsed.opts, { verb: "history", record: false, quiet: true, component: parsed.args[0] ?? null });
   return runOperation(s, async () => {
     if (parsed.opts.local) {
       const { SqliteStore } = await import("../../store/sqlite.js");

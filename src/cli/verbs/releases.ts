@@ -19,10 +19,10 @@ export function releaseRows(st: HostState): string[][] {
 }
 
 export async function run(args: string[], globals: Globals): Promise<number> {
-  const cmd = verbCommand("releases", "List the releases on every host with commit, time, deployer and status.", "slipway production releases --limit web1").option("--limit <hosts>", "only these hosts, roles or globs");
+  const cmd = verbCommand("releases", "List the releases on every host with commit, time, deployer and status.", "slipway production releases --limit web1").argument("[component]", "a component (default: the app)").option("--limit <hosts>", "only these hosts, roles or globs");
   const parsed = parseVerb<{ limit?: string }>(cmd, args, globals);
   if (!parsed) return 0;
-  const s = await openSession(parsed.opts, { verb: "releases", limit: parsed.opts.limit, record: false, quiet: true });
+  const s = await openSession(parsed.opts, { verb: "releases", limit: parsed.opts.limit, record: false, quiet: true, component: parsed.args[0] ?? null });
   return runOperation(s, async () => {
     const pool = new ExecutorPool(s.ctx.connect);
     try {

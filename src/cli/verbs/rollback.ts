@@ -12,14 +12,18 @@ interface Opts {
 
 export async function run(args: string[], globals: Globals): Promise<number> {
   const cmd = verbCommand("rollback", "Switch every host back to the previous good release (or the named one) and mark the current one bad.", "slipway production rollback            # or: slipway production rollback 20261122-050403-abc1234")
+    .argument("[component]", "a component from `components:` (default: the app)")
     .argument("[release]", "release id to return to (default: the previous good release)")
     .option("--lock-wait <duration>", "wait this long for the environment lock", "0")
     .option("-m, --message <reason>", "why: recorded in the lock and history")
     .option("--limit <hosts>", "only these hosts, roles or globs (the others keep their current release)");
   const parsed = parseVerb<Opts>(cmd, args, globals);
   if (!parsed) return 0;
-  const { opts, args: pos } = parsed;
-  const s = await openSession(opts, { verb: "rollback", limit: opts.limit, record: true });
+  const { opts } = parsed;
+  // `rollback <release>`, `rollback <component>`, `rollback <component> <release>`: release ids start with a digit.
+  const pos = parsed.args.filter(Boolean);
+  const component = pos[0] && !/^\d/.test(pos[0]) ? pos.shift()! : null;
+  const s = await openSession(opts, { verb: "rollback", limit: opts.limit, record: true, component });
   return runOperation(s, async () => {
     const r = await applyRollback(s.ctx, s.hosts, { target: pos[0], lockWaitMs: parseDuration(opts.lockWait, "--lock-wait"), reason: opts.message });
     return [`rolled back to ${r.releaseId} (${r.commit.slice(0, 12)})`, ...r.summary];

@@ -18,6 +18,7 @@ export async function run(args: string[], globals: Globals): Promise<number> {
     "Build a private release (fetch, link, build) that is not switched to and not used by rollback; prints its path. Cleanup keeps it at least --keep-days.",
     "slipway production setup-release --ref main --keep-days 10",
   )
+    .argument("[component]", "a component (default: the app)")
     .option("--ref <ref>", "branch, tag or commit (default: the config's ref)")
     .option("--keep-days <n>", "keep it at least this many days", "1")
     .option("--limit <hosts>", "only these hosts, roles or globs")
@@ -26,7 +27,7 @@ export async function run(args: string[], globals: Globals): Promise<number> {
   if (!parsed) return 0;
   const { opts } = parsed;
   const days = parsePositiveInt(opts.keepDays, "--keep-days");
-  const s = await openSession(opts, { verb: "setup-release", limit: opts.limit, record: true });
+  const s = await openSession(opts, { verb: "setup-release", limit: opts.limit, record: true, component: parsed.args[0] ?? null });
   return runOperation(s, async () => {
     const r = await applyDeploy(s.ctx, s.hosts, { ref: opts.ref, lockWaitMs: parseDuration(opts.lockWait, "--lock-wait"), privateDays: days });
     for (const h of s.hosts) process.stdout.write(`${h.name}: ${pathsFor(h.deployTo).release(r.releaseId)}\n`);
