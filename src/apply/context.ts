@@ -3,6 +3,7 @@ import os from "node:os";
 import type { Environment, Host } from "../config/resolve.js";
 import type { EventBus } from "../events/bus.js";
 import type { Executor, ExecutorFactory } from "../exec/executor.js";
+import type { Notifier } from "../notify/notifier.js";
 
 export interface RunContext {
   env: Environment;
@@ -15,6 +16,8 @@ export interface RunContext {
   toolVersion: string;
   /** This control machine's state directory (store, logs, artifact cache). */
   stateDir: string;
+  /** Present when the environment configures notifications. */
+  notifier?: Notifier;
 }
 
 export function whoAmI(): string {

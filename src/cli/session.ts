@@ -18,6 +18,7 @@ import { LogFileSink } from "../render/logfile.js";
 import type { RunContext } from "../apply/context.js";
 import { whoAmI } from "../apply/context.js";
 import { VERSION } from "../version.js";
+import { Notifier, NotifySink } from "../notify/notifier.js";
 import type { Globals } from "./registry.js";
 
 export { verbCommand, parseVerb, configPath } from "./verb-command.js";
@@ -67,7 +68,8 @@ export async function openSession(globals: Globals, o: SessionOptions): Promise<
   const loaded = loadConfig(configPath(globals));
   const env = resolveEnvironment(loaded, globals.env, undefined, o.component ?? null);
   const hosts = selectHosts(env.hosts, o.limit);
-  const bus = new EventBus(makeRedactor(Object.values(env.secrets)));
+  const redactor = makeRedactor([...Object.values(env.secrets), ...env.redact]);
+  const bus = new EventBus(redactor);
   if (o.quiet) bus.add(new QuietRenderer(process.stderr));
   else if (o.output === "prefixed" && !globals.json) bus.add(new PrefixedRenderer(process.stdout, process.stderr));
   else if (globals.json) bus.add(new NdjsonRenderer(process.stdout));
@@ -91,6 +93,12 @@ export async function openSession(globals: Globals, o: SessionOptions): Promise<
     };
   }
 
+  let notifier: Notifier | undefined;
+  if (o.record && (env.notify.webhooks.length || env.notify.email)) {
+    notifier = new Notifier(env.notify, bus, redactor);
+    bus.add(new NotifySink(notifier, env.app + (env.component ? `/${env.component}` : ""), env.name));
+  }
+
   const controller = new AbortController();
   let interrupts = 0;
   const onSignal = (sig: NodeJS.Signals) => {
@@ -105,7 +113,7 @@ export async function openSession(globals: Globals, o: SessionOptions): Promise<
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
 
-  const ctx: RunContext = { env, bus, signal: controller.signal, connect: executorFactory(env), parallel: o.parallel ?? 64, by: whoAmI(), toolVersion: VERSION, stateDir: dir };
+  const ctx: RunContext = { env, bus, signal: controller.signal, connect: executorFactory(env), parallel: o.parallel ?? 64, by: whoAmI(), toolVersion: VERSION, stateDir: dir, notifier };
   return {
     loaded,
     env,

@@ -34,6 +34,11 @@ export interface SshSettings {
   connectTimeoutMs: number;
 }
 
+export interface NotifySettings {
+  webhooks: { url: string; events?: string[] }[];
+  email?: { host: string; port: number; secure: boolean; user?: string; password?: string; from: string; to: string[]; events?: string[] };
+}
+
 export interface Dependency {
   path: string;
   lockfile: string;
@@ -60,9 +65,12 @@ export interface Environment {
   hooks: { before: Record<string, Command[]>; after: Record<string, Command[]>; onFailure: Command[] };
   env: Record<string, string>;
   ssh: SshSettings;
+  notify: NotifySettings;
   dependencies: Dependency[];
   /** Roles whose hosts may fail without stopping the others. */
   partialRoles: string[];
+  /** Other secret values (notification credentials): redacted, never sent to hosts. */
+  redact: string[];
   /** Secret values by name; never printed (the event bus redacts them). */
   secrets: Record<string, string>;
 }
@@ -155,6 +163,24 @@ export function resolveEnvironment(loaded: LoadedConfig, envName: string, readEn
     if (v === undefined) missing.push(n);
     else secrets[n] = v;
   }
+  const redact: string[] = [];
+  const notifyRaw = env.notify ?? cfg.notify;
+  const fromEnv = (name: string, what: string) => {
+    const v = readEnv(name);
+    if (v === undefined) missing.push(`${name} (${what})`);
+    else redact.push(v); // redacted like every secret, but not exported to commands
+    return v ?? "";
+  };
+  const notify: NotifySettings = {
+    webhooks: notifyRaw.webhooks.map((w) => ({ url: w.url_env ? fromEnv(w.url_env, "notify webhook url_env") : (w.url ?? ""), events: w.events })),
+    email: notifyRaw.email && {
+      ...notifyRaw.email.smtp,
+      password: notifyRaw.email.smtp.password_env ? fromEnv(notifyRaw.email.smtp.password_env, "notify smtp password_env") : undefined,
+      from: notifyRaw.email.from,
+      to: notifyRaw.email.to,
+      events: notifyRaw.email.events,
+    },
+  };
   if (missing.length) throw new UsageError(`secret_env: ${missing.join(", ")} not set in the environment of this control machine`);
   return Object.freeze({
     app: cfg.app,
@@ -174,6 +200,8 @@ export function resolveEnvironment(loaded: LoadedConfig, envName: string, readEn
     hooks: { before: mapHooks(cfg.hooks.before), after: mapHooks(cfg.hooks.after), onFailure: toCommands(cfg.hooks.on_failure) },
     env: { ...cfg.env, ...(env.env ?? {}) },
     ssh,
+    notify,
+    redact,
     dependencies: cfg.dependencies.map((d) => ({ ...d })),
     partialRoles: Object.entries(cfg.roles).filter(([, r]) => r.allow_partial).map(([n]) => n),
     secrets,

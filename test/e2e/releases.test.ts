@@ -177,3 +177,51 @@ describe("components", () => {
     expect(readFileSync(path.join(fpDir("h2"), "fp-builds"), "utf8").trim().split("\n")).toHaveLength(3);
   });
 });
+
+describe("notifications", () => {
+  it("email over real SMTP and JSON webhooks for started, succeeded, failed and rolled back; secrets redacted", async () => {
+    const { startSmtp, startWebhook } = await import("../receivers.js");
+    const smtp = await startSmtp();
+    const hook = await startWebhook();
+    try {
+      p = new Project();
+      p.repo.commit({ VERSION: "1" });
+      p.writeConfig(
+        basicConfig(`build:
+  - test ! -f FAIL
+notify:
+  webhooks:
+    - url_env: HOOK_URL
+  email:
+    smtp: { host: 127.0.0.1, port: ${smtp.port} }
+    from: slipway@example.test
+    to: [ops@example.test]
+    events: [deploy.succeeded, deploy.failed, rollback.succeeded]`),
+      );
+      const env = { HOOK_URL: hook.url };
+      // The receivers live in this process: the CLI must run asynchronously so they can answer.
+      const run = async (...a: string[]) => (await cliSpawn(a, { cwd: p.dir, env }).done).code;
+      expect(await run("prod", "deploy")).toBe(0);
+      p.repo.commit({ VERSION: "2" });
+      expect(await run("prod", "deploy")).toBe(0);
+      p.repo.commit({ FAIL: "" });
+      expect(await run("prod", "deploy")).toBe(1);
+      expect(await run("prod", "rollback")).toBe(0);
+      expect(hook.posts.map((x) => x.event)).toEqual(["deploy.started", "deploy.succeeded", "deploy.started", "deploy.succeeded", "deploy.started", "deploy.failed", "rollback.succeeded"]);
+      expect(String(hook.posts[5]!.text)).toMatch(/deploy of \S+ \(\w{12}\) FAILED on prod: deploy failed: h1: build failed/);
+      expect(hook.posts[1]).toMatchObject({ env: "prod", app: "testapp", releaseId: expect.stringMatching(/^\d{8}-/) });
+      expect(smtp.mails.map((m) => /^Subject: (.*)$/m.exec(m.raw.replace(/\r?\n[ \t]+/g, " "))?.[1]?.trim())).toEqual([
+        expect.stringMatching(/^\[testapp prod\] deploy of \S+ \(\w{12}\) succeeded on prod$/),
+        expect.stringMatching(/succeeded/),
+        expect.stringMatching(/FAILED/),
+        expect.stringMatching(/^\[testapp prod\] rollback to \S+ succeeded on prod$/),
+      ]);
+      expect(smtp.mails[0]!.to).toEqual(["ops@example.test"]);
+      // the webhook URL is a secret: not in the config printout
+      expect(p.runWith(env, "prod", "config", "print").stdout).not.toContain("secretpart");
+    } finally {
+      await smtp.close();
+      await hook.close();
+    }
+  });
+});

@@ -30,9 +30,9 @@ export async function run(args: string[], globals: Globals): Promise<number> {
   if (action === "print") {
     if (!opts.env) throw new UsageError("config print needs an environment: slipway <env> config print");
     const env = resolveEnvironment(loadConfig(configPath(opts)), opts.env);
-    const printable = { ...env, secrets: Object.fromEntries(Object.keys(env.secrets).map((k) => [k, "[REDACTED]"])) };
+    const printable = { ...env, secrets: Object.fromEntries(Object.keys(env.secrets).map((k) => [k, "[REDACTED]"])), redact: undefined };
     // Secret values are also masked wherever else they appear (a hook that mentions one, say).
-    const redact = makeRedactor(Object.values(env.secrets));
+    const redact = makeRedactor([...Object.values(env.secrets), ...env.redact]);
     process.stdout.write(redact(opts.json ? JSON.stringify(printable, null, 2) + "\n" : stringify(printable)));
     return 0;
   }
