@@ -14,6 +14,7 @@ import { ExecutorPool, type RunContext } from "./context.js";
 import { gatherStates, knownPrimary, primaryStateCommand } from "./gather.js";
 import { withLock } from "./lock.js";
 import { sleep } from "./sleep.js";
+import { ensurePresteps } from "./prestep.js";
 import { resolveSource } from "./source.js";
 import { runLocal, runScripts, StageError, uploadSource } from "./stages.js";
 
@@ -117,6 +118,7 @@ export async function applyDeploy(ctx: RunContext, hosts: Host[], opts: DeployOp
       // On resume, hosts already on the new release count as switched (a later failure puts them back).
       let switched: string[] = resume ? plan.hosts.filter((n) => states[n]?.current === plan.releaseId) : [];
       let restarted = false;
+      let prestepsDone = false;
       const activeHosts = () => hosts.filter((h) => active.has(h.name));
       try {
         for (const stage of plan.stages) {
@@ -126,6 +128,13 @@ export async function applyDeploy(ctx: RunContext, hosts: Host[], opts: DeployOp
           } else if (stage.kind === "local") {
             await runLocal(ctx, stage.script);
           } else {
+            // Required pre-steps gate everything after the build (also on resume, where the build may be skipped).
+            if (!prestepsDone && (stage.phases.includes("migrate") || stage.phases.includes("switch"))) {
+              prestepsDone = true;
+              if (!plan.manifest.hotfix && opts.privateDays === undefined && ctx.env.presteps.some((x) => x.required)) {
+                await ensurePresteps(ctx, pool, plan.commit, plan.releaseId, activeHosts());
+              }
+            }
             const label = stage.phases.join("+");
             const stageHosts = stage.hosts.filter((n) => active.has(n)).map((n) => byName.get(n)!);
             const batches = stage.phases.includes("restart") && opts.batchSize ? splitBatches(stageHosts, opts.batchSize) : [stageHosts];

@@ -30,6 +30,7 @@ export const VERBS: VerbSpec[] = [
   { name: "cleanup", needsEnv: true, summary: "remove old, failed and bad releases beyond keep_releases", load: () => import("./verbs/cleanup.js") },
   { name: "setup-release", needsEnv: true, summary: "build a private release (not switched to, kept --keep-days) and print its path", load: () => import("./verbs/setup-release.js") },
   { name: "clean-releases", needsEnv: true, summary: "remove failed releases and expired private ones", load: () => import("./verbs/clean-releases.js") },
+  { name: "prestep", needsEnv: true, summary: "start a detached pre-step ahead of a deploy; --check (exit 0 done, 1 failed, 3 running), --wait", load: () => import("./verbs/prestep.js") },
   { name: "run", needsEnv: true, summary: "run a command in the current release on hosts (--role R: its primary) with the app's env", load: () => import("./verbs/run.js") },
   { name: "ssh", needsEnv: true, summary: "interactive shell in the current release of a host or a role's primary", load: () => import("./verbs/ssh.js") },
   { name: "config", needsEnv: true, summary: "config print: the resolved config, secrets redacted", load: () => import("./verbs/config.js") },

@@ -39,6 +39,13 @@ export interface NotifySettings {
   email?: { host: string; port: number; secure: boolean; user?: string; password?: string; from: string; to: string[]; events?: string[] };
 }
 
+export interface Prestep {
+  name: string;
+  run: string;
+  role?: string;
+  required: boolean;
+}
+
 export interface Dependency {
   path: string;
   lockfile: string;
@@ -66,6 +73,7 @@ export interface Environment {
   env: Record<string, string>;
   ssh: SshSettings;
   notify: NotifySettings;
+  presteps: Prestep[];
   dependencies: Dependency[];
   /** Roles whose hosts may fail without stopping the others. */
   partialRoles: string[];
@@ -201,6 +209,8 @@ export function resolveEnvironment(loaded: LoadedConfig, envName: string, readEn
     env: { ...cfg.env, ...(env.env ?? {}) },
     ssh,
     notify,
+    // Pre-steps belong to the app's own release track.
+    presteps: comp ? [] : Object.entries(raw.presteps).map(([n, ps]) => ({ name: n, run: ps.run, role: ps.role, required: ps.required })),
     redact,
     dependencies: cfg.dependencies.map((d) => ({ ...d })),
     partialRoles: Object.entries(cfg.roles).filter(([, r]) => r.allow_partial).map(([n]) => n),

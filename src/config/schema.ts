@@ -215,6 +215,19 @@ export const configSchema = z
     secret_env: secretEnv.default([]),
     ssh: sshSchema.default({}),
     notify: notifySchema.default({ webhooks: [] }),
+    presteps: z
+      .record(
+        name("pre-step"),
+        z
+          .object({
+            run: z.string().min(1).describe("Command, run detached in a release of the commit being deployed; it may write progress lines to $SLIPWAY_PROGRESS."),
+            role: name("role").optional().describe("Run on this role's primary host (default: the environment's primary)."),
+            required: z.boolean().default(false).describe("A deploy starts it (or waits for the running one) after building and before migrate/switch, and stops if it failed."),
+          })
+          .strict(),
+      )
+      .default({})
+      .describe("Long-running pre-steps (e.g. a search-index rebuild) that survive the SSH connection and the control machine: `slipway <env> prestep <name> [--check]`."),
     components: z
       .record(name("component"), componentSchema)
       .default({})
