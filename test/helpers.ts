@@ -112,3 +112,12 @@ environments:
 ${hosts.map((h) => `      - name: ${h}\n        transport: local\n        deploy_to: ./hosts/${h}`).join("\n")}
 `;
 }
+
+/** Poll until `cond` holds (for files a running CLI creates), failing after `ms`. */
+export async function waitFor(cond: () => boolean, ms = 20_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error("timed out waiting");
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}

@@ -4,17 +4,11 @@ import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { basicConfig, cliSpawn, Project } from "../helpers.js";
+import { waitFor } from "../helpers.js";
 
 let p: Project;
 afterEach(() => p?.cleanup());
 
-const waitFor = async (cond: () => boolean, ms = 20_000) => {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error("timed out waiting");
-    await new Promise((r) => setTimeout(r, 25));
-  }
-};
 
 describe("lock", () => {
   it("two concurrent deploys: exactly one proceeds, the other fails at once naming the holder", async () => {

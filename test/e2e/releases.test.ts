@@ -4,17 +4,11 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { basicConfig, cliSpawn, Project, Repo } from "../helpers.js";
+import { waitFor } from "../helpers.js";
 
 let p: Project;
 afterEach(() => p?.cleanup());
 
-const waitFor = async (cond: () => boolean, ms = 20_000) => {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error("timed out waiting");
-    await new Promise((r) => setTimeout(r, 20));
-  }
-};
 
 describe("resume", () => {
   it("SIGKILL mid-build, then --resume finishes the same release, skipping steps already done", async () => {
