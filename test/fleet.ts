@@ -148,6 +148,34 @@ export class Fleet {
     spawnSync("bash", ["-c", `kill $(cat ${h.pidFile}) 2>/dev/null; ${IS_ROOT ? `pkill -KILL -u ${h.user}` : "true"}`], { stdio: "ignore" });
   }
 
+  /** Run a shell command as the host's user (as root: via su; otherwise directly). */
+  asUser(name: string, command: string): string {
+    const h = this.host(name);
+    const full = `export HOME=${h.home}; cd ${h.home} && ${command}`;
+    return IS_ROOT
+      ? execFileSync("su", ["-s", "/bin/bash", h.user, "-c", full], { encoding: "utf8" })
+      : execFileSync("bash", ["-c", full], { encoding: "utf8" });
+  }
+
+  /** supervisord running as the host's user, everything under ~/supervisor (include conf.d/*.conf). */
+  startSupervisord(name: string): void {
+    const conf = [
+      "[unix_http_server]",
+      "file=%(here)s/supervisor.sock",
+      "[supervisord]",
+      "logfile=%(here)s/supervisord.log",
+      "pidfile=%(here)s/supervisord.pid",
+      "[rpcinterface:supervisor]",
+      "supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface",
+      "[supervisorctl]",
+      "serverurl=unix://%(here)s/supervisor.sock",
+      "[include]",
+      "files = conf.d/*.conf",
+      "",
+    ].join("\n");
+    this.asUser(name, `mkdir -p supervisor/conf.d && printf '%s' '${conf}' > supervisor/supervisord.conf && supervisord -c supervisor/supervisord.conf`);
+  }
+
   /** Start a killed host's sshd again (same port and host key). */
   async restartHost(name: string): Promise<void> {
     const h = this.host(name);
@@ -157,7 +185,7 @@ export class Fleet {
 
   stop(): void {
     for (const h of this.hosts) {
-      spawnSync("bash", ["-c", `kill $(cat ${h.pidFile} 2>/dev/null) 2>/dev/null; ${IS_ROOT ? `pkill -KILL -u ${h.user}; userdel ${h.user}` : "true"}`], { stdio: "ignore" });
+      spawnSync("bash", ["-c", `kill $(cat ${h.home}/supervisor/supervisord.pid 2>/dev/null) 2>/dev/null; kill $(cat ${h.pidFile} 2>/dev/null) 2>/dev/null; ${IS_ROOT ? `pkill -KILL -u ${h.user}; userdel ${h.user}` : "true"}`], { stdio: "ignore" });
     }
     if (this.gitPid) spawnSync("bash", ["-c", `kill $(cat ${this.gitPid}) 2>/dev/null`], { stdio: "ignore" });
     rmSync(this.root, { recursive: true, force: true });

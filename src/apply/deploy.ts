@@ -8,7 +8,7 @@ import * as rel from "../commands/release.js";
 import type { HostScript } from "../commands/script.js";
 import { InterruptedError, OperationError } from "../errors.js";
 import { and } from "../commands/quote.js";
-import { planDeploy, phaseSection, commandEnv, type DeployPlan } from "../plan/deploy.js";
+import { planDeploy, phaseSection, commandEnv, serviceRestarts, type DeployPlan } from "../plan/deploy.js";
 import type { HostState } from "../plan/state.js";
 import { ExecutorPool, type RunContext } from "./context.js";
 import { gatherStates, knownPrimary, primaryStateCommand } from "./gather.js";
@@ -249,7 +249,7 @@ async function recover(ctx: RunContext, pool: ExecutorPool, plan: DeployPlan, ho
     const sections = [];
     if (switchedSet.has(h.name)) {
       sections.push({ phase: "switch", commands: [prev ? rel.switchCurrent(p, prev) : rel.removeCurrent(p)] });
-      if (prev && rerunRestart) sections.push(...phaseSection(ctx.env, h, "restart", [], ctx.env.restart, p.current));
+      if (prev && rerunRestart) sections.push(...phaseSection(ctx.env, h, "restart", serviceRestarts(ctx.env, h), ctx.env.restart, p.current));
     }
     sections.push({ phase: "cleanup", commands: [rel.setStatus(p, plan.releaseId, "failed")] });
     scripts[h.name] = { env, sections };

@@ -4,7 +4,7 @@ import type { Host } from "../config/resolve.js";
 import * as rel from "../commands/release.js";
 import type { HostScript } from "../commands/script.js";
 import { InterruptedError, OperationError } from "../errors.js";
-import { commandEnv, phaseSection } from "../plan/deploy.js";
+import { commandEnv, phaseSection, serviceRestarts } from "../plan/deploy.js";
 import { rollbackCandidates, type HostState } from "../plan/state.js";
 import { ExecutorPool, type RunContext } from "./context.js";
 import { commitOf, runFailureHooks, type HistoryEntry, type OperationResult } from "./deploy.js";
@@ -81,7 +81,7 @@ export async function applyRollback(ctx: RunContext, hosts: Host[], opts: Rollba
         switchScripts[h.name] = { env: envFor(h), sections: phaseSection(ctx.env, h, "switch", [rel.switchCurrent(p, target), ...markBad], [], p.release(target)) };
         afterScripts[h.name] = {
           env: envFor(h),
-          sections: [...phaseSection(ctx.env, h, "restart", [], ctx.env.restart, p.current), ...phaseSection(ctx.env, h, "verify", [], ctx.env.verify, p.current)],
+          sections: [...phaseSection(ctx.env, h, "restart", serviceRestarts(ctx.env, h), ctx.env.restart, p.current), ...phaseSection(ctx.env, h, "verify", [], ctx.env.verify, p.current)],
         };
       }
       let switched: Host[] = [];

@@ -14,6 +14,8 @@ export interface Host {
   roles: string[];
   primary: boolean;
   deployTo: string;
+  /** Per-host environment variables. */
+  env?: Record<string, string>;
 }
 
 export interface Command {
@@ -37,6 +39,23 @@ export interface SshSettings {
 export interface NotifySettings {
   webhooks: { url: string; events?: string[] }[];
   email?: { host: string; port: number; secure: boolean; user?: string; password?: string; from: string; to: string[]; events?: string[] };
+}
+
+export interface Service {
+  name: string;
+  backend: "supervisord" | "systemd" | "command";
+  roles?: string[];
+  component: string | null;
+  order: number;
+  command?: string;
+  program: string;
+  start?: string;
+  stop?: string;
+  reload?: string;
+  status?: string;
+  pidFile?: string;
+  health?: { http?: string; expect: number; tcp?: string; timeout: number };
+  gracefulReload: boolean;
 }
 
 export interface Prestep {
@@ -74,6 +93,9 @@ export interface Environment {
   ssh: SshSettings;
   notify: NotifySettings;
   presteps: Prestep[];
+  /** Services of this environment's component (sorted by start order). */
+  services: Service[];
+  supervisor: { config: string; includeDir: string };
   dependencies: Dependency[];
   /** Roles whose hosts may fail without stopping the others. */
   partialRoles: string[];
@@ -140,7 +162,7 @@ export function resolveEnvironment(loaded: LoadedConfig, envName: string, readEn
     const appDir = h.deploy_to ?? baseDeployTo;
     const dir = comp ? (comp.deploy_to ?? `${appDir.replace(/\/+$/, "")}-${component}`) : appDir;
     const deployTo = transport === "local" ? resolveLocalPath(dir, loaded.dir) : dir;
-    return Object.freeze({ name: h.name, transport, address: h.address, user: h.user, port: h.port, roles: [...h.roles], primary: h.primary, deployTo });
+    return Object.freeze({ name: h.name, transport, address: h.address, user: h.user, port: h.port, roles: [...h.roles], primary: h.primary, deployTo, env: h.env ? { ...h.env } : undefined });
   });
   if (!hosts.length) throw new UsageError(`component "${component}" has no hosts in ${envName}`);
   const primary = hosts.find((h) => h.primary) ?? hosts[0]!;
@@ -210,6 +232,26 @@ export function resolveEnvironment(loaded: LoadedConfig, envName: string, readEn
     ssh,
     notify,
     // Pre-steps belong to the app's own release track.
+    services: Object.entries(raw.services)
+      .filter(([, sv]) => (sv.component ?? null) === component)
+      .map(([n, sv]) => ({
+        name: n,
+        backend: sv.backend,
+        roles: sv.roles,
+        component: sv.component ?? null,
+        order: sv.order,
+        command: sv.command,
+        program: sv.program ?? `${raw.app}-${n}`,
+        start: sv.start,
+        stop: sv.stop,
+        reload: sv.reload,
+        status: sv.status,
+        pidFile: sv.pid_file,
+        health: sv.health,
+        gracefulReload: sv.graceful_reload,
+      }))
+      .sort((a, b) => a.order - b.order),
+    supervisor: { config: raw.supervisor.config, includeDir: raw.supervisor.include_dir },
     presteps: comp ? [] : Object.entries(raw.presteps).map(([n, ps]) => ({ name: n, run: ps.run, role: ps.role, required: ps.required })),
     redact,
     dependencies: cfg.dependencies.map((d) => ({ ...d })),

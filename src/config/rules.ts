@@ -39,6 +39,12 @@ export function checkRules(cfg: RawConfig, configDir: string): RuleProblem[] {
       }
     }
   }
+  for (const [n, sv] of Object.entries(cfg.services)) {
+    const at = ["services", n];
+    if ((sv.backend === "supervisord" || sv.backend === "systemd") && !sv.command) problems.push({ path: [...at, "command"], message: `is required for the ${sv.backend} backend` });
+    if (sv.backend === "command" && (!sv.start || !sv.stop)) problems.push({ path: at, message: "the command backend needs `start` and `stop`" });
+    if (sv.component && !cfg.components[sv.component]) problems.push({ path: [...at, "component"], message: `unknown component "${sv.component}"` });
+  }
   if ("dir" in cfg.source) {
     const abs = path.resolve(configDir, cfg.source.dir);
     if (!existsSync(abs)) problems.push({ path: ["source", "dir"], message: `directory not found: ${abs}` });

@@ -61,6 +61,10 @@ export const hostSchema = z
     roles: z.array(name("role")).default([]).describe("Roles of this host, e.g. web, worker, db."),
     primary: z.boolean().default(false).describe("The environment's primary host holds the lock and the history (default: the first host)."),
     deploy_to: z.string().min(1).optional().describe("Overrides the environment's deploy_to for this host."),
+    env: z
+      .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string())
+      .optional()
+      .describe("Per-host environment variables (e.g. PORT); `${NAME}` in service commands and health checks is replaced with them."),
   })
   .strict();
 
@@ -167,6 +171,33 @@ export const sourceSchema = z.union(
   { error: "expected {git, ref} or {dir}" },
 );
 
+const healthSchema = z
+  .object({
+    http: z.string().regex(/^https?:\/\//, { error: "expected an http:// or https:// URL" }).optional().describe("GET this URL on the host; healthy when the status is `expect`."),
+    expect: z.number().int().min(100).max(599).default(200).describe("Expected HTTP status."),
+    tcp: z.string().regex(/^[^:]+:\d+$/, { error: "expected host:port" }).optional().describe("Healthy when this host:port accepts a connection."),
+    timeout: z.number().int().min(1).default(30).describe("Seconds to wait for the service to become healthy."),
+  })
+  .strict();
+
+export const serviceSchema = z
+  .object({
+    backend: z.enum(["supervisord", "systemd", "command"]).describe("supervisord: a program in the host's supervisord; systemd: a unit rendered from `command`; command: your own start/stop/status commands."),
+    roles: z.array(name("role")).optional().describe("Hosts with one of these roles run it (default: every host)."),
+    component: name("component").optional().describe("The component whose deploys restart it (default: the app)."),
+    order: z.number().int().default(50).describe("Start order, low first (stop runs in reverse)."),
+    command: z.string().min(1).optional().describe("supervisord/systemd: the program command, run in the `current` release."),
+    program: z.string().min(1).optional().describe("supervisord program / systemd unit name (default: <app>-<service>)."),
+    start: z.string().min(1).optional().describe("command backend: start command (run in `current`)."),
+    stop: z.string().min(1).optional().describe("command backend: stop command."),
+    reload: z.string().min(1).optional().describe("command backend: graceful reload command (default: stop + start)."),
+    status: z.string().min(1).optional().describe("command backend: exits 0 when the service runs (default: the pid file's process is alive)."),
+    pid_file: z.string().min(1).optional().describe("command backend: pid file, relative to deploy_to (alive = process exists)."),
+    health: healthSchema.optional().describe("How to tell it is healthy (besides its process running)."),
+    graceful_reload: z.boolean().default(false).describe("Deploys reload instead of restart."),
+  })
+  .strict();
+
 export const componentSchema = z
   .object({
     source: sourceSchema.optional().describe("This component's code (default: the app's source)."),
@@ -215,6 +246,18 @@ export const configSchema = z
     secret_env: secretEnv.default([]),
     ssh: sshSchema.default({}),
     notify: notifySchema.default({ webhooks: [] }),
+    services: z
+      .record(name("service"), serviceSchema)
+      .default({})
+      .describe("Services per role and component: restarted (in rolling batches, with health checks) after a deploy's switch; `slipway <env> service ...`, `check-services`."),
+    supervisor: z
+      .object({
+        config: z.string().min(1).default("~/supervisor/supervisord.conf").describe("supervisord.conf on the hosts (supervisorctl -c)."),
+        include_dir: z.string().min(1).default("~/supervisor/conf.d").describe("Where Slipway writes one program file per service (include it from supervisord.conf)."),
+      })
+      .strict()
+      .default({ config: "~/supervisor/supervisord.conf", include_dir: "~/supervisor/conf.d" })
+      .describe("supervisord backend settings."),
     presteps: z
       .record(
         name("pre-step"),

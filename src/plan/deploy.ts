@@ -3,13 +3,14 @@
  * the operator previews is exactly what runs.
  */
 import { parseReleaseTime, pathsFor, releaseId as makeReleaseId } from "../config/paths.js";
-import type { Command, Environment, Host } from "../config/resolve.js";
+import type { Command, Environment, Host, Service } from "../config/resolve.js";
 import * as rel from "../commands/release.js";
 import { cmd, type HostScript, type ScriptCommand, type Section } from "../commands/script.js";
 import { releasesToRemove } from "./cleanup.js";
 import { DEPLOY_GROUPS, type Phase } from "./phases.js";
 import type { DeployingInfo, HostState, Manifest } from "./state.js";
 import { sectionHash } from "../commands/script.js";
+import { healthWait, installSupervisorProgram, serviceAction, servicesOn } from "../commands/service.js";
 
 export type Stage =
   | { kind: "upload"; phase: "fetch"; hosts: string[] }
@@ -63,8 +64,32 @@ const forHost = (cmds: Command[], h: Host) => cmds.filter((c) => !c.local && (!c
 const userCmds = (cmds: Command[]): ScriptCommand[] => cmds.map((c) => cmd(c.run));
 
 /** Environment passed to every command: the app's env, secrets, and what the release is. */
-export function commandEnv(env: Environment, extra: Record<string, string>): Record<string, string> {
-  return { ...env.env, ...env.secrets, SLIPWAY_APP: env.app, SLIPWAY_ENV: env.name, ...extra };
+export function commandEnv(env: Environment, extra: Record<string, string>, host?: Host): Record<string, string> {
+  const h = host ?? env.hosts.find((x) => x.name === extra.SLIPWAY_HOST);
+  return { ...env.env, ...(h?.env ?? {}), ...env.secrets, SLIPWAY_APP: env.app, SLIPWAY_ENV: env.name, ...extra };
+}
+
+/**
+ * A deploy's service restarts on one host: each service of the component that runs there, in start
+ * order, restarted (or reloaded) and then waited on until healthy, so a batch is healthy before the next.
+ */
+export function serviceRestarts(env: Environment, h: Host): ScriptCommand[] {
+  const c = serviceContextFor(env, h);
+  return servicesOn(env.services, h.roles).map((svc) => withHostVars(svc, c.env)).flatMap((svc) => [
+    ...(svc.backend === "supervisord" ? [installSupervisorProgram(svc, c)] : []),
+    serviceAction(svc, c, svc.gracefulReload ? "reload" : "restart"),
+    healthWait(svc, c),
+  ]);
+}
+
+export function serviceContextFor(env: Environment, h: Host) {
+  return { paths: pathsFor(h.deployTo), supervisor: env.supervisor, env: { ...env.env, ...(h.env ?? {}), ...env.secrets } };
+}
+
+/** `${NAME}` in a service's command and health checks becomes the host's value (e.g. its PORT). */
+export function withHostVars(svc: Service, vars: Record<string, string>): Service {
+  const sub = (t?: string) => t?.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (m, k: string) => vars[k] ?? m);
+  return { ...svc, command: sub(svc.command), health: svc.health && { ...svc.health, http: sub(svc.health.http), tcp: sub(svc.health.tcp) } };
 }
 
 /** Sections for one phase on one host: before hooks, the phase's own commands, after hooks. */
@@ -145,7 +170,7 @@ export function planDeploy(input: DeployInput): DeployPlan {
       case "switch":
         return phaseSection(env, h, phase, [rel.setStatus(p, id, "ok"), rel.switchCurrent(p, id)], [], release);
       case "restart":
-        return phaseSection(env, h, phase, [], env.restart, p.current);
+        return phaseSection(env, h, phase, serviceRestarts(env, h), env.restart, p.current);
       case "verify":
         return phaseSection(env, h, phase, [], env.verify, p.current);
       case "cleanup": {
