@@ -38,9 +38,14 @@ shared:
   dirs: [log, tmp]
 build:
   - node build.mjs
-restart:
-  - run: bin/restart.sh
+services:
+  app:
+    backend: command
     roles: [web]
+    start: bin/start.sh
+    stop: bin/stop.sh
+    pid_file: shared/tmp/app.pid
+    health: { http: "http://127.0.0.1:${port}/health", timeout: 10 }
 verify:
   - run: node bin/check.mjs
     roles: [web]
