@@ -10,10 +10,11 @@ import os from "node:os";
 import path from "node:path";
 
 export const IS_ROOT = process.getuid?.() === 0;
-export const HAVE_SSHD = existsSync("/usr/sbin/sshd") && spawnSync("bash", ["-c", "command -v ssh-keygen && command -v git"], { stdio: "ignore" }).status === 0;
+export const HAVE_SSHD =
+  existsSync("/usr/sbin/sshd") && existsSync("/usr/sbin/nginx") && spawnSync("bash", ["-c", "command -v ssh-keygen && command -v git && command -v supervisord && command -v curl"], { stdio: "ignore" }).status === 0;
 /** On CI a missing sshd is a failure, never a silent skip. */
 export const SKIP_FLEET = !HAVE_SSHD && process.env.CI !== "true";
-if (SKIP_FLEET) console.warn("SKIPPING ssh fleet tests: /usr/sbin/sshd not installed (apt-get install openssh-server); CI=true makes this a failure");
+if (SKIP_FLEET) console.warn("SKIPPING ssh fleet tests: needs openssh-server, supervisor, nginx, curl (apt-get install ...); CI=true makes this a failure");
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -93,7 +93,8 @@ export function aliveCheck(svc: Service, c: ServiceContext): string {
       if (svc.status) return `{ ( cd ${shPath(c.paths.current)} && ${svc.status}\n) ; }`;
       if (!svc.pidFile) return "true";
       const pf = shPath(path.posix.join(c.paths.root, svc.pidFile));
-      return `{ p=$(cat ${pf} 2>/dev/null); [ -n "$p" ] && kill -0 "$p" 2>/dev/null || { echo "no live process for ${svc.pidFile}"; false; }; }`;
+      // A zombie is not alive (containers often have no init reaping them).
+      return `{ p=$(cat ${pf} 2>/dev/null); [ -n "$p" ] && kill -0 "$p" 2>/dev/null && [ "$(awk '{print $3}' /proc/$p/stat 2>/dev/null)" != Z ] || { echo "no live process for ${svc.pidFile}"; false; }; }`;
     }
   }
 }
@@ -104,7 +105,7 @@ export function healthProbe(svc: Service, c: ServiceContext): string {
   const h = svc.health;
   if (h?.http) {
     parts.push(
-      `{ code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 ${shq(h.http)} 2>/dev/null); [ "$code" = ${h.expect} ] || { echo "GET ${h.http} → \${code:-no answer} (expected ${h.expect})"; false; }; }`,
+      `{ code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 ${shq(h.http)} 2>/dev/null); [ "$code" = 000 ] && code=; [ "$code" = ${h.expect} ] || { echo "GET ${h.http} → \${code:-no answer} (expected ${h.expect})"; false; }; }`,
     );
   }
   if (h?.tcp) {
@@ -130,7 +131,7 @@ export function serviceAction(svc: Service, c: ServiceContext, action: ServiceAc
     case "supervisord": {
       const verb = action === "reload" ? "restart" : action;
       // supervisorctl exits 0 even for some failures; the output is checked too.
-      return cmd(`out=$(${ctl(c)} ${verb} ${shq(svc.program)} 2>&1); echo "$out"; case "$out" in *ERROR*|*FATAL*) exit 1;; esac`, label);
+      return cmd(`out=$(${ctl(c)} ${verb} ${shq(svc.program)} 2>&1); echo "$out"; case "$out" in *"already started"*|*"not running"*) ;; *ERROR*|*FATAL*) exit 1;; esac`, label);
     }
     case "systemd":
       return cmd(argv("sudo", "-n", "systemctl", action === "status" ? "status" : action, `${svc.program}.service`), label);
@@ -140,7 +141,9 @@ export function serviceAction(svc: Service, c: ServiceContext, action: ServiceAc
       if (action === "start") return cmd(inCurrent(svc.start!), label);
       if (action === "stop") return cmd(inCurrent(svc.stop!), label);
       if (action === "reload" && svc.reload) return cmd(inCurrent(svc.reload), label);
-      return cmd(`{ ${inCurrent(svc.stop!)}; } && { ${inCurrent(svc.start!)}; }`, label);
+      // Restart = stop it if it runs, then start: a first deploy finds nothing to stop.
+      return cmd(`if ${aliveCheck(svc, c)} >/dev/null 2>&1; then ( ${inCurrent(svc.stop!)}
+) || exit $?; fi; ${inCurrent(svc.start!)}`, label);
     }
   }
 }

@@ -54,6 +54,7 @@ export interface Service {
   reload?: string;
   status?: string;
   pidFile?: string;
+  processes?: string;
   health?: { http?: string; expect: number; tcp?: string; timeout: number };
   gracefulReload: boolean;
 }
@@ -96,6 +97,8 @@ export interface Environment {
   /** Services of this environment's component (sorted by start order). */
   services: Service[];
   supervisor: { config: string; includeDir: string };
+  maintenance: { roles?: string[]; dir: string; stopTimeout: number };
+  afterReboot: Command[];
   dependencies: Dependency[];
   /** Roles whose hosts may fail without stopping the others. */
   partialRoles: string[];
@@ -247,11 +250,14 @@ export function resolveEnvironment(loaded: LoadedConfig, envName: string, readEn
         reload: sv.reload,
         status: sv.status,
         pidFile: sv.pid_file,
+        processes: sv.processes,
         health: sv.health,
         gracefulReload: sv.graceful_reload,
       }))
       .sort((a, b) => a.order - b.order),
     supervisor: { config: raw.supervisor.config, includeDir: raw.supervisor.include_dir },
+    afterReboot: toCommands(raw.after_reboot),
+    maintenance: { roles: raw.maintenance.roles, dir: raw.maintenance.dir, stopTimeout: raw.maintenance.stop_timeout },
     presteps: comp ? [] : Object.entries(raw.presteps).map(([n, ps]) => ({ name: n, run: ps.run, role: ps.role, required: ps.required })),
     redact,
     dependencies: cfg.dependencies.map((d) => ({ ...d })),

@@ -193,6 +193,7 @@ export const serviceSchema = z
     reload: z.string().min(1).optional().describe("command backend: graceful reload command (default: stop + start)."),
     status: z.string().min(1).optional().describe("command backend: exits 0 when the service runs (default: the pid file's process is alive)."),
     pid_file: z.string().min(1).optional().describe("command backend: pid file, relative to deploy_to (alive = process exists)."),
+    processes: z.string().min(1).optional().describe("A `pgrep -f` pattern for this service's processes (owned by the deploy user): stragglers after a stop are found with it."),
     health: healthSchema.optional().describe("How to tell it is healthy (besides its process running)."),
     graceful_reload: z.boolean().default(false).describe("Deploys reload instead of restart."),
   })
@@ -258,6 +259,16 @@ export const configSchema = z
       .strict()
       .default({ config: "~/supervisor/supervisord.conf", include_dir: "~/supervisor/conf.d" })
       .describe("supervisord backend settings."),
+    after_reboot: commandList("`slipway <env> after-reboot` runs these first on each host (e.g. unlock an encrypted volume, start supervisord), then starts services in order."),
+    maintenance: z
+      .object({
+        roles: z.array(name("role")).optional().describe("Hosts that show the page (default: every host)."),
+        dir: z.string().min(1).default("shared/maintenance").describe("Directory (relative to deploy_to) holding `on` (the flag) and `index.html` (the page); point nginx at it."),
+        stop_timeout: z.number().int().min(1).default(30).describe("Seconds to wait for stopped services' processes to exit before asking (or --kill-after)."),
+      })
+      .strict()
+      .default({ dir: "shared/maintenance", stop_timeout: 30 })
+      .describe("Planned downtime: `slipway <env> downtime start|end|status`. nginx returns 503 with the page while the flag file exists (see README)."),
     presteps: z
       .record(
         name("pre-step"),

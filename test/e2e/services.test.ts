@@ -80,3 +80,88 @@ ${NAMES.map((h) => `      - { name: ${h}, address: ${h}, roles: [${h.startsWith(
     expect(readFileSync(path.join(fleet.host("web1").home, "supervisor/conf.d/sapp-web.conf"), "utf8")).toMatch(/directory=.*apps\/sapp\/current/);
   }, 120_000);
 });
+
+describe.skipIf(SKIP_FLEET)("downtime and after-reboot (nginx, command backend)", () => {
+  it("downtime start serves the 503 page through nginx and kills stragglers after --kill-after; end restores the app; after-reboot brings a killed host back", async () => {
+    const h = fleet.host("web1");
+    const nginxPort = await freePort();
+    const appPort = await freePort();
+    const home = h.home;
+    const mdir = `${home}/apps/dapp/shared/maintenance`;
+    const nginxConf = `pid ${home}/nginx/nginx.pid;
+error_log ${home}/nginx/error.log;
+events {}
+http {
+  access_log off;
+  client_body_temp_path ${home}/nginx/tmp-body; proxy_temp_path ${home}/nginx/tmp-proxy;
+  fastcgi_temp_path ${home}/nginx/tmp-fcgi; uwsgi_temp_path ${home}/nginx/tmp-uwsgi; scgi_temp_path ${home}/nginx/tmp-scgi;
+  server {
+    listen 127.0.0.1:${nginxPort};
+    error_page 503 /maintenance.html;
+    location = /maintenance.html { root ${mdir}; try_files /index.html =503; internal; }
+    location / {
+      if (-f ${mdir}/on) { return 503; }
+      proxy_pass http://127.0.0.1:${appPort};
+    }
+  }
+}`;
+    fleet.asUser("web1", `mkdir -p nginx && cat > nginx/nginx.conf <<'NGX'\n${nginxConf}\nNGX\nnginx -p ${home}/nginx -c ${home}/nginx/nginx.conf`);
+    const repo = new Repo(path.join(fleet.gitBase, "dapp"));
+    const dir = tmpdir();
+    writeFileSync(
+      path.join(dir, "slipway.yml"),
+      `app: dapp
+source: { git: "${fleet.gitUrl("dapp")}", ref: main }
+after_reboot:
+  - echo "unlocked" > ~/volume-unlocked
+services:
+  app:
+    backend: command
+    order: 10
+    start: nohup node server.js > /dev/null 2>&1 < /dev/null & echo $! > ../../shared/app.pid
+    stop: kill $(cat ../../shared/app.pid)
+    pid_file: shared/app.pid
+    health: { http: "http://127.0.0.1:\${PORT}/health", timeout: 10 }
+  indexer:
+    backend: command
+    order: 20
+    start: nohup sleep 600 > /dev/null 2>&1 < /dev/null & echo $! > ../../shared/indexer.pid
+    stop: "true"
+    pid_file: shared/indexer.pid
+environments:
+  prod:
+    hosts:
+      - { name: web1, address: web1, roles: [web], env: { PORT: "${appPort}" } }
+`,
+    );
+    const run = (...a: string[]) => cli(a, { cwd: dir, env: fleet.env });
+    const curl = () => execFileSync("curl", ["-s", "-w", "\\n%{http_code}", `http://127.0.0.1:${nginxPort}/`], { encoding: "utf8" });
+    repo.commit({ "server.js": SERVER, VERSION: "1" });
+    let r = run("prod", "deploy");
+    expect(r.code, r.stderr).toBe(0);
+    expect(curl()).toBe("v1\n200");
+    const indexerPid = Number(readFileSync(`${home}/apps/dapp/shared/indexer.pid`, "utf8"));
+
+    r = run("prod", "downtime", "start", "--message", "Back at <b>14:00</b> & later", "--kill-after", "1s");
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/terminating:\n\s+web1: indexer pid \d+: sleep 600/);
+    const down = curl();
+    expect(down).toMatch(/Back at &lt;b&gt;14:00&lt;\/b&gt; &amp; later<\/p>[\s\S]*\n503$/);
+    expect(() => process.kill(indexerPid, 0)).toThrow();
+    expect(run("prod", "downtime", "status").stdout).toMatch(/web1\s+DOWN \(maintenance page up\)\s+\S+\s+\S+@\S+\s+Back at <b>14:00<\/b> & later/);
+    expect(run("prod", "check-services").code).toBe(1);
+
+    r = run("prod", "downtime", "end");
+    expect(r.code, r.stderr).toBe(0);
+    expect(curl()).toBe("v1\n200");
+    expect(run("prod", "check-services").code).toBe(0);
+
+    // "reboot": every process of the host's user dies (nginx stays: it is not a service here)
+    execFileSync("bash", ["-c", `kill $(cat ${home}/apps/dapp/shared/app.pid) $(cat ${home}/apps/dapp/shared/indexer.pid)`]);
+    expect(run("prod", "check-services").stdout).toMatch(/web1\s+app\s+no live process/);
+    r = run("prod", "after-reboot");
+    expect(r.code, r.stderr).toBe(0);
+    expect(readFileSync(`${home}/volume-unlocked`, "utf8")).toBe("unlocked\n");
+    expect(curl()).toBe("v1\n200");
+  }, 120_000);
+});
