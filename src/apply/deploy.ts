@@ -15,6 +15,7 @@ import { gatherStates, knownPrimary, primaryStateCommand } from "./gather.js";
 import { withLock } from "./lock.js";
 import { sleep } from "./sleep.js";
 import { ensurePresteps } from "./prestep.js";
+import { configRevision, guardRefusal } from "./configpush.js";
 import { resolveSource } from "./source.js";
 import { runLocal, runScripts, StageError, uploadSource } from "./stages.js";
 
@@ -32,6 +33,8 @@ export interface DeployOptions {
   hotfix?: boolean;
   /** setup-release: build a private release kept this many days; never switched to. */
   privateDays?: number;
+  /** Deploy even though the drift guard says this checkout is older than what the hosts got. */
+  force?: boolean;
 }
 
 export interface OperationResult {
@@ -89,6 +92,7 @@ export async function applyDeploy(ctx: RunContext, hosts: Host[], opts: DeployOp
     const primaryPaths = pathsFor(ctx.env.primary.deployTo);
     return await withLock(ctx, pool, verb, opts.reason ?? "", opts.lockWaitMs, async (primaryOut) => {
       const states = await gatherStates(ctx, pool, hosts, knownPrimary(ctx, primaryOut, stateCmd));
+      driftGuard(ctx, hosts, states, opts.force === true);
       const resume = opts.resume ? resumeInfo(ctx, states, hosts, src?.commit) : undefined;
       const commit = resume?.deploying.commit ?? src!.commit;
       const ref = resume?.deploying.ref ?? src!.ref;
@@ -192,6 +196,19 @@ export async function applyDeploy(ctx: RunContext, hosts: Host[], opts: DeployOp
   } finally {
     await pool.closeAll(ctx.bus);
   }
+}
+
+/** Refuse to deploy from a config checkout older than the one that last pushed settings to these hosts. */
+function driftGuard(ctx: RunContext, hosts: Host[], states: Record<string, HostState>, force: boolean): void {
+  if (!hosts.some((h) => states[h.name]?.pushRecord)) return;
+  const rev = configRevision(ctx.env.configDir);
+  const refusals = hosts.map((h) => guardRefusal(states[h.name]?.pushRecord ?? null, rev, ctx.toolVersion, ctx.env.configDir, h.name)).filter((x): x is string => x !== null);
+  if (!refusals.length) return;
+  if (force) return ctx.bus.warn(`deploying past the drift guard (--force):
+${refusals.join("\n")}`);
+  throw new OperationError(`deploy refused (drift guard):
+${refusals.map((r) => `  ${r}`).join("\n")}
+update your checkout, or use --force`);
 }
 
 /**

@@ -21,6 +21,7 @@ export const VERBS: VerbSpec[] = [
   { name: "init", needsEnv: false, summary: "write a commented starter slipway.yml", load: () => import("./verbs/init.js") },
   { name: "config", needsEnv: false, summary: "config validate | schema  (and <env> config print)", load: () => import("./verbs/config.js") },
   { name: "demo", needsEnv: false, summary: "deploy the bundled example app to local hosts, roll back, clean up", load: () => import("./verbs/demo.js") },
+  { name: "secrets", needsEnv: false, summary: "keygen | encrypt <plain.yml> <out> | decrypt <file>: the encrypted secrets file", load: () => import("./verbs/secrets.js") },
   { name: "version", needsEnv: false, summary: "print the version", load: () => import("./verbs/version.js") },
   { name: "deploy", needsEnv: true, summary: "build a new release on every host and switch to it (--plan to preview)", load: () => import("./verbs/deploy.js") },
   { name: "rollback", needsEnv: true, summary: "switch back to the previous good release, or to a named one", load: () => import("./verbs/rollback.js") },
@@ -35,9 +36,10 @@ export const VERBS: VerbSpec[] = [
   { name: "check-services", needsEnv: true, summary: "list services in an unexpected state on every host (exit 1 if any)", load: () => import("./verbs/check-services.js") },
   { name: "downtime", needsEnv: true, summary: "downtime start [--message M] [--kill-after 60s] | end | status: maintenance page + services", load: () => import("./verbs/downtime.js") },
   { name: "after-reboot", needsEnv: true, summary: "reboot hooks, then services in order with health checks; report what is unhealthy", load: () => import("./verbs/after-reboot.js") },
+  { name: "update-config", needsEnv: true, summary: "render settings files and push them (diff first, 0600 for secrets, drift guard); --diff, --restart", load: () => import("./verbs/update-config.js") },
   { name: "run", needsEnv: true, summary: "run a command in the current release on hosts (--role R: its primary) with the app's env", load: () => import("./verbs/run.js") },
   { name: "ssh", needsEnv: true, summary: "interactive shell in the current release of a host or a role's primary", load: () => import("./verbs/ssh.js") },
-  { name: "config", needsEnv: true, summary: "config print: the resolved config, secrets redacted", load: () => import("./verbs/config.js") },
+  { name: "config", needsEnv: true, summary: "config print (resolved, secrets redacted) | config drift (files changed on hosts by hand)", load: () => import("./verbs/config.js") },
 ];
 
 export const GLOBAL_VERBS = new Set(VERBS.filter((v) => !v.needsEnv).map((v) => v.name));

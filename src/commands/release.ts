@@ -167,5 +167,6 @@ export function readState(p: Paths): string {
       `if [ -f "$d.slipway/journal" ]; then sed "s/^/JOURNAL\\t$id\\t/" "$d.slipway/journal"; fi; done`,
     `if [ -d .slipway/lock ]; then printf 'LOCK\\t%s\\n' "$(head -c 4096 .slipway/lock/info.json 2>/dev/null | tr -d '\\n')"; fi`,
     `if [ -f .slipway/deploying ]; then printf 'DEPLOYING\\t%s\\n' "$(head -c 4096 .slipway/deploying | tr -d '\\n')"; fi`,
+    `if [ -f .slipway/config-state.json ]; then printf 'CONFIGSTATE\\t%s\\n' "$(head -c 65536 .slipway/config-state.json | tr -d '\\n')"; fi`,
   ].join("\n");
 }

@@ -2,6 +2,7 @@
 import os from "node:os";
 import path from "node:path";
 import { UsageError } from "../errors.js";
+import { loadSecretsFile, readKey } from "./secrets.js";
 import type { LoadedConfig } from "./load.js";
 import type { CommandSpec, RawConfig } from "./schema.js";
 
@@ -59,6 +60,13 @@ export interface Service {
   gracefulReload: boolean;
 }
 
+export interface ConfigFile {
+  template: string;
+  dest: string;
+  roles?: string[];
+  mode?: string;
+}
+
 export interface Prestep {
   name: string;
   run: string;
@@ -99,6 +107,8 @@ export interface Environment {
   supervisor: { config: string; includeDir: string };
   maintenance: { roles?: string[]; dir: string; stopTimeout: number };
   afterReboot: Command[];
+  configFiles: ConfigFile[];
+  vars: Record<string, string>;
   dependencies: Dependency[];
   /** Roles whose hosts may fail without stopping the others. */
   partialRoles: string[];
@@ -197,6 +207,12 @@ export function resolveEnvironment(loaded: LoadedConfig, envName: string, readEn
     else secrets[n] = v;
   }
   const redact: string[] = [];
+  const secretsFile = env.secrets_file ?? raw.secrets_file;
+  if (secretsFile) {
+    // Encrypted secrets behave like secret_env: exported to commands, usable in templates, redacted.
+    const fromFile = loadSecretsFile(path.resolve(loaded.dir, secretsFile), readKey(raw.secrets_key_file, loaded.dir, readEnv));
+    for (const [k, v] of Object.entries(fromFile)) if (!(k in secrets)) secrets[k] = v;
+  }
   const notifyRaw = env.notify ?? cfg.notify;
   const fromEnv = (name: string, what: string) => {
     const v = readEnv(name);
@@ -257,6 +273,8 @@ export function resolveEnvironment(loaded: LoadedConfig, envName: string, readEn
       .sort((a, b) => a.order - b.order),
     supervisor: { config: raw.supervisor.config, includeDir: raw.supervisor.include_dir },
     afterReboot: toCommands(raw.after_reboot),
+    configFiles: raw.config_files.map((f) => ({ ...f, template: path.resolve(loaded.dir, f.template) })),
+    vars: { ...raw.vars, ...(env.vars ?? {}) },
     maintenance: { roles: raw.maintenance.roles, dir: raw.maintenance.dir, stopTimeout: raw.maintenance.stop_timeout },
     presteps: comp ? [] : Object.entries(raw.presteps).map(([n, ps]) => ({ name: n, run: ps.run, role: ps.role, required: ps.required })),
     redact,

@@ -145,6 +145,8 @@ export const environmentSchema = z
     secret_env: secretEnv.optional(),
     ssh: sshSchema.optional(),
     notify: notifySchema.optional().describe("Overrides the top-level notify for this environment."),
+    vars: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()).optional().describe("Template variables for this environment (override the top-level vars)."),
+    secrets_file: z.string().min(1).optional().describe("This environment's encrypted secrets file (overrides the top-level one)."),
   })
   .strict();
 
@@ -259,6 +261,22 @@ export const configSchema = z
       .strict()
       .default({ config: "~/supervisor/supervisord.conf", include_dir: "~/supervisor/conf.d" })
       .describe("supervisord backend settings."),
+    config_files: z
+      .array(
+        z
+          .object({
+            template: z.string().min(1).describe("Template file, relative to slipway.yml; `{{ NAME }}` is replaced from vars, secrets, env and host env."),
+            dest: z.string().min(1).describe("Where it goes on the host, relative to deploy_to (e.g. shared/localsettings.py) or absolute."),
+            roles: z.array(name("role")).optional().describe("Only hosts with one of these roles."),
+            mode: z.string().regex(/^0?[0-7]{3}$/, { error: "expected an octal mode like 0644" }).optional().describe("File mode; files that use a secret are always 0600."),
+          })
+          .strict(),
+      )
+      .default([])
+      .describe("Settings files rendered here and pushed by `slipway <env> update-config` (diff first; drift guard)."),
+    vars: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()).default({}).describe("Template variables (environments can override)."),
+    secrets_file: z.string().min(1).optional().describe("Encrypted secrets file in the repository (`slipway secrets encrypt`); the key comes from $SLIPWAY_SECRETS_KEY or secrets_key_file, never the repository."),
+    secrets_key_file: z.string().min(1).optional().describe("File holding the secrets key (outside the repository), default ~/.config/slipway/secrets.key."),
     after_reboot: commandList("`slipway <env> after-reboot` runs these first on each host (e.g. unlock an encrypted volume, start supervisord), then starts services in order."),
     maintenance: z
       .object({

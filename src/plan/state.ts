@@ -1,6 +1,7 @@
 /** What the planner knows about a host: parsed from the one read-only `readState` round trip. */
 import type { LockInfo } from "../commands/lock.js";
 import type { ReleaseStatus } from "../commands/release.js";
+import type { PushRecord } from "../commands/configpush.js";
 
 export interface Manifest {
   id: string;
@@ -35,6 +36,8 @@ export interface HostState {
   lock: Partial<LockInfo> | null;
   /** A deploy that started and has not finished (primary only). */
   deploying: DeployingInfo | null;
+  /** The last update-config push recorded on this host (drift guard). */
+  pushRecord: PushRecord | null;
   /** Completed steps of unfinished releases on this host: release → phase → input hash. */
   journal: Record<string, Record<string, string>>;
 }
@@ -61,7 +64,7 @@ function parseJson<T>(s: string | undefined): T | null {
 }
 
 export function parseState(host: string, stdout: string): HostState {
-  const state: HostState = { host, initialized: true, current: null, releases: [], lock: null, deploying: null, journal: {} };
+  const state: HostState = { host, initialized: true, current: null, releases: [], lock: null, deploying: null, journal: {}, pushRecord: null };
   for (const line of stdout.split("\n")) {
     if (line === "NOROOT") state.initialized = false;
     const [tag, a, b, c] = line.split("\t");
@@ -69,6 +72,7 @@ export function parseState(host: string, stdout: string): HostState {
     else if (tag === "REL" && a) state.releases.push({ id: a, status: STATUSES.has(b ?? "") ? (b as ReleaseStatus) : "unknown", manifest: parseJson<Manifest>(c) });
     else if (tag === "LOCK") state.lock = parseJson<LockInfo>(a) ?? {};
     else if (tag === "DEPLOYING") state.deploying = parseJson<DeployingInfo>(a);
+    else if (tag === "CONFIGSTATE") state.pushRecord = parseJson<PushRecord>(a);
     else if (tag === "JOURNAL" && a && b && c) (state.journal[a] ??= {})[b] = c.split("\t")[0]!;
   }
   state.releases.sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));

@@ -11,7 +11,7 @@ import { configPath, parseVerb, verbCommand } from "../verb-command.js";
 export async function run(args: string[], globals: Globals): Promise<number> {
   const cmd = verbCommand("config", "validate: check slipway.yml and list every problem; schema: print JSON Schema; <env> config print: the resolved config with secrets redacted.", "slipway config validate && slipway production config print").argument(
     "<action>",
-    "validate | schema | print",
+    "validate | schema | print | drift",
   );
   const parsed = parseVerb(cmd, args, globals);
   if (!parsed) return 0;
@@ -36,5 +36,26 @@ export async function run(args: string[], globals: Globals): Promise<number> {
     process.stdout.write(redact(opts.json ? JSON.stringify(printable, null, 2) + "\n" : stringify(printable)));
     return 0;
   }
-  throw new UsageError(`config: expected validate, schema or print, got ${JSON.stringify(action)}`);
+  if (action === "drift") {
+    if (!opts.env) throw new UsageError("config drift needs an environment: slipway <env> config drift");
+    const { openSession, runOperation } = await import("../session.js");
+    const { ExecutorPool } = await import("../../apply/context.js");
+    const { configDrift } = await import("../../apply/configpush.js");
+    const { table } = await import("../../render/table.js");
+    const s = await openSession(opts, { verb: "config drift", record: false, quiet: true });
+    let drifted = 0;
+    const code = await runOperation(s, async () => {
+      const pool = new ExecutorPool(s.ctx.connect);
+      try {
+        const rows = await configDrift(s.ctx, pool, s.hosts);
+        drifted = rows.length;
+        process.stdout.write(opts.json ? JSON.stringify(rows) + "\n" : rows.length ? table(["HOST", "FILE", "DRIFT"], rows) : "no drift: every pushed file is as it was pushed\n");
+        return [];
+      } finally {
+        await pool.closeAll();
+      }
+    });
+    return code || (drifted ? 1 : 0);
+  }
+  throw new UsageError(`config: expected validate, schema, print or drift, got ${JSON.stringify(action)}`);
 }

@@ -21,6 +21,7 @@ interface Opts {
   resume?: boolean;
   hotfix?: boolean;
   all?: boolean;
+  force?: boolean;
 }
 
 export async function run(args: string[], globals: Globals): Promise<number> {
@@ -37,7 +38,8 @@ export async function run(args: string[], globals: Globals): Promise<number> {
     .option("--batch-size <n|n%>", "restart in rolling batches of this many hosts (or percent)")
     .option("--batch-wait <duration>", "pause between restart batches", "0")
     .option("--resume", "continue the interrupted deploy of this environment: same release and commit, done steps skipped")
-    .option("--hotfix", "ship only the code: no dependency install, build, migrations or cleanup");
+    .option("--hotfix", "ship only the code: no dependency install, build, migrations or cleanup")
+    .option("--force", "deploy even if the drift guard finds this config checkout older than what the hosts received");
   const parsed = parseVerb<Opts>(cmd, args, globals);
   if (!parsed) return 0;
   const { opts } = parsed;
@@ -82,6 +84,7 @@ export async function run(args: string[], globals: Globals): Promise<number> {
       batchWaitMs: parseDuration(opts.batchWait, "--batch-wait"),
       resume: opts.resume,
       hotfix: opts.hotfix,
+      force: opts.force,
     });
     const ok = hosts.length - (r.partial ? r.summary.filter((l) => l.includes("FAILED")).length : 0);
     const what = target ? `${target} ` : "";
