@@ -1,7 +1,7 @@
 /** Service operations across hosts: actions in start order (stop in reverse), and health reports. */
 import { pathsFor } from "../config/paths.js";
 import type { Environment, Host, Service } from "../config/resolve.js";
-import { healthWait, parseServiceReport, serviceAction, serviceReport, servicesOn, installSupervisorProgram, type ServiceAction, type ServiceContext, type ServiceState } from "../commands/service.js";
+import { healthWait, parseServiceReport, serviceAction, serviceReport, servicesOn, installSupervisorProgram, installSystemdUnit, type ServiceAction, type ServiceContext, type ServiceState } from "../commands/service.js";
 import type { HostScript, ScriptCommand } from "../commands/script.js";
 import { OperationError } from "../errors.js";
 import { failures, forEachHost } from "../exec/fanout.js";
@@ -29,7 +29,7 @@ export function actionCommands(env: Environment, h: Host, services: Service[], a
   const mine = hostServices(env, h, services);
   const ordered = action === "stop" ? [...mine].reverse() : mine;
   return ordered.flatMap((svc) => [
-    ...(svc.backend === "supervisord" && action !== "stop" && action !== "status" ? [installSupervisorProgram(svc, c)] : []),
+    ...(action !== "stop" && action !== "status" ? (svc.backend === "supervisord" ? [installSupervisorProgram(svc, c)] : svc.backend === "systemd" ? [installSystemdUnit(svc, c)] : []) : []),
     serviceAction(svc, c, action),
     ...(action === "start" || action === "restart" || action === "reload" ? [healthWait(svc, c)] : []),
   ]);

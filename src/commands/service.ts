@@ -82,6 +82,22 @@ export function systemdQuote(v: string): string {
   return `"${v.replace(/[\\"]/g, (m) => `\\${m}`).replace(/%/g, "%%").replace(/\$/g, "$$$$").replace(/\n/g, "\\n")}"`;
 }
 
+/**
+ * Install or refresh the systemd unit (needs passwordless sudo for these two commands) and reload
+ * systemd when it changed. The user and home are the deploy user's, filled in on the host.
+ */
+export function installSystemdUnit(svc: Service, c: ServiceContext): ScriptCommand {
+  const unit = systemdUnit(svc, c, "__SLIPWAY_USER__", "__SLIPWAY_HOME__");
+  const file = `/etc/systemd/system/${svc.program}.service`;
+  return cmd(
+    and(
+      `new=$(printf '%s' ${shq(unit)} | sed -e "s#__SLIPWAY_USER__#$(id -un)#g" -e "s#__SLIPWAY_HOME__#$HOME#g")`,
+      `{ [ "$(cat ${shq(file)} 2>/dev/null)" = "$new" ] || { printf '%s\n' "$new" | sudo -n tee ${shq(file)} >/dev/null && sudo -n chmod 600 ${shq(file)} && sudo -n systemctl daemon-reload; }; }`,
+    ),
+    `install systemd unit ${svc.program}.service`,
+  );
+}
+
 /** Is the service's process up? (supervisord RUNNING, systemd active, or the pid file's process alive). */
 export function aliveCheck(svc: Service, c: ServiceContext): string {
   switch (svc.backend) {

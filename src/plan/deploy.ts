@@ -10,7 +10,7 @@ import { releasesToRemove } from "./cleanup.js";
 import { DEPLOY_GROUPS, type Phase } from "./phases.js";
 import type { DeployingInfo, HostState, Manifest } from "./state.js";
 import { sectionHash } from "../commands/script.js";
-import { healthWait, installSupervisorProgram, serviceAction, servicesOn } from "../commands/service.js";
+import { healthWait, installSupervisorProgram, installSystemdUnit, serviceAction, servicesOn } from "../commands/service.js";
 
 export type Stage =
   | { kind: "upload"; phase: "fetch"; hosts: string[] }
@@ -76,7 +76,7 @@ export function commandEnv(env: Environment, extra: Record<string, string>, host
 export function serviceRestarts(env: Environment, h: Host): ScriptCommand[] {
   const c = serviceContextFor(env, h);
   return servicesOn(env.services, h.roles).map((svc) => withHostVars(svc, c.env)).flatMap((svc) => [
-    ...(svc.backend === "supervisord" ? [installSupervisorProgram(svc, c)] : []),
+    ...(svc.backend === "supervisord" ? [installSupervisorProgram(svc, c)] : svc.backend === "systemd" ? [installSystemdUnit(svc, c)] : []),
     serviceAction(svc, c, svc.gracefulReload ? "reload" : "restart"),
     healthWait(svc, c),
   ]);
