@@ -8,7 +8,7 @@ import * as rel from "../commands/release.js";
 import type { HostScript } from "../commands/script.js";
 import { InterruptedError, OperationError } from "../errors.js";
 import { and } from "../commands/quote.js";
-import { planDeploy, phaseSection, commandEnv, serviceRestarts, type DeployPlan } from "../plan/deploy.js";
+import { planDeploy, phaseSection, commandEnv, serviceRestarts, type DeployPlan, type Stage } from "../plan/deploy.js";
 import type { HostState } from "../plan/state.js";
 import { ExecutorPool, type RunContext } from "./context.js";
 import { gatherStates, knownPrimary, primaryStateCommand } from "./gather.js";
@@ -124,6 +124,7 @@ export async function applyDeploy(ctx: RunContext, hosts: Host[], opts: DeployOp
       let restarted = false;
       let prestepsDone = false;
       const activeHosts = () => hosts.filter((h) => active.has(h.name));
+      const skip = new Set<Stage>();
       try {
         for (const stage of plan.stages) {
           if (ctx.signal.aborted) throw new InterruptedError();
@@ -141,12 +142,16 @@ export async function applyDeploy(ctx: RunContext, hosts: Host[], opts: DeployOp
             }
             const label = stage.phases.join("+");
             const stageHosts = stage.hosts.filter((n) => active.has(n)).map((n) => byName.get(n)!);
-            const batches = stage.phases.includes("restart") && opts.batchSize ? splitBatches(stageHosts, opts.batchSize) : [stageHosts];
-            for (const [i, batch] of batches.entries()) {
-              if (batches.length > 1) ctx.bus.info(`${label} batch ${i + 1}/${batches.length}: ${batch.map((h) => h.name).join(", ")}`);
-              await runTolerant(() => runScripts(ctx, pool, batch, stage.scripts, label), label, stage.phases.includes("switch") ? batch.map((h) => h.name) : null);
-              if (i < batches.length - 1 && opts.batchWaitMs) await sleep(opts.batchWaitMs, ctx.signal);
+            const next = plan.stages[plan.stages.indexOf(stage) + 1];
+            if (stage.phases.includes("switch") && opts.batchSize && next?.kind === "hosts" && next.phases.includes("restart")) {
+              // Rolling deploy: each batch is switched, restarted and checked before the next one.
+              await rollingDeploy(stage, next, stageHosts);
+              restarted = true;
+              skip.add(next);
+              continue;
             }
+            if (skip.has(stage)) continue;
+            await runTolerant(() => runScripts(ctx, pool, stageHosts, stage.scripts, label), label, stage.phases.includes("switch") ? stageHosts.map((h) => h.name) : null);
             if (stage.phases.includes("switch")) switched = stage.hosts.filter((n) => active.has(n));
             if (stage.phases.includes("restart")) restarted = true;
           }
@@ -154,10 +159,46 @@ export async function applyDeploy(ctx: RunContext, hosts: Host[], opts: DeployOp
         history = and(rel.appendHistory(primaryPaths, entry(dropped.length ? "partial" : "ok")).sh, rel.clearDeploying(primaryPaths));
       } catch (e) {
         const interrupted = e instanceof InterruptedError || ctx.signal.aborted;
+        if (e instanceof RolloutStopped) {
+          history = and(rel.appendHistory(primaryPaths, entry("partial")).sh, rel.clearDeploying(primaryPaths));
+          throw new OperationError(e.message);
+        }
         history = and(rel.appendHistory(primaryPaths, entry(interrupted ? "interrupted" : "failed")).sh, rel.clearDeploying(primaryPaths));
         const summary = await recover(ctx, pool, plan, activeHosts(), switched, restarted || switched.length > 0);
         const why = e instanceof StageError ? e.failed.map((f) => f.error.message).join("\n") : (e as Error).message;
         throw new OperationError(`${interrupted ? "deploy interrupted" : "deploy failed"}: ${why}\n${summary.join("\n")}${droppedSummary(dropped, plan)}`);
+      }
+
+      /**
+       * Switch, restart and check one batch at a time. A failed batch is switched back (and its
+       * services restarted on the old release); with rollout.on_unhealthy: all, every switched host is.
+       */
+      async function rollingDeploy(sw: Extract<Stage, { kind: "hosts" }>, rs: Extract<Stage, { kind: "hosts" }>, stageHosts: Host[]): Promise<void> {
+        const batches = splitBatches(stageHosts, opts.batchSize!);
+        for (const [i, batch] of batches.entries()) {
+          const names = batch.map((h) => h.name);
+          if (batches.length > 1) ctx.bus.info(`rolling batch ${i + 1}/${batches.length}: ${names.join(", ")}`);
+          await runTolerant(() => runScripts(ctx, pool, batch, sw.scripts, "switch+cleanup"), "switch+cleanup", names);
+          switched = [...new Set([...switched, ...names.filter((n) => active.has(n))])];
+          const restartHosts = batch.filter((h) => rs.hosts.includes(h.name) && active.has(h.name));
+          if (restartHosts.length) {
+            try {
+              await runScripts(ctx, pool, restartHosts, rs.scripts, "restart+verify");
+            } catch (e) {
+              if (!(e instanceof StageError) || ctx.env.onUnhealthy === "all" || ctx.signal.aborted) throw e;
+              const back = batch.filter((h) => active.has(h.name));
+              const summary = await recover(ctx, pool, plan, back, back.map((h) => h.name), true);
+              const done = switched.filter((n) => !names.includes(n));
+              const untouched = stageHosts.filter((h) => !switched.includes(h.name)).map((h) => h.name);
+              throw new RolloutStopped(
+                `rollout stopped at batch ${i + 1}/${batches.length}: ${e.failed.map((f) => f.error.message).join("\n")}\n${summary.join("\n")}` +
+                  `\n  on the new release ${plan.releaseId}: ${done.join(", ") || "(none)"}` +
+                  `\n  not reached (still on their previous release): ${untouched.join(", ") || "(none)"}`,
+              );
+            }
+          }
+          if (i < batches.length - 1 && opts.batchWaitMs) await sleep(opts.batchWaitMs, ctx.signal);
+        }
       }
 
       /**
@@ -230,6 +271,9 @@ function resumeInfo(ctx: RunContext, states: Record<string, HostState>, hosts: H
   const manifest = ps.releases.find((r) => r.id === dep.release)?.manifest ?? null;
   return { release: dep.release, previous: dep.previous, manifest, deploying: dep };
 }
+
+/** A rolling deploy stopped by a failed batch; the hosts are in a stated, mixed state. */
+class RolloutStopped extends Error {}
 
 /** A host may fail without stopping the others when every one of its roles allows it. */
 function isPartialHost(ctx: RunContext, h: Host): boolean {

@@ -107,6 +107,7 @@ export interface Environment {
   supervisor: { config: string; includeDir: string };
   maintenance: { roles?: string[]; dir: string; stopTimeout: number };
   afterReboot: Command[];
+  onUnhealthy: "batch" | "all";
   configFiles: ConfigFile[];
   vars: Record<string, string>;
   dependencies: Dependency[];
@@ -273,6 +274,7 @@ export function resolveEnvironment(loaded: LoadedConfig, envName: string, readEn
       .sort((a, b) => a.order - b.order),
     supervisor: { config: raw.supervisor.config, includeDir: raw.supervisor.include_dir },
     afterReboot: toCommands(raw.after_reboot),
+    onUnhealthy: raw.rollout.on_unhealthy,
     configFiles: raw.config_files.map((f) => ({ ...f, template: path.resolve(loaded.dir, f.template) })),
     vars: { ...raw.vars, ...(env.vars ?? {}) },
     maintenance: { roles: raw.maintenance.roles, dir: raw.maintenance.dir, stopTimeout: raw.maintenance.stop_timeout },

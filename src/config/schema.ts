@@ -277,6 +277,16 @@ export const configSchema = z
     vars: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()).default({}).describe("Template variables (environments can override)."),
     secrets_file: z.string().min(1).optional().describe("Encrypted secrets file in the repository (`slipway secrets encrypt`); the key comes from $SLIPWAY_SECRETS_KEY or secrets_key_file, never the repository."),
     secrets_key_file: z.string().min(1).optional().describe("File holding the secrets key (outside the repository), default ~/.config/slipway/secrets.key."),
+    rollout: z
+      .object({
+        on_unhealthy: z
+          .enum(["batch", "all"])
+          .default("batch")
+          .describe("With --batch-size (a rolling deploy: each batch is switched and restarted in turn), a failed health check switches back `batch` (that batch; earlier healthy batches keep the new release) or `all` switched hosts."),
+      })
+      .strict()
+      .default({ on_unhealthy: "batch" })
+      .describe("Rolling deploys."),
     after_reboot: commandList("`slipway <env> after-reboot` runs these first on each host (e.g. unlock an encrypted volume, start supervisord), then starts services in order."),
     maintenance: z
       .object({

@@ -67,16 +67,23 @@ ${NAMES.map((h) => `      - { name: ${h}, address: ${h}, roles: [${h.startsWith(
     expect(run("prod", "check-services").code).toBe(0);
     expect(run("prod", "service", "all", "status").stdout).toMatch(/web1\s+web\s+ok/);
 
-    // v2 is unhealthy on web2 only: rollout stops there and every host goes back to v1
+    // v2 is unhealthy on web2 only: the rolling deploy stops at web2's batch and switches it back;
+    // web1 (already healthy on v2) keeps it; worker1 (not reached) keeps v1
     const good = readlinkSync(path.join(fleet.host("web1").home, "apps/sapp/current"));
     fleet.asUser("web2", "touch unhealthy-2");
     repo.commit({ VERSION: "2" });
     r = run("prod", "deploy", "--batch-size", "1");
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/web2: restart failed: `wait for web to be healthy \(GET http:\/\/127\.0\.0\.1:\d+\/health\)` exited with 1\n\s+service web unhealthy after 5s: GET http:\/\/127\.0\.0\.1:\d+\/health → 500 \(expected 200\)/);
-    for (const h of NAMES) expect(readlinkSync(path.join(fleet.host(h).home, "apps/sapp/current"))).toBe(good);
-    expect(await page("web1")).toBe("v1"); // restart re-run for the old release
-    expect(await page("web2")).toBe("v1");
+    expect(r.stderr).toMatch(/rollout stopped at batch 2\/3/);
+    expect(r.stderr).toMatch(/web2: switched back to \S+/);
+    expect(r.stderr).toMatch(/on the new release \S+: web1\n\s+not reached \(still on their previous release\): worker1/);
+    const cur = (h: string) => readlinkSync(path.join(fleet.host(h).home, "apps/sapp/current"));
+    expect(cur("web1")).not.toBe(good);
+    expect(cur("web2")).toBe(good);
+    expect(cur("worker1")).toBe(good);
+    expect(await page("web1")).toBe("v2");
+    expect(await page("web2")).toBe("v1"); // restart re-run for the old release
     expect(readFileSync(path.join(fleet.host("web1").home, "supervisor/conf.d/sapp-web.conf"), "utf8")).toMatch(/directory=.*apps\/sapp\/current/);
   }, 120_000);
 });
@@ -114,6 +121,7 @@ http {
 source: { git: "${fleet.gitUrl("dapp")}", ref: main }
 after_reboot:
   - echo "unlocked" > ~/volume-unlocked
+  - (exec 3<>/dev/tcp/127.0.0.1/${nginxPort}) 2>/dev/null || /usr/sbin/nginx -p ~/nginx -c ~/nginx/nginx.conf
 services:
   app:
     backend: command
@@ -156,8 +164,11 @@ environments:
     expect(curl()).toBe("v1\n200");
     expect(run("prod", "check-services").code).toBe(0);
 
-    // "reboot": every process of the host's user dies (nginx stays: it is not a service here)
-    execFileSync("bash", ["-c", `kill $(cat ${home}/apps/dapp/shared/app.pid) $(cat ${home}/apps/dapp/shared/indexer.pid)`]);
+    // "reboot": every process of the host's user dies, nginx included
+    if (process.getuid?.() === 0) execFileSync("pkill", ["-KILL", "-u", h.user]);
+    else execFileSync("bash", ["-c", `kill $(cat ${home}/apps/dapp/shared/app.pid) $(cat ${home}/apps/dapp/shared/indexer.pid) $(cat ${home}/nginx/nginx.pid)`]);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(() => curl()).toThrow();
     expect(run("prod", "check-services").stdout).toMatch(/web1\s+app\s+no live process/);
     r = run("prod", "after-reboot");
     expect(r.code, r.stderr).toBe(0);

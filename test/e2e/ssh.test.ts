@@ -76,7 +76,7 @@ describe.skipIf(SKIP_FLEET)("ssh fleet: safety", () => {
     p.repo.commit({ VERSION: "1" });
     const r = p.run("prod", "deploy", "--batch-size", "2");
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toMatch(/restart\+verify batch 1\/3: web1, web2/);
+    expect(r.stderr).toMatch(/rolling batch 1\/3: web1, web2/);
     const t = (h: string, which: string) => BigInt(readFileSync(path.join(p.home(h), `restart-${which}-${p.app}`), "utf8").trim());
     const batches = [["web1", "web2"], ["web3", "worker1"], ["worker2"]];
     for (let i = 1; i < batches.length; i++) {
