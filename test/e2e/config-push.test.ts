@@ -27,6 +27,12 @@ describe.skipIf(SKIP_FLEET)("update-config", () => {
 source: { git: "${fleet.gitUrl("capp")}", ref: main }
 secrets_file: secrets.enc
 vars: { DEBUG: "${debug}" }
+services:
+  marker:
+    backend: command
+    roles: [worker]
+    start: date +%s%N >> ~/marker-starts
+    stop: "true"
 config_files:
   - { template: templates/localsettings.py, dest: shared/localsettings.py, roles: [web] }
   - { template: templates/app.properties, dest: shared/app.properties, roles: [worker], mode: "0640" }
@@ -81,6 +87,16 @@ environments:
     r = run(old, "prod", "update-config", "--force");
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(readFileSync(remote("web1", ".slipway/config-state.json"), "utf8"))).toMatchObject({ forced: true, revision: v1 });
+
+    // --restart restarts the services of the hosts that got changes
+    cfg.commit({ "slipway.yml": yml("restart-me") });
+    expect(run(cfg.dir, "prod", "deploy").code).toBe(0);
+    execFileSync("rm", ["-f", path.join(fleet.host("worker1").home, "marker-starts")]);
+    expect(() => readFileSync(path.join(fleet.host("worker1").home, "marker-starts"), "utf8")).toThrow();
+    r = run(cfg.dir, "prod", "update-config", "--restart", "--limit", "worker1");
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/services restarted/);
+    expect(readFileSync(path.join(fleet.host("worker1").home, "marker-starts"), "utf8").trim().split("\n")).toHaveLength(1);
 
     // hand edits show up as drift
     expect(run(cfg.dir, "prod", "config", "drift").code).toBe(0);
