@@ -121,3 +121,33 @@ export async function waitFor(cond: () => boolean, ms = 20_000): Promise<void> {
     await new Promise((r) => setTimeout(r, 25));
   }
 }
+
+/**
+ * Run a command in a pseudo-terminal (python3's pty module), typing each answer once its prompt
+ * appears (`when: ""` types at once). Returns what the terminal showed and the exit code.
+ */
+export function runInPty(argv: string[], opts: { cwd: string; env?: Record<string, string>; answers: { when: string; send: string }[] }): { output: string; status: number | null } {
+  const py = `import json, os, pty, sys, time
+answers = json.loads(sys.argv[1])
+pid, fd = pty.fork()
+if pid == 0:
+    os.execvp(sys.argv[2], sys.argv[2:])
+out = b""
+end = time.time() + 60
+while time.time() < end:
+    while answers and answers[0]["when"].encode() in out:
+        os.write(fd, answers.pop(0)["send"].encode())
+    try:
+        chunk = os.read(fd, 4096)
+    except OSError:
+        break
+    if not chunk:
+        break
+    out += chunk
+sys.stdout.write(out.decode(errors="replace"))
+_, status = os.waitpid(pid, 0)
+sys.exit(os.waitstatus_to_exitcode(status))
+`;
+  const r = spawnSync("python3", ["-c", py, JSON.stringify(opts.answers), ...argv], { cwd: opts.cwd, env: { ...process.env, ...opts.env }, encoding: "utf8", timeout: 90_000 });
+  return { output: r.stdout, status: r.status };
+}

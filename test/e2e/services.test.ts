@@ -1,10 +1,10 @@
 /** Services on the ssh fleet with real supervisord per host user: deploy restarts, health, verbs. */
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { readFileSync, readlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Fleet, freePort, SKIP_FLEET } from "../fleet.js";
-import { cli, Repo, tmpdir } from "../helpers.js";
+import { cli, Repo, runInPty, tmpdir } from "../helpers.js";
 
 let fleet: Fleet;
 const NAMES = ["web1", "web2", "worker1"];
@@ -166,31 +166,9 @@ environments:
 
     // interactively: after the stop timeout it lists the stragglers and asks; we answer "t"
     writeFileSync(path.join(dir, "slipway.yml"), readFileSync(path.join(dir, "slipway.yml"), "utf8").replace("environments:", "maintenance: { stop_timeout: 1 }\nenvironments:"));
-    const py = `import os, pty, sys, time
-pid, fd = pty.fork()
-if pid == 0:
-    os.execvp(sys.argv[1], sys.argv[1:])
-out = b""
-answered = False
-end = time.time() + 60
-while time.time() < end:
-    try:
-        chunk = os.read(fd, 4096)
-    except OSError:
-        break
-    if not chunk:
-        break
-    out += chunk
-    if not answered and b"[t]erminate" in out:
-        os.write(fd, b"t\\n")
-        answered = True
-sys.stdout.write(out.decode(errors="replace"))
-_, status = os.waitpid(pid, 0)
-sys.exit(os.waitstatus_to_exitcode(status))
-`;
-    const tty = spawnSync("python3", ["-c", py, process.execPath, path.resolve("dist/cli/main.js"), "prod", "downtime", "start"], { cwd: dir, env: { ...process.env, ...fleet.env }, encoding: "utf8", timeout: 60_000 });
-    expect(tty.stdout).toMatch(/still running:\r?\n\s+web1: indexer pid \d+: sleep 600/);
-    expect(tty.stdout).toMatch(/terminated 1 straggling process/);
+    const tty = runInPty([process.execPath, path.resolve("dist/cli/main.js"), "prod", "downtime", "start"], { cwd: dir, env: fleet.env, answers: [{ when: "[t]erminate", send: "t\n" }] });
+    expect(tty.output).toMatch(/still running:\r?\n\s+web1: indexer pid \d+: sleep 600/);
+    expect(tty.output).toMatch(/terminated 1 straggling process/);
     expect(tty.status).toBe(0);
     expect(run("prod", "downtime", "end").code).toBe(0);
 

@@ -1,10 +1,10 @@
 /** The fleet: the built CLI deploying over real OpenSSH servers on loopback. */
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { readFileSync, readlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Fleet, SKIP_FLEET } from "../fleet.js";
-import { cli, Repo, tmpdir, type CliResult } from "../helpers.js";
+import { cli, Repo, runInPty, tmpdir, type CliResult } from "../helpers.js";
 
 let fleet: Fleet;
 const NAMES = ["web1", "web2", "web3", "worker1", "worker2"];
@@ -143,27 +143,8 @@ describe.skipIf(SKIP_FLEET)("ssh fleet: safety", () => {
     const p = project({ hosts: ["web2"] });
     p.repo.commit({ VERSION: "1" });
     expect(p.run("prod", "deploy").code).toBe(0);
-    const py = `import os, pty, sys, time
-pid, fd = pty.fork()
-if pid == 0:
-    os.execvp(sys.argv[1], sys.argv[1:])
-out = b""
-os.write(fd, b"echo MARK-$(cat VERSION)-$(pwd)\\nexit\\n")
-end = time.time() + 20
-while time.time() < end:
-    try:
-        chunk = os.read(fd, 4096)
-    except OSError:
-        break
-    if not chunk:
-        break
-    out += chunk
-sys.stdout.write(out.decode(errors="replace"))
-_, status = os.waitpid(pid, 0)
-sys.exit(os.waitstatus_to_exitcode(status))
-`;
-    const res = spawnSync("python3", ["-c", py, process.execPath, path.resolve("dist/cli/main.js"), "prod", "ssh", "web2"], { cwd: p.dir, env: { ...process.env, ...fleet.env }, encoding: "utf8", timeout: 30_000 });
-    expect(res.stdout).toContain(`MARK-1-${path.join(p.home("web2"), "apps", p.app, "current")}`);
+    const res = runInPty([process.execPath, path.resolve("dist/cli/main.js"), "prod", "ssh", "web2"], { cwd: p.dir, env: fleet.env, answers: [{ when: "", send: "echo MARK-$(cat VERSION)-$(pwd)\nexit\n" }] });
+    expect(res.output).toContain(`MARK-1-${path.join(p.home("web2"), "apps", p.app, "current")}`);
     expect(res.status).toBe(0);
   });
 
