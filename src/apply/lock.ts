@@ -70,7 +70,7 @@ export async function acquire(ctx: RunContext, pool: ExecutorPool, info: LockInf
       await capture(ex, "lock", releaseLock(p, null), "release stale lock", ctx.signal);
       continue;
     }
-    if (Date.now() >= deadline) throw new LockHeldError(`${ctx.env.name} is locked (on ${ctx.env.primary.name}): ${describeHolder(holder, ctx.env.name)}`);
+    if (Date.now() >= deadline) throw new LockHeldError(`${ctx.env.name}${ctx.env.component ? ` ${ctx.env.component}` : ""} is locked (on ${ctx.env.primary.name}): ${describeHolder(holder, ctx.env.name)}`);
     if (!told) ctx.bus.info(`waiting for the lock: ${describeHolder(holder, ctx.env.name)}`);
     told = true;
     await sleep(Math.min(1000, Math.max(50, deadline - Date.now())), ctx.signal);

@@ -14,6 +14,7 @@ interface Opts {
 export async function run(args: string[], globals: Globals): Promise<number> {
   const cmd = verbCommand("lock", "Show, take or release the environment lock (held on the primary host).", 'slipway production lock acquire -m "database maintenance until 14:00"')
     .argument("<action>", "status | acquire | release")
+    .argument("[component]", "a component's lock (default: the app's)")
     .option("-m, --message <reason>", "why (required for acquire)")
     .option("--lock-wait <duration>", "acquire: wait this long for a held lock", "0");
   const parsed = parseVerb<Opts>(cmd, args, globals);
@@ -21,8 +22,9 @@ export async function run(args: string[], globals: Globals): Promise<number> {
   const action = parsed.args[0];
   if (!["status", "acquire", "release"].includes(action ?? "")) throw new UsageError(`lock: expected status, acquire or release, got ${JSON.stringify(action)}`);
   if (action === "acquire" && !parsed.opts.message) throw new UsageError('lock acquire needs -m "reason"');
-  const s = await openSession(parsed.opts, { verb: `lock ${action}`, record: action !== "status", quiet: true });
-  const where = `${s.env.name} (on ${s.env.primary.name})`;
+  const s = await openSession(parsed.opts, { verb: `lock ${action}`, record: action !== "status", quiet: true, component: parsed.args[1] ?? null });
+  const comp = s.env.component ? ` ${s.env.component}` : "";
+  const where = `${s.env.name}${comp} (on ${s.env.primary.name})`;
   return runOperation(s, async () => {
     const pool = new ExecutorPool(s.ctx.connect);
     try {
@@ -33,7 +35,7 @@ export async function run(args: string[], globals: Globals): Promise<number> {
       } else if (action === "acquire") {
         const info = newLockInfo(s.ctx, "lock acquire", parsed.opts.message!, true);
         await acquire(s.ctx, pool, info, parseDuration(parsed.opts.lockWait, "--lock-wait"));
-        process.stdout.write(`${where} locked: "${info.reason}". Release with: slipway ${s.env.name} lock release\n`);
+        process.stdout.write(`${where} locked: "${info.reason}". Release with: slipway ${s.env.name} lock release${comp}\n`);
       } else {
         const info = await status(s.ctx, pool);
         const out = await release(s.ctx, pool, null);
