@@ -130,6 +130,19 @@ async function main() {
         trips = roundTrips(out);
       }
       rows.push([`rollback`, String(n), fmtMs(median(rollbacks)), String(trips)]);
+      // The same app shipped as an artifact: built once here, only changed files uploaded.
+      writeFileSync(path.join(dir, "slipway.yml"), readFileSync(path.join(dir, "slipway.yml"), "utf8").replace("ref: main }", "ref: main, distribute: artifact }"));
+      change();
+      slipway(dir, fleet.env, "bench", "deploy");
+      const artifact: number[] = [];
+      for (let i = 0; i < REPEAT; i++) {
+        change();
+        const s = now();
+        const out = slipway(dir, fleet.env, "bench", "deploy", "--json");
+        artifact.push(now() - s);
+        trips = roundTrips(out);
+      }
+      rows.push([`redeploy (distribute: artifact)`, String(n), fmtMs(median(artifact)), String(trips)]);
       rmSync(dir, { recursive: true, force: true });
     }
     rmSync(tmp, { recursive: true, force: true });

@@ -112,37 +112,70 @@ export function buildArtifact(ctx: RunContext, cacheDir: string, commit: string)
   return { root: out, dir: path.resolve(out, src.artifactPath) };
 }
 
-/** Send each host only what differs from its current release, in one round trip per host after reading its file list. */
+interface Pack {
+  tar: Buffer;
+  send: number;
+  reuse: number;
+}
+
+function tarDir(dir: string): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const t = spawn("tar", ["-C", dir, "-cf", "-", "."], { stdio: ["ignore", "pipe", "pipe"] });
+    const chunks: Buffer[] = [];
+    let err = "";
+    t.stdout.on("data", (c: Buffer) => chunks.push(c));
+    t.stderr.on("data", (c: Buffer) => (err += c));
+    t.on("error", reject);
+    t.on("close", (code) => (code === 0 ? resolve(Buffer.concat(chunks)) : reject(new Error(`tar failed: ${err.trim()}`))));
+  });
+}
+
+/**
+ * Send each host only what differs from its current release. Hosts on the same current release
+ * get the same tarball, built once; its file list is read from one of them.
+ */
 export async function uploadDelta(ctx: RunContext, pool: ExecutorPool, hosts: Host[], id: string, dir: string, states: Record<string, HostState>): Promise<void> {
   ctx.bus.emit({ type: "phase:start", phase: "fetch", hosts: hosts.map((h) => h.name) });
   const entries = listFiles(dir);
+  const packs = new Map<string, Promise<Pack>>();
+  const packFor = (h: Host, prev: string | null): Promise<Pack> => {
+    const key = prev ?? "";
+    let pack = packs.get(key);
+    if (!pack) {
+      pack = (async () => {
+        let previous = new Map<string, string>();
+        if (prev) {
+          // An unreadable list only costs a full upload.
+          const r = await (await pool.get(h)).exec(`cat ${shPath(pathsFor(h.deployTo).releaseMeta(prev))}/files.tsv 2>/dev/null || true`, { signal: ctx.signal }).catch(() => null);
+          if (r) previous = parseFilesTsv(r.stdout);
+        }
+        const { send, reuse } = diffFiles(entries, previous);
+        const st = stage(dir, entries, send, reuse);
+        try {
+          return { tar: await tarDir(st), send: send.length, reuse: reuse.length };
+        } finally {
+          rmSync(st, { recursive: true, force: true });
+        }
+      })();
+      packs.set(key, pack);
+    }
+    return pack;
+  };
   const results = await forEachHost(hosts, ctx.parallel, async (h) => {
     ctx.bus.emit({ type: "host:phase", host: h.name, phase: "fetch", status: "running" });
     const t0 = Date.now();
     const p = pathsFor(h.deployTo);
     const prev = states[h.name]?.current ?? null;
-    const ex = await pool.get(h);
-    let previous = new Map<string, string>();
-    if (prev) {
-      const r = await ex.exec(`cat ${shPath(p.releaseMeta(prev))}/files.tsv 2>/dev/null || true`, { signal: ctx.signal });
-      previous = parseFilesTsv(r.stdout);
+    const pack = await packFor(h, prev);
+    const res = await (await pool.get(h)).exec(receiveDelta(p, id, prev), { stdin: pack.tar, signal: ctx.signal });
+    if (ctx.signal.aborted) throw new InterruptedError();
+    if (res.code !== 0) {
+      const tail = res.stderr.trim().split("\n").slice(-10).join("\n");
+      ctx.bus.emit({ type: "host:phase", host: h.name, phase: "fetch", status: "failed" });
+      ctx.bus.emit({ type: "command:failed", host: h.name, phase: "fetch", command: `upload ${pack.send} changed file(s)`, exitCode: res.code, stderrTail: tail });
+      throw new CommandError(h.name, "fetch", `upload ${pack.send} changed file(s) → ${p.release(id)}`, res.code, tail);
     }
-    const { send, reuse } = diffFiles(entries, previous);
-    const st = stage(dir, entries, send, reuse);
-    try {
-      const tar = spawn("tar", ["-C", st, "-cf", "-", "."], { stdio: ["ignore", "pipe", "pipe"] });
-      const res = await ex.exec(receiveDelta(p, id, prev), { stdin: tar.stdout, signal: ctx.signal });
-      if (ctx.signal.aborted) throw new InterruptedError();
-      if (res.code !== 0) {
-        const tail = res.stderr.trim().split("\n").slice(-10).join("\n");
-        ctx.bus.emit({ type: "host:phase", host: h.name, phase: "fetch", status: "failed" });
-        ctx.bus.emit({ type: "command:failed", host: h.name, phase: "fetch", command: `upload ${send.length} changed file(s)`, exitCode: res.code, stderrTail: tail });
-        throw new CommandError(h.name, "fetch", `upload ${send.length} changed file(s) → ${p.release(id)}`, res.code, tail);
-      }
-    } finally {
-      rmSync(st, { recursive: true, force: true });
-    }
-    ctx.bus.info(`uploaded ${send.length} changed file(s), reused ${reuse.length} from ${prev ?? "nothing"}`, h.name);
+    ctx.bus.info(`uploaded ${pack.send} changed file(s), reused ${pack.reuse} from ${prev ?? "nothing"}`, h.name);
     ctx.bus.emit({ type: "host:phase", host: h.name, phase: "fetch", status: "done", ms: Date.now() - t0 });
   });
   const failed = failures(results);
