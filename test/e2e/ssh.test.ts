@@ -1,10 +1,10 @@
 /** The fleet: the built CLI deploying over real OpenSSH servers on loopback. */
 import { execFileSync } from "node:child_process";
-import { readFileSync, readlinkSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Fleet, SKIP_FLEET } from "../fleet.js";
-import { cli, Repo, runInPty, tmpdir, type CliResult } from "../helpers.js";
+import { cli, cliSpawn, Repo, runInPty, tmpdir, waitFor, type CliResult } from "../helpers.js";
 
 let fleet: Fleet;
 const NAMES = ["web1", "web2", "web3", "worker1", "worker2"];
@@ -274,5 +274,29 @@ describe.skipIf(SKIP_FLEET)("ssh fleet: agent", () => {
     } finally {
       execFileSync("kill", [pid]);
     }
+  });
+});
+
+describe.skipIf(SKIP_FLEET)("ssh fleet: interrupt", () => {
+  it("Ctrl-C mid-build stops the remote build on every host, releases the lock and leaves current alone", async () => {
+    const p = project({ hosts: ["web1", "worker1"], extra: `build:\n  - test ! -f SLOW || { touch ../../building; sleep 30; touch ../../not-killed; }` });
+    p.repo.commit({ VERSION: "1" });
+    expect(p.run("prod", "deploy").code).toBe(0);
+    const good = p.current("web1");
+    p.repo.commit({ VERSION: "2", SLOW: "" });
+    const child = cliSpawn(["prod", "deploy"], { cwd: p.dir, env: fleet.env });
+    const marker = (h: string) => path.join(p.home(h), "apps", p.app, "building");
+    await waitFor(() => existsSync(marker("web1")) && existsSync(marker("worker1")));
+    child.kill("SIGINT");
+    const r = await child.done;
+    expect(r.code).toBe(130);
+    await new Promise((res) => setTimeout(res, 500));
+    for (const h of ["web1", "worker1"]) {
+      expect(existsSync(path.join(p.home(h), "apps", p.app, "not-killed"))).toBe(false);
+      // As root every host has its own user, so its processes can be listed without confusion.
+      if (process.getuid?.() === 0) expect(execFileSync("bash", ["-c", `pgrep -u ${fleet.host(h).user} -f "sleep 30" || true`], { encoding: "utf8" }).trim()).toBe("");
+      expect(p.current(h)).toBe(good);
+    }
+    expect(existsSync(path.join(p.home("web1"), "apps", p.app, ".slipway", "lock"))).toBe(false);
   });
 });
