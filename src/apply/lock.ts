@@ -29,7 +29,7 @@ export function isStale(info: Partial<LockInfo>): boolean {
   }
 }
 
-export function describeHolder(info: Partial<LockInfo>, envName: string): string {
+export function describeHolder(info: Partial<LockInfo>, envName: string, component: string | null = null): string {
   const parts = [
     `held by ${info.who ?? "unknown"} for ${ago(info.since)}`,
     info.manual ? `manual lock: "${info.reason ?? ""}"` : `${info.verb ?? "?"}${info.reason ? `: "${info.reason}"` : ""}`,
@@ -37,7 +37,7 @@ export function describeHolder(info: Partial<LockInfo>, envName: string): string
     `slipway ${info.version ?? "?"}`,
   ];
   let text = parts.join("; ");
-  if (isStale(info)) text += `\nthe holder process is gone: the lock is stale. Clear it with: slipway ${envName} lock release`;
+  if (isStale(info)) text += `\nthe holder process is gone: the lock is stale. Clear it with: slipway ${envName} lock release${component ? ` ${component}` : ""}`;
   return text;
 }
 
@@ -70,8 +70,8 @@ export async function acquire(ctx: RunContext, pool: ExecutorPool, info: LockInf
       await capture(ex, "lock", releaseLock(p, null), "release stale lock", ctx.signal);
       continue;
     }
-    if (Date.now() >= deadline) throw new LockHeldError(`${ctx.env.name}${ctx.env.component ? ` ${ctx.env.component}` : ""} is locked (on ${ctx.env.primary.name}): ${describeHolder(holder, ctx.env.name)}`);
-    if (!told) ctx.bus.info(`waiting for the lock: ${describeHolder(holder, ctx.env.name)}`);
+    if (Date.now() >= deadline) throw new LockHeldError(`${ctx.env.name}${ctx.env.component ? ` ${ctx.env.component}` : ""} is locked (on ${ctx.env.primary.name}): ${describeHolder(holder, ctx.env.name, ctx.env.component)}`);
+    if (!told) ctx.bus.info(`waiting for the lock: ${describeHolder(holder, ctx.env.name, ctx.env.component)}`);
     told = true;
     await sleep(Math.min(1000, Math.max(50, deadline - Date.now())), ctx.signal);
   }

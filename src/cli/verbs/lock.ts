@@ -31,7 +31,7 @@ export async function run(args: string[], globals: Globals): Promise<number> {
       if (action === "status") {
         const info = await status(s.ctx, pool);
         if (parsed.opts.json) process.stdout.write(JSON.stringify({ locked: Boolean(info), ...(info ?? {}) }) + "\n");
-        else process.stdout.write(info ? `${where} is locked: ${describeHolder(info, s.env.name)}\n` : `${where} is not locked\n`);
+        else process.stdout.write(info ? `${where} is locked: ${describeHolder(info, s.env.name, s.env.component)}\n` : `${where} is not locked\n`);
       } else if (action === "acquire") {
         const info = newLockInfo(s.ctx, "lock acquire", parsed.opts.message!, true);
         await acquire(s.ctx, pool, info, parseDuration(parsed.opts.lockWait, "--lock-wait"));
@@ -39,7 +39,7 @@ export async function run(args: string[], globals: Globals): Promise<number> {
       } else {
         const info = await status(s.ctx, pool);
         const out = await release(s.ctx, pool, null);
-        process.stdout.write(out.endsWith("RELEASED") ? `${where} lock released${info ? ` (was ${describeHolder(info, s.env.name).split("\n")[0]})` : ""}\n` : `${where} was not locked\n`);
+        process.stdout.write(out.endsWith("RELEASED") ? `${where} lock released${info ? ` (was ${describeHolder(info, s.env.name, s.env.component).split("\n")[0]})` : ""}\n` : `${where} was not locked\n`);
       }
       return [];
     } finally {
