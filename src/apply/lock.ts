@@ -116,7 +116,7 @@ export async function withLock<T>(
       await release(ctx, pool, info.token, beforeRelease?.());
       ctx.bus.emit({ type: "host:phase", host: ctx.env.primary.name, phase: "unlock", status: "done" });
     } catch (e) {
-      ctx.bus.warn(`could not release the lock on ${ctx.env.primary.name}: ${(e as Error).message}. Clear it with: slipway ${ctx.env.name} lock release`);
+      ctx.bus.warn(`could not release the lock on ${ctx.env.primary.name}: ${(e as Error).message}. Clear it with: slipway ${ctx.env.name} lock release${ctx.env.component ? ` ${ctx.env.component}` : ""}`);
     }
   }
 }
