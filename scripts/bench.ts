@@ -110,39 +110,29 @@ async function main() {
         git("commit", "-q", "-am", `v${v}`);
       };
       slipway(dir, fleet.env, "bench", "deploy"); // first deploy clones the mirrors
-      const deploys: number[] = [];
-      let trips = NaN;
-      for (let i = 0; i < REPEAT; i++) {
-        change();
-        const s = now();
-        const out = slipway(dir, fleet.env, "bench", "deploy", "--json");
-        deploys.push(now() - s);
-        trips = roundTrips(out);
-      }
-      rows.push([`redeploy`, String(n), fmtMs(median(deploys)), String(trips)]);
-      const rollbacks: number[] = [];
-      for (let i = 0; i < REPEAT; i++) {
+      // Time one verb REPEAT times (after `prepare` each time); the row gets the median and the round trips.
+      const measure = (label: string, verb: string, prepare: () => void) => {
+        const times: number[] = [];
+        let trips = NaN;
+        for (let i = 0; i < REPEAT; i++) {
+          prepare();
+          const s = now();
+          const out = slipway(dir, fleet.env, "bench", verb, "--json");
+          times.push(now() - s);
+          trips = roundTrips(out);
+        }
+        rows.push([label, String(n), fmtMs(median(times)), String(trips)]);
+      };
+      measure("redeploy", "deploy", change);
+      measure("rollback", "rollback", () => {
         change();
         slipway(dir, fleet.env, "bench", "deploy");
-        const s = now();
-        const out = slipway(dir, fleet.env, "bench", "rollback", "--json");
-        rollbacks.push(now() - s);
-        trips = roundTrips(out);
-      }
-      rows.push([`rollback`, String(n), fmtMs(median(rollbacks)), String(trips)]);
+      });
       // The same app shipped as an artifact: built once here, only changed files uploaded.
       writeFileSync(path.join(dir, "slipway.yml"), readFileSync(path.join(dir, "slipway.yml"), "utf8").replace("ref: main }", "ref: main, distribute: artifact }"));
       change();
       slipway(dir, fleet.env, "bench", "deploy");
-      const artifact: number[] = [];
-      for (let i = 0; i < REPEAT; i++) {
-        change();
-        const s = now();
-        const out = slipway(dir, fleet.env, "bench", "deploy", "--json");
-        artifact.push(now() - s);
-        trips = roundTrips(out);
-      }
-      rows.push([`redeploy (distribute: artifact)`, String(n), fmtMs(median(artifact)), String(trips)]);
+      measure("redeploy (distribute: artifact)", "deploy", change);
       rmSync(dir, { recursive: true, force: true });
     }
     rmSync(tmp, { recursive: true, force: true });

@@ -5,7 +5,7 @@
  */
 import { execFileSync, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { copyFileSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { pathsFor } from "../config/paths.js";
@@ -17,32 +17,9 @@ import { failures, forEachHost } from "../exec/fanout.js";
 import type { HostState } from "../plan/state.js";
 import type { ExecutorPool, RunContext } from "./context.js";
 import { StageError } from "./stages.js";
+import { listFiles, SAFE_PATH, type FileEntry } from "./files.js";
 
-export interface FileEntry {
-  path: string;
-  /** content hash, or `link:<target>` for symlinks */
-  hash: string;
-  mode: number;
-}
-
-/** Every file and symlink under `dir` (not .git), sorted, with content hashes. */
-export function listFiles(dir: string): FileEntry[] {
-  const out: FileEntry[] = [];
-  const walk = (rel: string) => {
-    for (const d of readdirSync(path.join(dir, rel), { withFileTypes: true })) {
-      const r = rel ? `${rel}/${d.name}` : d.name;
-      if (!rel && (d.name === ".git" || d.name === ".slipway")) continue;
-      const abs = path.join(dir, r);
-      if (d.isSymbolicLink()) out.push({ path: r, hash: `link:${readlinkSync(abs)}`, mode: 0o777 });
-      else if (d.isDirectory()) walk(r);
-      else if (d.isFile()) out.push({ path: r, hash: createHash("sha1").update(readFileSync(abs)).digest("hex"), mode: lstatSync(abs).mode & 0o777 });
-    }
-  };
-  walk("");
-  return out.sort((a, b) => (a.path < b.path ? -1 : 1));
-}
-
-const SAFE_PATH = /^[^\t\n\0]+$/;
+export { listFiles, type FileEntry };
 
 export function filesTsv(entries: FileEntry[]): string {
   return entries.map((e) => `${e.hash}\t${e.mode.toString(8)}\t${e.path}`).join("\n") + "\n";
@@ -134,9 +111,9 @@ function tarDir(dir: string): Promise<Buffer> {
  * Send each host only what differs from its current release. Hosts on the same current release
  * get the same tarball, built once; its file list is read from one of them.
  */
-export async function uploadDelta(ctx: RunContext, pool: ExecutorPool, hosts: Host[], id: string, dir: string, states: Record<string, HostState>): Promise<void> {
+export async function uploadDelta(ctx: RunContext, pool: ExecutorPool, hosts: Host[], id: string, dir: string, states: Record<string, HostState>, listed?: FileEntry[]): Promise<void> {
   ctx.bus.emit({ type: "phase:start", phase: "fetch", hosts: hosts.map((h) => h.name) });
-  const entries = listFiles(dir);
+  const entries = listed ?? listFiles(dir);
   const packs = new Map<string, Promise<Pack>>();
   const packFor = (h: Host, prev: string | null): Promise<Pack> => {
     const key = prev ?? "";

@@ -73,6 +73,11 @@ export async function previewDeploy(ctx: RunContext, hosts: Host[], opts: Deploy
   }
 }
 
+/** A history line: who, when, how long and which tool, around what the operation says it did. */
+export function historyEntry(ctx: RunContext, t0: number, outcome: HistoryEntry["outcome"], what: Omit<HistoryEntry, "at" | "env" | "by" | "outcome" | "durationMs" | "toolVersion">): HistoryEntry {
+  return { at: new Date().toISOString(), env: ctx.env.name, by: ctx.by, outcome, durationMs: Date.now() - t0, toolVersion: ctx.toolVersion, ...what };
+}
+
 export function commitOf(state: HostState | undefined, id: string | null): string | null {
   if (!state || !id) return null;
   return state.releases.find((r) => r.id === id)?.manifest?.commit ?? null;
@@ -100,21 +105,16 @@ export async function applyDeploy(ctx: RunContext, hosts: Host[], opts: DeployOp
       if (resume) ctx.bus.info(`resuming ${plan.releaseId} (${commit.slice(0, 12)}), started by ${resume.deploying.by} at ${resume.deploying.startedAt}`);
       ctx.bus.emit({ type: "run:start", verb, env: ctx.env.name, hosts: plan.hosts, releaseId: plan.releaseId, commit: plan.commit, ref: plan.ref });
       const primaryState = states[plan.primary];
-      const entry = (outcome: HistoryEntry["outcome"]): HistoryEntry => ({
-        at: new Date().toISOString(),
-        verb,
-        ...(plan.manifest.hotfix ? { hotfix: true } : {}),
-        ...(resume ? { resumed: true } : {}),
-        env: ctx.env.name,
-        release: plan.releaseId,
-        fromRelease: plan.previous[plan.primary] ?? null,
-        fromCommit: commitOf(primaryState, plan.previous[plan.primary] ?? null),
-        toCommit: plan.commit,
-        by: ctx.by,
-        outcome,
-        durationMs: Date.now() - t0,
-        toolVersion: ctx.toolVersion,
-      });
+      const entry = (outcome: HistoryEntry["outcome"]) =>
+        historyEntry(ctx, t0, outcome, {
+          verb,
+          ...(plan.manifest.hotfix ? { hotfix: true } : {}),
+          ...(resume ? { resumed: true } : {}),
+          release: plan.releaseId,
+          fromRelease: plan.previous[plan.primary] ?? null,
+          fromCommit: commitOf(primaryState, plan.previous[plan.primary] ?? null),
+          toCommit: plan.commit,
+        });
       const byName = new Map(hosts.map((h) => [h.name, h]));
       const active = new Set(plan.hosts);
       const dropped: { host: string; phase: string; error: Error }[] = [];
@@ -129,7 +129,7 @@ export async function applyDeploy(ctx: RunContext, hosts: Host[], opts: DeployOp
         for (const stage of plan.stages) {
           if (ctx.signal.aborted) throw new InterruptedError();
           if (stage.kind === "upload") {
-            await runTolerant(() => uploadSource(ctx, pool, activeHosts(), plan.releaseId, plan.commit, states), "fetch");
+            await runTolerant(() => uploadSource(ctx, pool, activeHosts(), plan.releaseId, plan.commit, states, src?.files), "fetch");
           } else if (stage.kind === "local") {
             await runLocal(ctx, stage.script);
           } else {

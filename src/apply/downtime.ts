@@ -12,7 +12,8 @@ import { OperationError } from "../errors.js";
 import { forEachHost } from "../exec/fanout.js";
 import { capture } from "../exec/runner.js";
 import type { ExecutorPool, RunContext } from "./context.js";
-import { runServiceAction, serviceContext, serviceStates } from "./services.js";
+import { runServiceAction, serviceStates } from "./services.js";
+import { hostServices, serviceContext } from "../plan/deploy.js";
 import { runScripts } from "./stages.js";
 
 export interface Straggler {
@@ -42,7 +43,7 @@ export async function pageDown(ctx: RunContext, pool: ExecutorPool, hosts: Host[
 /** Wait up to `seconds` (on the hosts, one round trip each) and return the processes still alive. */
 export async function waitStragglers(ctx: RunContext, pool: ExecutorPool, hosts: Host[], seconds: number): Promise<Straggler[]> {
   const results = await forEachHost(serviceHosts(ctx, hosts), ctx.parallel, async (h) => {
-    const out = await capture(await pool.get(h), "downtime", waitForExit(servicesOn(ctx.env.services, h.roles), serviceContext(ctx.env, h), seconds), "wait for processes to exit", ctx.signal);
+    const out = await capture(await pool.get(h), "downtime", waitForExit(hostServices(ctx.env, h), serviceContext(ctx.env, h), seconds), "wait for processes to exit", ctx.signal);
     return out
       .split("\n")
       .filter((l) => l.startsWith("PID\t"))

@@ -7,7 +7,7 @@ import { InterruptedError, OperationError } from "../errors.js";
 import { commandEnv, phaseSection, serviceRestarts } from "../plan/deploy.js";
 import { rollbackCandidates, type HostState } from "../plan/state.js";
 import { ExecutorPool, type RunContext } from "./context.js";
-import { commitOf, runFailureHooks, type HistoryEntry, type OperationResult } from "./deploy.js";
+import { commitOf, historyEntry, runFailureHooks, type HistoryEntry, type OperationResult } from "./deploy.js";
 import { gatherStates, knownPrimary, primaryStateCommand } from "./gather.js";
 import { withLock } from "./lock.js";
 import { runScripts, StageError } from "./stages.js";
@@ -57,19 +57,8 @@ export async function applyRollback(ctx: RunContext, hosts: Host[], opts: Rollba
       const { target, from } = choice;
       const toCommit = commitOf(states[primary.name], target) ?? "unknown";
       ctx.bus.emit({ type: "run:start", verb: "rollback", env: ctx.env.name, hosts: hosts.map((h) => h.name), releaseId: target, commit: toCommit });
-      const entry = (outcome: HistoryEntry["outcome"]): HistoryEntry => ({
-        at: new Date().toISOString(),
-        verb: "rollback",
-        env: ctx.env.name,
-        release: target,
-        fromRelease: from,
-        fromCommit: commitOf(states[primary.name], from),
-        toCommit,
-        by: ctx.by,
-        outcome,
-        durationMs: Date.now() - t0,
-        toolVersion: ctx.toolVersion,
-      });
+      const entry = (outcome: HistoryEntry["outcome"]) =>
+        historyEntry(ctx, t0, outcome, { verb: "rollback", release: target, fromRelease: from, fromCommit: commitOf(states[primary.name], from), toCommit });
       const prevOf = (h: Host) => states[h.name]?.current ?? null;
       const envFor = (h: Host) => commandEnv(ctx.env, { SLIPWAY_RELEASE: target, SLIPWAY_HOST: h.name, SLIPWAY_PREVIOUS_RELEASE: prevOf(h) ?? "" });
       const switchScripts: Record<string, HostScript> = {};

@@ -6,15 +6,12 @@ import type { HostScript, ScriptCommand } from "../commands/script.js";
 import { OperationError } from "../errors.js";
 import { failures, forEachHost } from "../exec/fanout.js";
 import { capture } from "../exec/runner.js";
-import { commandEnv, serviceContextFor, withHostVars } from "../plan/deploy.js";
+import { commandEnv, hostServices, serviceContext } from "../plan/deploy.js";
+
+export { serviceContext };
 import type { ExecutorPool, RunContext } from "./context.js";
 import { runScripts } from "./stages.js";
 
-export function serviceContext(env: Environment, h: Host): ServiceContext {
-  return serviceContextFor(env, h);
-}
-
-const hostServices = (env: Environment, h: Host, services: Service[]) => servicesOn(services, h.roles).map((s) => withHostVars(s, serviceContext(env, h).env));
 
 export function pickServices(env: Environment, name: string): Service[] {
   if (name === "all") return env.services;

@@ -3,6 +3,7 @@ import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import { promisify } from "node:util";
 import type { Source } from "../config/resolve.js";
+import { listFiles, type FileEntry } from "./files.js";
 import { OperationError } from "../errors.js";
 
 const run = promisify(execFile);
@@ -10,12 +11,17 @@ const run = promisify(execFile);
 export interface ResolvedSource {
   commit: string;
   ref: string;
+  /** A dir source's file list, hashed once here and reused by the upload. */
+  files?: FileEntry[];
 }
 
 const FULL_SHA = /^[0-9a-f]{40}$/;
 
 export async function resolveSource(src: Source, refOverride?: string): Promise<ResolvedSource> {
-  if (src.type === "dir") return { commit: await hashDirectory(src.path), ref: "dir" };
+  if (src.type === "dir") {
+    const files = listFiles(src.path);
+    return { commit: hashFiles(files), ref: "dir", files };
+  }
   const ref = refOverride ?? src.ref;
   if (FULL_SHA.test(ref)) return { commit: ref, ref };
   let out: string;
@@ -39,8 +45,7 @@ export async function resolveSource(src: Source, refOverride?: string): Promise<
   return { commit: pick[0], ref };
 }
 
-/** A content hash stands in for the commit of a directory source. */
-export async function hashDirectory(dir: string): Promise<string> {
-  const { stdout } = await run("bash", ["-c", "find . -path ./.git -prune -o -type f -print0 | LC_ALL=C sort -z | xargs -0 -r sha1sum"], { cwd: dir, maxBuffer: 256 * 1024 * 1024 });
-  return createHash("sha1").update(stdout).digest("hex");
+/** A content hash of the file list stands in for the commit of a directory source. */
+export function hashFiles(files: FileEntry[]): string {
+  return createHash("sha1").update(JSON.stringify(files)).digest("hex");
 }

@@ -8,6 +8,7 @@ import { failures, forEachHost, type HostOutcome } from "../exec/fanout.js";
 import { runHostScript } from "../exec/runner.js";
 import type { ExecutorPool, RunContext } from "./context.js";
 import type { HostState } from "../plan/state.js";
+import type { FileEntry } from "./files.js";
 
 export class StageError extends Error {
   constructor(
@@ -38,9 +39,9 @@ export async function runLocal(ctx: RunContext, script: HostScript, signal = ctx
 }
 
 /** Upload stage: a `source: dir` directory, or an artifact built here from the commit; only changed files travel. */
-export async function uploadSource(ctx: RunContext, pool: ExecutorPool, hosts: Host[], id: string, commit: string, states: Record<string, HostState>): Promise<void> {
+export async function uploadSource(ctx: RunContext, pool: ExecutorPool, hosts: Host[], id: string, commit: string, states: Record<string, HostState>, listed?: FileEntry[]): Promise<void> {
   const { uploadDelta, buildArtifact } = await import("./artifact.js");
-  if (ctx.env.source.type === "dir") return uploadDelta(ctx, pool, hosts, id, ctx.env.source.path, states);
+  if (ctx.env.source.type === "dir") return uploadDelta(ctx, pool, hosts, id, ctx.env.source.path, states, listed);
   const artifact = buildArtifact(ctx, path.join(ctx.stateDir, "cache"), commit);
   try {
     await uploadDelta(ctx, pool, hosts, id, artifact.dir, states);

@@ -42,8 +42,8 @@ export function supervisorProgram(svc: Service, c: ServiceContext, home = "$HOME
 /** Write the program file if it changed and let supervisord pick it up (reread + update). */
 export function installSupervisorProgram(svc: Service, c: ServiceContext): ScriptCommand {
   const file = `${shPath(c.supervisor.includeDir)}/${shq(`${svc.program}.conf`)}`;
-  // $HOME is expanded by the host's shell when the text is written.
-  const text = supervisorProgram(svc, c).replace(/\$HOME/g, "__SLIPWAY_HOME__");
+  // The home directory is filled in by the host's shell when the file is written.
+  const text = supervisorProgram(svc, c, "__SLIPWAY_HOME__");
   return cmd(
     and(
       `mkdir -p ${shPath(c.supervisor.includeDir)} ${shPath(c.paths.shared)}`,

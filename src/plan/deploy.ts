@@ -10,7 +10,7 @@ import { releasesToRemove } from "./cleanup.js";
 import { DEPLOY_GROUPS, type Phase } from "./phases.js";
 import type { DeployingInfo, HostState, Manifest } from "./state.js";
 import { sectionHash } from "../commands/script.js";
-import { healthWait, installSupervisorProgram, installSystemdUnit, serviceAction, servicesOn } from "../commands/service.js";
+import { healthWait, installSupervisorProgram, installSystemdUnit, serviceAction, servicesOn, type ServiceContext } from "../commands/service.js";
 
 export type Stage =
   | { kind: "upload"; phase: "fetch"; hosts: string[] }
@@ -74,16 +74,23 @@ export function commandEnv(env: Environment, extra: Record<string, string>, host
  * order, restarted (or reloaded) and then waited on until healthy, so a batch is healthy before the next.
  */
 export function serviceRestarts(env: Environment, h: Host): ScriptCommand[] {
-  const c = serviceContextFor(env, h);
-  return servicesOn(env.services, h.roles).map((svc) => withHostVars(svc, c.env)).flatMap((svc) => [
+  const c = serviceContext(env, h);
+  return hostServices(env, h).flatMap((svc) => [
     ...(svc.backend === "supervisord" ? [installSupervisorProgram(svc, c)] : svc.backend === "systemd" ? [installSystemdUnit(svc, c)] : []),
     serviceAction(svc, c, svc.gracefulReload ? "reload" : "restart"),
     healthWait(svc, c),
   ]);
 }
 
-export function serviceContextFor(env: Environment, h: Host) {
+/** Paths, supervisor settings and the environment (app env, host env, secrets) a host's services run with. */
+export function serviceContext(env: Environment, h: Host): ServiceContext {
   return { paths: pathsFor(h.deployTo), supervisor: env.supervisor, env: { ...env.env, ...(h.env ?? {}), ...env.secrets } };
+}
+
+/** The services that run on a host (by role), with the host's `${NAME}` values filled in. */
+export function hostServices(env: Environment, h: Host, services: Service[] = env.services): Service[] {
+  const vars = serviceContext(env, h).env;
+  return servicesOn(services, h.roles).map((s) => withHostVars(s, vars));
 }
 
 /** `${NAME}` in a service's command and health checks becomes the host's value (e.g. its PORT). */
