@@ -10,6 +10,7 @@ import { InterruptedError, OperationError } from "../errors.js";
 import { and } from "../commands/quote.js";
 import { planDeploy, phaseSection, commandEnv, serviceRestarts, type DeployPlan, type Stage } from "../plan/deploy.js";
 import type { HostState } from "../plan/state.js";
+import type { HistoryEntry } from "../plan/host-input.js";
 import { ExecutorPool, type RunContext } from "./context.js";
 import { gatherStates, knownPrimary, primaryStateCommand } from "./gather.js";
 import { withLock } from "./lock.js";
@@ -45,21 +46,7 @@ export interface OperationResult {
   partial?: boolean;
 }
 
-export interface HistoryEntry {
-  at: string;
-  verb: "deploy" | "rollback" | "setup-release";
-  hotfix?: boolean;
-  resumed?: boolean;
-  env: string;
-  release: string;
-  fromRelease: string | null;
-  fromCommit: string | null;
-  toCommit: string;
-  by: string;
-  outcome: "ok" | "partial" | "failed" | "interrupted";
-  durationMs: number;
-  toolVersion: string;
-}
+export type { HistoryEntry } from "../plan/host-input.js";
 
 /** Resolve, read state and plan without changing anything (`deploy --plan`). */
 export async function previewDeploy(ctx: RunContext, hosts: Host[], opts: DeployOptions): Promise<DeployPlan> {
@@ -114,6 +101,7 @@ export async function applyDeploy(ctx: RunContext, hosts: Host[], opts: DeployOp
           fromRelease: plan.previous[plan.primary] ?? null,
           fromCommit: commitOf(primaryState, plan.previous[plan.primary] ?? null),
           toCommit: plan.commit,
+          ...(opts.reason ? { message: opts.reason } : {}),
         });
       const byName = new Map(hosts.map((h) => [h.name, h]));
       const active = new Set(plan.hosts);
@@ -307,23 +295,29 @@ async function recover(ctx: RunContext, pool: ExecutorPool, plan: DeployPlan, ho
     const p = pathsFor(h.deployTo);
     const prev = plan.previous[h.name] ?? null;
     const env = commandEnv(ctx.env, { SLIPWAY_RELEASE: prev ?? "", SLIPWAY_HOST: h.name, SLIPWAY_FAILED_RELEASE: plan.releaseId });
-    const sections = [];
+    // Marked failed first: a restart that fails during recovery must not leave the release `ok`
+    // (it would become a rollback target that only some hosts have).
+    const sections = [{ phase: "cleanup", commands: [rel.setStatus(p, plan.releaseId, "failed")] }];
     if (switchedSet.has(h.name)) {
       sections.push({ phase: "switch", commands: [prev ? rel.switchCurrent(p, prev) : rel.removeCurrent(p)] });
       if (prev && rerunRestart) sections.push(...phaseSection(ctx.env, h, "restart", serviceRestarts(ctx.env, h), ctx.env.restart, p.current));
     }
-    sections.push({ phase: "cleanup", commands: [rel.setStatus(p, plan.releaseId, "failed")] });
     scripts[h.name] = { env, sections };
   }
   if (switched.length) ctx.bus.warn(`switching ${switched.length} host(s) back to the previous release`);
+  const recoveryFailed = new Map<string, string>();
   try {
     await runScripts(ctx, pool, hosts, scripts, "recover", calm);
   } catch (e) {
+    if (e instanceof StageError) for (const f of e.failed) recoveryFailed.set(f.host, f.error.message.split("\n")[0]!);
     ctx.bus.warn(`recovery incomplete: ${(e as Error).message}`);
   }
   for (const h of hosts) {
     const prev = plan.previous[h.name] ?? null;
-    if (switchedSet.has(h.name)) summary.push(`  ${h.name}: switched back to ${prev ?? "(no release: current removed)"}`);
+    const broke = recoveryFailed.get(h.name);
+    // The summary says only what is known: a host whose recovery failed is named as such.
+    if (broke) summary.push(`  ${h.name}: RECOVERY FAILED (${broke}); check current and services on this host`);
+    else if (switchedSet.has(h.name)) summary.push(`  ${h.name}: switched back to ${prev ?? "(no release: current removed)"}`);
     else summary.push(`  ${h.name}: not switched; current still ${prev ?? "(none)"}`);
   }
   summary.push(`  release ${plan.releaseId} marked failed`);

@@ -17,6 +17,7 @@ export async function gatherStates(ctx: RunContext, pool: ExecutorPool, hosts: H
     try {
       const out = known[h.name] ?? (await capture(await pool.get(h), phase, readState(pathsFor(h.deployTo)), "read release state", ctx.signal));
       const st = parseState(h.name, out);
+      for (const problem of st.problems) ctx.bus.warn(`unexpected data on the host: ${problem}`, h.name);
       ctx.bus.emit({ type: "host:phase", host: h.name, phase, status: "done", ms: Date.now() - t0 });
       return st;
     } catch (e) {

@@ -1,4 +1,5 @@
 /** Environment lock on the primary host: acquire, wait, release in `finally`, stale detection. */
+import { parseLockInfo } from "../plan/host-input.js";
 import os from "node:os";
 import { randomUUID } from "node:crypto";
 import { pathsFor } from "../config/paths.js";
@@ -45,13 +46,10 @@ export function newLockInfo(ctx: RunContext, verb: string, reason: string, manua
   return { token: randomUUID(), who: ctx.by, reason, verb, since: new Date().toISOString(), version: ctx.toolVersion, controlHost: os.hostname(), pid: process.pid, manual };
 }
 
+/** The holder's details after HELD: checked like any host data; unreadable details show as unknown. */
 function parseHeld(out: string): Partial<LockInfo> {
-  const json = out.split("\n").slice(1).join("\n").trim();
-  try {
-    return JSON.parse(json) as LockInfo;
-  } catch {
-    return {};
-  }
+  const r = parseLockInfo(out.split("\n").slice(1).join("\n").trim() || "{}");
+  return r.ok ? r.value : {};
 }
 
 /** Take the lock, waiting up to `waitMs` (0: fail at once naming the holder). Returns `andThen`'s output. */

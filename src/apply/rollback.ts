@@ -58,7 +58,7 @@ export async function applyRollback(ctx: RunContext, hosts: Host[], opts: Rollba
       const toCommit = commitOf(states[primary.name], target) ?? "unknown";
       ctx.bus.emit({ type: "run:start", verb: "rollback", env: ctx.env.name, hosts: hosts.map((h) => h.name), releaseId: target, commit: toCommit });
       const entry = (outcome: HistoryEntry["outcome"]) =>
-        historyEntry(ctx, t0, outcome, { verb: "rollback", release: target, fromRelease: from, fromCommit: commitOf(states[primary.name], from), toCommit });
+        historyEntry(ctx, t0, outcome, { verb: "rollback", release: target, fromRelease: from, fromCommit: commitOf(states[primary.name], from), toCommit, ...(opts.reason ? { message: opts.reason } : {}) });
       const prevOf = (h: Host) => states[h.name]?.current ?? null;
       const envFor = (h: Host) => commandEnv(ctx.env, { SLIPWAY_RELEASE: target, SLIPWAY_HOST: h.name, SLIPWAY_PREVIOUS_RELEASE: prevOf(h) ?? "" });
       const switchScripts: Record<string, HostScript> = {};

@@ -1,25 +1,33 @@
 /** Pure builders for the release layout: shell text only, no I/O. Tested by string comparison. */
 import path from "node:path";
-import type { Paths } from "../config/paths.js";
+import { COMMIT, type Paths } from "../config/paths.js";
 import { and, argv, shPath, shq } from "./quote.js";
 import { cmd, type ScriptCommand } from "./script.js";
+
 
 /** Create the top-level layout if missing. */
 export const ensureLayout = (p: Paths): ScriptCommand => cmd(`mkdir -p ${shPath(p.releases)} ${shPath(p.shared)} ${shPath(p.meta)}`, `mkdir -p ${p.releases} ${p.shared} ${p.meta}`);
 
+/** Commits reach git as arguments: only a full hex id is one (checked again here, whatever the caller parsed). */
+function gitCommit(commit: string): void {
+  if (!COMMIT.test(commit)) throw new Error(`refusing to pass ${JSON.stringify(commit.slice(0, 80))} to git: not a 40-character commit id`);
+}
+
 /** Keep a bare mirror of the repository per host, fetching only when the commit is missing. */
 export function updateMirror(p: Paths, repo: string, commit: string): ScriptCommand {
   const r = shPath(p.repo);
-  const has = `git -C ${r} cat-file -e ${shq(commit + "^{commit}")} 2>/dev/null`;
+  gitCommit(commit);
+  // `--end-of-options`: a value that came from data is never read as a git option (--upload-pack=...).
+  const has = `git -C ${r} cat-file -e --end-of-options ${shq(commit + "^{commit}")} 2>/dev/null`;
   // Fetching just the commit is one short negotiation; servers that refuse wants by id get a full
   // mirror fetch. Many hosts fetching at once can overrun a git server's accept queue, so network
   // steps are retried twice with jitter before the deploy fails.
   const retry = (c: string) => `{ ${c} || { sleep 0.$((RANDOM % 9 + 1)); ${c}; } || { sleep 1.$((RANDOM % 9)); ${c}; }; }`;
-  const fetch = `git -C ${r} fetch --quiet --no-tags origin ${shq(commit)} 2>/dev/null || git -C ${r} fetch --quiet --prune origin '+refs/*:refs/*'`;
+  const fetch = `git -C ${r} fetch --quiet --no-tags --end-of-options origin ${shq(commit)} 2>/dev/null || git -C ${r} fetch --quiet --prune --end-of-options origin '+refs/*:refs/*'`;
   const sh =
     `if [ -d ${r} ]; then ` +
     `${has} || { git -C ${r} remote set-url origin ${shq(repo)} && ${retry(`{ ${fetch}; }`)}; }; ` +
-    `else ${retry(`{ rm -rf ${r}; git clone --quiet --mirror ${shq(repo)} ${r}; }`)}; fi && ` +
+    `else ${retry(`{ rm -rf ${r}; git clone --quiet --mirror -- ${shq(repo)} ${r}; }`)}; fi && ` +
     `{ ${has} || { echo ${shq(`commit ${commit} not found in ${repo}`)} >&2; exit 1; }; }`;
   return cmd(sh, `git mirror ${repo} → ${p.repo} (need ${commit.slice(0, 12)})`);
 }
@@ -27,7 +35,8 @@ export function updateMirror(p: Paths, repo: string, commit: string): ScriptComm
 /** Export exactly the resolved commit into the new release directory. */
 export function archiveCommit(p: Paths, id: string, commit: string): ScriptCommand {
   const rel = shPath(p.release(id));
-  return cmd(`mkdir -p ${rel} && git -C ${shPath(p.repo)} archive ${shq(commit)} | tar -x -f - -C ${rel}`, `git archive ${commit.slice(0, 12)} | tar -x -C ${p.release(id)}`);
+  gitCommit(commit);
+  return cmd(`mkdir -p ${rel} && git -C ${shPath(p.repo)} archive --end-of-options ${shq(commit)} | tar -x -f - -C ${rel}`, `git archive ${commit.slice(0, 12)} | tar -x -C ${p.release(id)}`);
 }
 
 /**
@@ -120,7 +129,9 @@ export function linkShared(p: Paths, id: string, dirs: string[], files: string[]
 /** Atomic switch: link to a temp name, then rename over `current` (never rm + ln). */
 export function switchCurrent(p: Paths, id: string): ScriptCommand {
   const tmp = path.posix.join(p.root, `.current-${id}`);
-  return cmd(and(`ln -sfn ${argv(`releases/${id}`)} ${shPath(tmp)}`, `mv -T ${shPath(tmp)} ${shPath(p.current)}`), `switch current → releases/${id}`);
+  // Never point `current` at a release that is not there (a switch-back to a removed one must fail loudly).
+  const present = `{ [ -d ${shPath(p.release(id))} ] || { echo ${shq(`release ${id} is missing on this host; current left as it was`)} >&2; exit 1; }; }`;
+  return cmd(and(present, `ln -sfn ${argv(`releases/${id}`)} ${shPath(tmp)}`, `mv -T ${shPath(tmp)} ${shPath(p.current)}`), `switch current → releases/${id}`);
 }
 
 /** Remove `current` (used only when a first deploy fails after its switch). */
@@ -151,6 +162,9 @@ export function readHistory(p: Paths, limit: number): string {
   return `[ -f ${shPath(p.history)} ] && tail -n ${Math.max(1, Math.floor(limit))} ${shPath(p.history)} || true`;
 }
 
+/** A shell `case` pattern matching exactly RELEASE_ID (POSIX sh: the login shell may not be bash). */
+const RELEASE_GLOB = `${"[0-9]".repeat(8)}-${"[0-9]".repeat(6)}-${"[0-9a-f]".repeat(7)}`;
+
 /**
  * One read-only round trip that reports everything the planner needs: current target,
  * each release with its status and manifest, and the lock.
@@ -160,7 +174,10 @@ export function readState(p: Paths): string {
   return [
     `cd ${root} 2>/dev/null || { echo NOROOT; exit 0; }`,
     `printf 'CURRENT\\t%s\\n' "$(readlink current 2>/dev/null)"`,
+    // Only names of the release-id shape are reported as releases (a name with a newline could
+    // otherwise forge lines); others are reported with unsafe characters replaced.
     `for d in releases/*/; do [ -d "$d" ] || continue; id=\${d#releases/}; id=\${id%/}; ` +
+      `case "$id" in ${RELEASE_GLOB}) ;; *) printf 'BADREL\\t%s\\n' "$(printf '%s' "$id" | head -c 200 | tr -c 'A-Za-z0-9._-' '?')"; continue;; esac; ` +
       `st=$(cat "$d.slipway/status" 2>/dev/null); ` +
       `printf 'REL\\t%s\\t%s\\t%s\\n' "$id" "$st" "$(head -c 4096 "$d.slipway/manifest.json" 2>/dev/null | tr -d '\\n')"; ` +
       // Each release reports its step journal, for `deploy --resume`.

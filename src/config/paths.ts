@@ -14,6 +14,15 @@ export interface Paths {
   history: string;
 }
 
+/**
+ * A release id is also a directory name that reaches `rm -rf`: refuse anything else here, the one
+ * place every release path is made, whatever a caller forgot to check.
+ */
+function checkedId(id: string): string {
+  if (!RELEASE_ID.test(id)) throw new Error(`refusing to build a path from ${JSON.stringify(id.slice(0, 80))}: not a release id`);
+  return id;
+}
+
 /** `deploy_to` may start with `~/` on ssh hosts; we keep it as `$HOME`-relative text for the shell. */
 export function pathsFor(deployTo: string): Paths {
   const root = deployTo.replace(/\/+$/, "") || "/";
@@ -21,8 +30,8 @@ export function pathsFor(deployTo: string): Paths {
   return {
     root,
     releases: j("releases"),
-    release: (id) => j("releases", id),
-    releaseMeta: (id) => j("releases", id, ".slipway"),
+    release: (id) => j("releases", checkedId(id)),
+    releaseMeta: (id) => j("releases", checkedId(id), ".slipway"),
     current: j("current"),
     shared: j("shared"),
     repo: j("repo"),
@@ -43,6 +52,9 @@ export function releaseId(now: Date, commit: string): string {
 
 /** A release id never contains `/`, `..`, or shell-special characters: it is also a directory name. */
 export const RELEASE_ID = /^[0-9]{8}-[0-9]{6}-[0-9a-f]{7}$/;
+
+/** A full commit id as git prints it (a dir source's content hash has the same shape). */
+export const COMMIT = /^[0-9a-f]{40}$/;
 
 /** The UTC time encoded in a release id, or null for a name that is not one of ours. */
 export function parseReleaseTime(id: string): Date | null {

@@ -147,9 +147,11 @@ export function planDeploy(input: DeployInput): DeployPlan {
   for (const h of hosts) {
     const st = states[h.name];
     if (!st) continue;
-    // After this deploy the new release is current and the old current is the rollback target.
-    const after: HostState = { ...st, current: id, releases: [...st.releases, { id, status: "ok", manifest }] };
-    removals[h.name] = input.hotfix || isPrivate ? [] : releasesToRemove(after, env.keepReleases, [], input.now);
+    // After this deploy the new release is current. The release live now is what a switch-back
+    // returns to, so it is kept whatever its status (a release rolled back to by name stays `bad`).
+    const after: HostState = { ...st, current: id, releases: [...st.releases.filter((r) => r.id !== id), { id, status: "ok", manifest }] };
+    const live = previous[h.name] ? [previous[h.name]!] : [];
+    removals[h.name] = input.hotfix || isPrivate ? [] : releasesToRemove(after, env.keepReleases, live, input.now);
   }
 
   const phaseSections = (h: Host, phase: Phase): Section[] => {

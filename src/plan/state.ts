@@ -2,23 +2,10 @@
 import type { LockInfo } from "../commands/lock.js";
 import type { ReleaseStatus } from "../commands/release.js";
 import type { PushRecord } from "../commands/configpush.js";
+import { parseCurrentTarget, parseDeploying, parseLockInfo, parseManifest, isReleaseId, excerpt, type DeployingInfo, type Manifest } from "./host-input.js";
+import { DEPLOY_PHASES } from "./phases.js";
 
-export interface Manifest {
-  id: string;
-  app: string;
-  env: string;
-  commit: string;
-  ref: string;
-  source: "git" | "dir";
-  deployedBy: string;
-  createdAt: string;
-  toolVersion: string;
-  previous: string | null;
-  /** Code only: no dependency install, build, migrations or cleanup. */
-  hotfix?: boolean;
-  /** Private releases (setup-release) are never switched to; cleanup keeps them until then. */
-  expiresAt?: string;
-}
+export type { DeployingInfo, Manifest } from "./host-input.js";
 
 export interface ReleaseInfo {
   id: string;
@@ -40,43 +27,66 @@ export interface HostState {
   pushRecord: PushRecord | null;
   /** Completed steps of unfinished releases on this host: release → phase → input hash. */
   journal: Record<string, Record<string, string>>;
-}
-
-export interface DeployingInfo {
-  release: string;
-  commit: string;
-  ref: string;
-  by: string;
-  startedAt: string;
-  previous: string | null;
-  hotfix?: boolean;
+  /** What the host sent that did not parse (reported as warnings, then ignored). */
+  problems: string[];
 }
 
 const STATUSES = new Set(["building", "ok", "failed", "bad", "private"]);
 
-function parseJson<T>(s: string | undefined): T | null {
-  if (!s) return null;
-  try {
-    return JSON.parse(s) as T;
-  } catch {
-    return null;
-  }
-}
+const JOURNAL_HASH = /^[0-9a-f]{8,64}$/;
 
+/** Parse `readState` output. Anything malformed is left out and described in `problems`. */
 export function parseState(host: string, stdout: string): HostState {
-  const state: HostState = { host, initialized: true, current: null, releases: [], lock: null, deploying: null, journal: {}, pushRecord: null };
+  const state: HostState = { host, initialized: true, current: null, releases: [], lock: null, deploying: null, journal: {}, pushRecord: null, problems: [] };
+  const problem = (what: string) => state.problems.push(what);
   for (const line of stdout.split("\n")) {
     if (line === "NOROOT") state.initialized = false;
-    const [tag, a, b, c] = line.split("\t");
-    if (tag === "CURRENT" && a) state.current = a.replace(/^.*releases\//, "").replace(/\/$/, "");
-    else if (tag === "REL" && a) state.releases.push({ id: a, status: STATUSES.has(b ?? "") ? (b as ReleaseStatus) : "unknown", manifest: parseJson<Manifest>(c) });
-    else if (tag === "LOCK") state.lock = parseJson<LockInfo>(a) ?? {};
-    else if (tag === "DEPLOYING") state.deploying = parseJson<DeployingInfo>(a);
-    else if (tag === "CONFIGSTATE") state.pushRecord = parseJson<PushRecord>(a);
-    else if (tag === "JOURNAL" && a && b && c) (state.journal[a] ??= {})[b] = c.split("\t")[0]!;
+    const [tag = "", a = "", b = "", ...rest] = line.split("\t");
+    if (tag === "CURRENT") {
+      if (!a) continue;
+      state.current = parseCurrentTarget(a);
+      if (state.current === null) problem(`current points at ${excerpt(a)}, which is not a release directory`);
+    } else if (tag === "BADREL") {
+      problem(`releases/${a} is not a release id (ignored)`);
+    } else if (tag === "REL") {
+      if (!isReleaseId(a)) {
+        problem(`releases/${excerpt(a)} is not a release id (ignored)`);
+        continue;
+      }
+      const raw = rest.join("\t");
+      let manifest: Manifest | null = null;
+      if (raw) {
+        const m = parseManifest(raw);
+        if (m.ok && m.value.id === a) manifest = m.value;
+        else problem(`releases/${a}: ${m.ok ? `manifest.json names another release (${m.value.id})` : m.problem}`);
+      }
+      state.releases.push({ id: a, status: STATUSES.has(b) ? (b as ReleaseStatus) : "unknown", manifest });
+    } else if (tag === "LOCK") {
+      const l = parseLockInfo([a, ...rest].join("\t") || "{}");
+      state.lock = l.ok ? l.value : {};
+      if (!l.ok) problem(l.problem);
+    } else if (tag === "DEPLOYING") {
+      const d = parseDeploying([a, b, ...rest].join("\t"));
+      state.deploying = d.ok ? d.value : null;
+      if (!d.ok) problem(`${d.problem} (ignored: deploy --resume cannot use it)`);
+    } else if (tag === "CONFIGSTATE") {
+      state.pushRecord = parsePushRecord([a, b, ...rest].join("\t"));
+    } else if (tag === "JOURNAL") {
+      const hash = rest[0] ?? "";
+      if (isReleaseId(a) && (DEPLOY_PHASES as readonly string[]).includes(b) && JOURNAL_HASH.test(hash)) (state.journal[a] ??= {})[b] = hash;
+    }
   }
   state.releases.sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
   return state;
+}
+
+function parsePushRecord(raw: string): PushRecord | null {
+  try {
+    const v = JSON.parse(raw) as unknown;
+    return v && typeof v === "object" && !Array.isArray(v) ? (v as PushRecord) : null;
+  } catch {
+    return null;
+  }
 }
 
 /** Releases a rollback may go to: good, older than `from`, not current. Newest first. */

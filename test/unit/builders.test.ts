@@ -11,11 +11,19 @@ import { tmpdir } from "../helpers.js";
 const bash = (s: string) => execFileSync("bash", ["-c", s], { encoding: "utf8" });
 
 describe("paths and ids", () => {
+  it("refuses to make a release path from anything but a release id", () => {
+    const p = pathsFor("/srv/app");
+    for (const bad of ["..", "../x", "a\n..", "", "20261122-050403-abc1234/..", "20261122-050403-ABC1234"]) {
+      expect(() => p.release(bad)).toThrow(/not a release id/);
+      expect(() => p.releaseMeta(bad)).toThrow(/not a release id/);
+    }
+  });
+
   it("derives every path from deploy_to", () => {
     const p = pathsFor("/srv/app/");
-    expect([p.releases, p.release("x"), p.current, p.shared, p.repo, p.lockDir, p.history]).toEqual([
+    expect([p.releases, p.release("20261122-050403-abc1234"), p.current, p.shared, p.repo, p.lockDir, p.history]).toEqual([
       "/srv/app/releases",
-      "/srv/app/releases/x",
+      "/srv/app/releases/20261122-050403-abc1234",
       "/srv/app/current",
       "/srv/app/shared",
       "/srv/app/repo",
@@ -34,7 +42,7 @@ describe("paths and ids", () => {
 describe("release builders", () => {
   it("switchCurrent links to a temp name then renames (never rm + ln)", () => {
     expect(rel.switchCurrent(pathsFor("/srv/a"), "20261122-050403-abc1234").sh).toBe(
-      "ln -sfn releases/20261122-050403-abc1234 /srv/a/.current-20261122-050403-abc1234 && mv -T /srv/a/.current-20261122-050403-abc1234 /srv/a/current",
+      "{ [ -d /srv/a/releases/20261122-050403-abc1234 ] || { echo 'release 20261122-050403-abc1234 is missing on this host; current left as it was' >&2; exit 1; }; } && ln -sfn releases/20261122-050403-abc1234 /srv/a/.current-20261122-050403-abc1234 && mv -T /srv/a/.current-20261122-050403-abc1234 /srv/a/current",
     );
   });
 
@@ -57,16 +65,16 @@ describe("release builders", () => {
 
   it("a missing shared file fails with a message instead of linking nothing", () => {
     const p = pathsFor(tmpdir());
-    const [c] = rel.linkShared(p, "r", [], [".env"]);
+    const [c] = rel.linkShared(p, "20261122-050403-abc1234", [], [".env"]);
     expect(() => execFileSync("bash", ["-c", c!.sh], { stdio: "pipe" })).toThrow(/shared file missing: .*\/shared\/\.env/);
   });
 
   it("manifest and history survive hostile JSON content", () => {
     const p = pathsFor(tmpdir());
-    const m = { id: "r", by: `o'brien $(whoami)\n` };
-    bash(rel.writeManifest(p, "r", m).sh);
+    const m = { id: "20261122-050403-abc1234", by: `o'brien $(whoami)\n` };
+    bash(rel.writeManifest(p, "20261122-050403-abc1234", m).sh);
     bash(rel.appendHistory(p, m).sh);
-    expect(JSON.parse(bash(`cat ${p.releaseMeta("r")}/manifest.json`))).toEqual(m);
+    expect(JSON.parse(bash(`cat ${p.releaseMeta("20261122-050403-abc1234")}/manifest.json`))).toEqual(m);
     expect(JSON.parse(bash(`cat ${p.history}`))).toEqual(m);
   });
 

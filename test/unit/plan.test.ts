@@ -33,7 +33,7 @@ environments:
       - { name: worker1, address: k1, roles: [worker], primary: true }
 `;
 const env = resolveEnvironment(parseConfig(text, "/cfg/slipway.yml"), "prod");
-const empty = (host: string): HostState => ({ host, initialized: true, current: null, releases: [], lock: null, deploying: null, journal: {}, pushRecord: null });
+const empty = (host: string): HostState => ({ host, initialized: true, current: null, releases: [], lock: null, deploying: null, journal: {}, pushRecord: null, problems: [] });
 const rel = (id: string, status: ReleaseInfo["status"]): ReleaseInfo => ({ id, status, manifest: null });
 const now = new Date("2026-11-22T10:00:00Z");
 const sha = "0123456789abcdef0123456789abcdef01234567";

@@ -1,7 +1,7 @@
 /** `slipway <env> history [-n 20] [--local]` — the deploy log kept on the primary host, or the local store. */
 import path from "node:path";
 import { ExecutorPool } from "../../apply/context.js";
-import type { HistoryEntry } from "../../apply/deploy.js";
+import { parseHistory } from "../../plan/host-input.js";
 import { pathsFor } from "../../config/paths.js";
 import { readHistory } from "../../commands/release.js";
 import { capture } from "../../exec/runner.js";
@@ -42,24 +42,16 @@ export async function run(args: string[], globals: Globals): Promise<number> {
     try {
       const ex = await pool.get(s.env.primary);
       const out = await capture(ex, "history", readHistory(pathsFor(s.env.primary.deployTo), n), "read history");
-      const entries = out
-        .split("\n")
-        .filter(Boolean)
-        .flatMap((l) => {
-          try {
-            return [JSON.parse(l) as HistoryEntry];
-          } catch {
-            return [];
-          }
-        })
-        .reverse();
+      const { entries: oldestFirst, problems } = parseHistory(out);
+      for (const p of problems) s.bus.warn(`skipped a malformed history entry (${p})`, s.env.primary.name);
+      const entries = oldestFirst.reverse();
       if (parsed.opts.json) process.stdout.write(JSON.stringify(entries) + "\n");
       else if (!entries.length) process.stdout.write(`no history on ${s.env.primary.name} yet\n`);
       else
         process.stdout.write(
           table(
-            ["WHEN", "VERB", "RELEASE", "FROM", "TO", "BY", "OUTCOME", "SECONDS"],
-            entries.map((e) => [when(e.at), e.verb, e.release, short(e.fromCommit), short(e.toCommit), e.by, e.outcome, (e.durationMs / 1000).toFixed(1)]),
+            ["WHEN", "VERB", "RELEASE", "FROM", "TO", "BY", "OUTCOME", "SECONDS", "MESSAGE"],
+            entries.map((e) => [when(e.at), e.verb, e.release, short(e.fromCommit), short(e.toCommit), e.by, e.outcome, (e.durationMs / 1000).toFixed(1), e.message ?? ""]),
           ),
         );
       return [];

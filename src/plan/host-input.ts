@@ -1,0 +1,129 @@
+/**
+ * Everything a host sends back is input, like a user's: release ids, the `current` target,
+ * manifests, history lines, lock files and the `deploying` record are parsed here, against strict
+ * formats, before they can reach a path, a git argument or an `rm`. A malformed value becomes a
+ * problem the caller reports; it is never fatal to a read-only verb.
+ */
+import { z } from "zod";
+import { COMMIT, RELEASE_ID } from "../config/paths.js";
+
+export { COMMIT };
+
+export const isReleaseId = (s: unknown): s is string => typeof s === "string" && RELEASE_ID.test(s);
+export const isCommit = (s: unknown): s is string => typeof s === "string" && COMMIT.test(s);
+
+/** What `readlink current` printed: `releases/<id>` (relative, as we write it) or an absolute path ending so. */
+export function parseCurrentTarget(target: string): string | null {
+  const m = /(?:^|\/)releases\/([^/]+)\/?$/.exec(target);
+  return m && isReleaseId(m[1]) ? m[1]! : null;
+}
+
+/** Short text from a host: bounded, so one bad file cannot flood a screen. */
+const text = (max = 512) => z.string().max(max);
+const iso = text(64);
+const releaseId = z.string().regex(RELEASE_ID, "expected a release id like 20261122-050403-abc1234");
+const commit = z.string().regex(COMMIT, "expected a 40-character hex commit");
+
+const manifestSchema = z.object({
+  id: releaseId,
+  app: text(),
+  env: text(),
+  commit,
+  ref: text(),
+  source: z.enum(["git", "dir"]),
+  deployedBy: text(),
+  createdAt: iso,
+  toolVersion: text(64),
+  previous: releaseId.nullable(),
+  hotfix: z.boolean().optional(),
+  expiresAt: iso.optional(),
+});
+
+const deployingSchema = z.object({
+  release: releaseId,
+  commit,
+  ref: text(),
+  by: text(),
+  startedAt: iso,
+  previous: releaseId.nullable(),
+  hotfix: z.boolean().optional(),
+});
+
+const lockSchema = z
+  .object({
+    token: text(128),
+    who: text(),
+    reason: text(4096),
+    verb: text(64),
+    since: iso,
+    version: text(64),
+    controlHost: text(),
+    pid: z.number().int().nonnegative(),
+    manual: z.boolean(),
+  })
+  .partial();
+
+const historySchema = z.object({
+  at: iso,
+  verb: z.enum(["deploy", "rollback", "setup-release"]),
+  hotfix: z.boolean().optional(),
+  resumed: z.boolean().optional(),
+  env: text(),
+  release: releaseId,
+  fromRelease: releaseId.nullable(),
+  fromCommit: commit.nullable(),
+  toCommit: z.union([commit, z.literal("unknown")]),
+  by: text(),
+  outcome: z.enum(["ok", "partial", "failed", "interrupted"]),
+  durationMs: z.number().nonnegative(),
+  toolVersion: text(64),
+  message: text(4096).optional(),
+});
+
+export type Manifest = z.infer<typeof manifestSchema>;
+export type DeployingInfo = z.infer<typeof deployingSchema>;
+export type HostLockInfo = z.infer<typeof lockSchema>;
+export type HistoryEntry = z.infer<typeof historySchema>;
+
+export type Parsed<T> = { ok: true; value: T } | { ok: false; problem: string };
+
+/** Printable excerpt of a bad value for a warning: control characters shown, length capped. */
+export function excerpt(s: string, max = 80): string {
+  const shown = JSON.stringify(s.length > max ? s.slice(0, max) + "…" : s);
+  return shown;
+}
+
+function parseWith<T>(schema: z.ZodType<T>, what: string, raw: string): Parsed<T> {
+  let data: unknown;
+  try {
+    data = JSON.parse(raw);
+  } catch {
+    return { ok: false, problem: `${what} is not JSON: ${excerpt(raw)}` };
+  }
+  const r = schema.safeParse(data);
+  if (r.success) return { ok: true, value: r.data };
+  const issue = r.error.issues[0]!;
+  const at = issue.path.length ? `.${issue.path.join(".")}` : "";
+  return { ok: false, problem: `${what}${at}: ${issue.message}` };
+}
+
+export const parseManifest = (raw: string) => parseWith(manifestSchema, "manifest.json", raw);
+export const parseDeploying = (raw: string) => parseWith(deployingSchema, ".slipway/deploying", raw);
+export const parseLockInfo = (raw: string) => parseWith(lockSchema, "lock info.json", raw);
+export const parseHistoryLine = (raw: string) => parseWith(historySchema, "history line", raw);
+
+/**
+ * History lines, newest last as stored; malformed lines are skipped and counted so the verb can
+ * say so instead of failing.
+ */
+export function parseHistory(out: string): { entries: HistoryEntry[]; problems: string[] } {
+  const entries: HistoryEntry[] = [];
+  const problems: string[] = [];
+  out.split("\n").forEach((line, i) => {
+    if (!line.trim()) return;
+    const r = parseHistoryLine(line);
+    if (r.ok) entries.push(r.value);
+    else problems.push(`line ${i + 1}: ${r.problem}`);
+  });
+  return { entries, problems };
+}

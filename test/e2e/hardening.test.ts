@@ -1,0 +1,116 @@
+/**
+ * Hardening regressions on local hosts: cleanup never removes the live release, recovery marks a
+ * release failed even when its own restart fails, and hostile host state is parsed, not obeyed.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { basicConfig, Project, tmpdir } from "../helpers.js";
+
+let p: Project;
+afterEach(() => p?.cleanup());
+
+function deploy(version: string, files: Record<string, string> = {}): string {
+  p.repo.commit({ VERSION: version, ...files });
+  const r = p.run("prod", "deploy");
+  expect(r.code, r.stderr).toBe(0);
+  return p.current("h1")!;
+}
+
+describe("cleanup and recovery keep what a switch-back needs", () => {
+  it("a deploy after rolling back to a bad release keeps that live release, and a failed verify returns to it", () => {
+    p = new Project();
+    // verify fails for the release that carries FAIL_VERIFY
+    p.writeConfig(basicConfig(`verify:\n  - test ! -e FAIL_VERIFY`));
+    const a = deploy("1");
+    const b = deploy("2");
+    expect(p.run("prod", "rollback").code).toBe(0); // → a; b marked bad
+    const r0 = p.run("prod", "rollback", b);
+    expect(r0.code, r0.stderr).toBe(0); // → b by name; b stays bad, a marked bad
+    expect(p.status("h1", b)).toBe("bad");
+    p.repo.commit({ VERSION: "3", FAIL_VERIFY: "x" });
+    const r = p.run("prod", "deploy");
+    expect(r.code).toBe(1);
+    for (const h of ["h1", "h2"]) {
+      expect(p.current(h)).toBe(b);
+      expect(existsSync(path.join(p.hostDir(h), "releases", b, "VERSION")), `${h}: live release ${b} was removed`).toBe(true);
+      expect(p.read(h, "current/VERSION")).toBe("2");
+    }
+    expect(r.stderr).toMatch(/switched back to/);
+    expect(a).not.toBe(b);
+  });
+
+  it("marks the release failed even when the restart of the old release fails during recovery", () => {
+    p = new Project();
+    // The new release's verify fails and breaks restarts from then on, so recovery's restart fails too.
+    p.writeConfig(basicConfig(`restart:\n  - test ! -e ../../break-restart\nverify:\n  - if [ -e FAIL_VERIFY ]; then touch ../../break-restart; exit 1; fi`));
+    const a = deploy("1");
+    p.repo.commit({ VERSION: "2", FAIL_VERIFY: "x" });
+    const r = p.run("prod", "deploy");
+    expect(r.code).toBe(1);
+    const b = p.releases("h1").find((id) => id !== a)!;
+    for (const h of ["h1", "h2"]) {
+      expect(p.status(h, b)).toBe("failed");
+      expect(p.current(h)).toBe(a);
+    }
+    expect(r.stderr).toMatch(/RECOVERY FAILED/);
+    // A failed release is never a rollback target.
+    expect(p.run("prod", "rollback", b).stderr).toMatch(/is failed; refusing/);
+  });
+});
+
+describe("host state is parsed, never obeyed", () => {
+  it("a release directory name with a newline cannot forge a `..` entry for cleanup", () => {
+    p = new Project();
+    p.writeConfig(basicConfig());
+    const a = deploy("1");
+    const forged = path.join(p.hostDir("h1"), "releases", "20200101-000000-0000000\nREL\t..\tfailed\t");
+    mkdirSync(forged, { recursive: true });
+    const r = p.run("prod", "cleanup");
+    expect(r.code, r.stderr).toBe(0);
+    expect(existsSync(path.join(p.hostDir("h1"), "releases", a, "VERSION"))).toBe(true);
+    expect(existsSync(path.join(p.hostDir("h1"), "current"))).toBe(true);
+    expect(existsSync(forged)).toBe(true); // not ours: reported, left alone
+    expect(r.stderr).toMatch(/is not a release id/);
+    const d = p.run("prod", "deploy");
+    expect(d.code, d.stderr).toBe(0);
+    expect(p.read("h1", "current/VERSION")).toBe("1");
+  });
+
+  it("a `deploying` record whose commit is a git option never reaches git", () => {
+    p = new Project();
+    p.writeConfig(basicConfig());
+    const a = deploy("1");
+    const marker = path.join(tmpdir(), "pwned");
+    const record = { release: "20991231-235959-abcdef0", commit: `--upload-pack=touch ${marker};`, ref: "main", by: "mallory", startedAt: new Date().toISOString(), previous: a };
+    writeFileSync(path.join(p.hostDir("h1"), ".slipway", "deploying"), JSON.stringify(record) + "\n");
+    const r = p.run("prod", "deploy", "--resume");
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/nothing to resume/);
+    expect(r.stderr).toMatch(/deploying\.commit: expected a 40-character hex commit/);
+    expect(existsSync(marker)).toBe(false);
+    expect(p.current("h1")).toBe(a);
+  });
+
+  it("read-only verbs survive a `null` history line, an empty manifest and a current link outside releases/", () => {
+    p = new Project();
+    p.writeConfig(basicConfig());
+    const a = deploy("1");
+    const b = deploy("2");
+    const hist = path.join(p.hostDir("h1"), ".slipway", "history.ndjson");
+    writeFileSync(hist, "null\n{}\nnot json\n" + readFileSync(hist, "utf8"));
+    writeFileSync(path.join(p.hostDir("h1"), "releases", a, ".slipway", "manifest.json"), "{}\n");
+    let r = p.run("prod", "history");
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(b);
+    expect(r.stderr).toMatch(/skipped a malformed history entry/);
+    r = p.run("prod", "releases");
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(a);
+    expect(r.stdout).toContain(b);
+    expect(r.stderr).toMatch(/manifest\.json/);
+    r = p.run("prod", "releases", "--json");
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).h1.releases.length).toBe(2);
+  });
+});
