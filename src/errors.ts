@@ -35,6 +35,21 @@ export class CommandError extends OperationError {
   }
 }
 
+/** A host did not finish a step within its time limit: it hangs, or stopped answering. */
+export class StepTimeoutError extends OperationError {
+  override name = "StepTimeoutError";
+  constructor(
+    readonly host: string,
+    readonly phase: string,
+    readonly ms: number,
+    readonly command: string | null,
+  ) {
+    super(`${host}: ${phase} timed out after ${formatSeconds(ms)}${command ? ` in \`${command}\`` : ""}: the host stopped answering or the step hangs (limit: timeouts.${phase})`);
+  }
+}
+
+const formatSeconds = (ms: number) => (ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`);
+
 /** The environment lock is held by someone else. */
 export class LockHeldError extends OperationError {
   override name = "LockHeldError";

@@ -60,6 +60,7 @@ export class ExecutorPool {
       script: (text, opts) => (count(), inner.script(text, opts)),
       exec: (line, opts) => (count(), inner.exec(line, opts)),
       close: () => inner.close(),
+      abandon: () => inner.abandon?.(),
     };
   }
 

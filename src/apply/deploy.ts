@@ -5,14 +5,14 @@
 import { pathsFor } from "../config/paths.js";
 import type { Host } from "../config/resolve.js";
 import * as rel from "../commands/release.js";
-import type { HostScript } from "../commands/script.js";
-import { InterruptedError, OperationError } from "../errors.js";
+import type { HostScript, Section } from "../commands/script.js";
+import { InterruptedError, OperationError, StepTimeoutError } from "../errors.js";
 import { and } from "../commands/quote.js";
 import { planDeploy, phaseSection, commandEnv, serviceRestarts, type DeployPlan, type Stage } from "../plan/deploy.js";
 import type { HostState } from "../plan/state.js";
 import type { HistoryEntry } from "../plan/host-input.js";
 import { ExecutorPool, type RunContext } from "./context.js";
-import { gatherStates, knownPrimary, primaryStateCommand } from "./gather.js";
+import { gatherReachable, gatherStates, knownPrimary, primaryStateCommand } from "./gather.js";
 import { withLock } from "./lock.js";
 import { sleep } from "./sleep.js";
 import { ensurePresteps } from "./prestep.js";
@@ -83,7 +83,14 @@ export async function applyDeploy(ctx: RunContext, hosts: Host[], opts: DeployOp
     let history: string | undefined;
     const primaryPaths = pathsFor(ctx.env.primary.deployTo);
     return await withLock(ctx, pool, verb, opts.reason ?? "", opts.lockWaitMs, async (primaryOut) => {
-      const states = await gatherStates(ctx, pool, hosts, knownPrimary(ctx, primaryOut, stateCmd));
+      const { states, unreachable } = await gatherReachable(ctx, pool, hosts, knownPrimary(ctx, primaryOut, stateCmd));
+      // Hosts allowed to fail that cannot even be read are left out before planning; any other
+      // unreachable host stops the deploy before anything changes.
+      const lost = unreachable.filter((u) => u.host === ctx.env.primary.name || !(opts.allowPartial === true || isPartialHost(ctx, hosts.find((h) => h.name === u.host)!)));
+      if (lost.length || unreachable.length === hosts.length) throw new OperationError(unreachable.map((f) => `${f.host}: ${f.error.message}`).join("\n"));
+      const unreadable = unreachable.map((u) => ({ host: u.host, phase: "check", error: u.error }));
+      for (const u of unreadable) ctx.bus.warn(`${u.host} cannot be read and is left out (partial deploy allowed): ${u.error.message.split("\n")[0]}`);
+      hosts = hosts.filter((h) => states[h.name]);
       driftGuard(ctx, hosts, states, opts.force === true);
       const resume = opts.resume ? resumeInfo(ctx, states, hosts, src?.commit) : undefined;
       const commit = resume?.deploying.commit ?? src!.commit;
@@ -105,7 +112,7 @@ export async function applyDeploy(ctx: RunContext, hosts: Host[], opts: DeployOp
         });
       const byName = new Map(hosts.map((h) => [h.name, h]));
       const active = new Set(plan.hosts);
-      const dropped: { host: string; phase: string; error: Error }[] = [];
+      const dropped: { host: string; phase: string; error: Error }[] = [...unreadable];
       const tolerated = (name: string) => opts.allowPartial === true || isPartialHost(ctx, byName.get(name)!);
       // On resume, hosts already on the new release count as switched (a later failure puts them back).
       let switched: string[] = resume ? plan.hosts.filter((n) => states[n]?.current === plan.releaseId) : [];
@@ -201,14 +208,17 @@ export async function applyDeploy(ctx: RunContext, hosts: Host[], opts: DeployOp
           if (!(e instanceof StageError) || ctx.signal.aborted) throw e;
           const hard = e.failed.filter((f) => !tolerated(f.host));
           const remaining = [...active].filter((n) => !e.failed.some((f) => f.host === n));
-          if (switchingHosts) switched = switchingHosts.filter((n) => !e.failed.some((f) => f.host === n));
+          // A host that timed out in the switch may or may not have switched: switching it back is
+          // harmless (the previous release is there), leaving it on the new one is not.
+          const maybeSwitched = e.failed.filter((f) => f.error instanceof StepTimeoutError).map((f) => f.host);
+          if (switchingHosts) switched = switchingHosts.filter((n) => !e.failed.some((f) => f.host === n) || maybeSwitched.includes(n));
           if (hard.length || remaining.length === 0 || phase === "migrate") throw e;
           for (const f of e.failed) {
             active.delete(f.host);
             dropped.push({ host: f.host, phase, error: f.error });
             ctx.bus.warn(`${f.host} failed in ${phase} and is left out (partial deploy allowed): ${f.error.message.split("\n")[0]}`);
           }
-          const wasSwitched = restarted || phase.includes("restart") ? e.failed.map((f) => f.host) : [];
+          const wasSwitched = restarted || phase.includes("restart") ? e.failed.map((f) => f.host) : switchingHosts ? maybeSwitched : [];
           await recover(ctx, pool, plan, e.failed.map((f) => byName.get(f.host)!), wasSwitched, wasSwitched.length > 0);
         }
       }
@@ -278,7 +288,13 @@ export function splitBatches<T>(items: T[], size: string): T[][] {
 }
 
 function droppedSummary(dropped: { host: string; phase: string; error: Error }[], plan: DeployPlan): string {
-  return dropped.map((d) => `\n  ${d.host}: FAILED in ${d.phase} (left out); current still ${plan.previous[d.host] ?? "(none)"}: ${d.error.message.split("\n")[0]}`).join("");
+  return dropped
+    .map((d) =>
+      d.phase === "check"
+        ? `\n  ${d.host}: UNREACHABLE (left out, nothing changed there): ${d.error.message.split("\n")[0]}`
+        : `\n  ${d.host}: FAILED in ${d.phase} (left out); current still ${plan.previous[d.host] ?? "(none)"}: ${d.error.message.split("\n")[0]}`,
+    )
+    .join("");
 }
 
 /**
@@ -297,9 +313,11 @@ async function recover(ctx: RunContext, pool: ExecutorPool, plan: DeployPlan, ho
     const env = commandEnv(ctx.env, { SLIPWAY_RELEASE: prev ?? "", SLIPWAY_HOST: h.name, SLIPWAY_FAILED_RELEASE: plan.releaseId });
     // Marked failed first: a restart that fails during recovery must not leave the release `ok`
     // (it would become a rollback target that only some hosts have).
-    const sections = [{ phase: "cleanup", commands: [rel.setStatus(p, plan.releaseId, "failed")] }];
+    // Recovery steps take milliseconds: a host that cannot do them in the switch's limit is stuck.
+    const quick = ctx.env.timeouts.switch;
+    const sections: Section[] = [{ phase: "cleanup", commands: [rel.setStatus(p, plan.releaseId, "failed")], timeoutMs: quick }];
     if (switchedSet.has(h.name)) {
-      sections.push({ phase: "switch", commands: [prev ? rel.switchCurrent(p, prev) : rel.removeCurrent(p)] });
+      sections.push({ phase: "switch", commands: [prev ? rel.switchCurrent(p, prev) : rel.removeCurrent(p)], timeoutMs: quick });
       if (prev && rerunRestart) sections.push(...phaseSection(ctx.env, h, "restart", serviceRestarts(ctx.env, h), ctx.env.restart, p.current));
     }
     scripts[h.name] = { env, sections };

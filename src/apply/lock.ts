@@ -59,13 +59,13 @@ export async function acquire(ctx: RunContext, pool: ExecutorPool, info: LockInf
   const deadline = Date.now() + waitMs;
   let told = false;
   for (;;) {
-    const out = await capture(ex, "lock", acquireLock(p, info, andThen), "acquire lock", ctx.signal);
+    const out = await capture(ex, "lock", acquireLock(p, info, andThen), "acquire lock", ctx.signal, ctx.env.timeouts.check);
     if (out.startsWith("ACQUIRED")) return out.slice("ACQUIRED\n".length);
     const holder = parseHeld(out);
     if (takeOverStale && isStale(holder)) {
       // Only a provably dead holder (this machine, pid gone) is replaced: the resume continues its work.
       ctx.bus.warn(`taking over the stale lock of ${holder.who ?? "?"} (pid ${holder.pid ?? "?"} is gone)`);
-      await capture(ex, "lock", releaseLock(p, null), "release stale lock", ctx.signal);
+      await capture(ex, "lock", releaseLock(p, null), "release stale lock", ctx.signal, ctx.env.timeouts.check);
       continue;
     }
     if (Date.now() >= deadline) throw new LockHeldError(`${ctx.env.name}${ctx.env.component ? ` ${ctx.env.component}` : ""} is locked (on ${ctx.env.primary.name}): ${describeHolder(holder, ctx.env.name, ctx.env.component)}`);
@@ -78,12 +78,12 @@ export async function acquire(ctx: RunContext, pool: ExecutorPool, info: LockInf
 /** Release our lock (token) or, with null, whatever lock is there. Never aborts: runs during cleanup. */
 export async function release(ctx: RunContext, pool: ExecutorPool, token: string | null, before?: string): Promise<string> {
   const ex = await pool.get(ctx.env.primary);
-  return (await capture(ex, "unlock", releaseLock(pathsFor(ctx.env.primary.deployTo), token, before), "release lock")).trim();
+  return (await capture(ex, "unlock", releaseLock(pathsFor(ctx.env.primary.deployTo), token, before), "release lock", undefined, ctx.env.timeouts.check)).trim();
 }
 
 export async function status(ctx: RunContext, pool: ExecutorPool): Promise<Partial<LockInfo> | null> {
   const ex = await pool.get(ctx.env.primary);
-  const out = await capture(ex, "lock", readLock(pathsFor(ctx.env.primary.deployTo)), "read lock", ctx.signal);
+  const out = await capture(ex, "lock", readLock(pathsFor(ctx.env.primary.deployTo)), "read lock", ctx.signal, ctx.env.timeouts.check);
   return out.startsWith("HELD") ? parseHeld(out) : null;
 }
 

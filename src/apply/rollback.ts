@@ -3,7 +3,7 @@ import { pathsFor } from "../config/paths.js";
 import type { Host } from "../config/resolve.js";
 import * as rel from "../commands/release.js";
 import type { HostScript } from "../commands/script.js";
-import { InterruptedError, OperationError } from "../errors.js";
+import { InterruptedError, OperationError, StepTimeoutError } from "../errors.js";
 import { commandEnv, phaseSection, serviceRestarts } from "../plan/deploy.js";
 import { rollbackCandidates, type HostState } from "../plan/state.js";
 import { ExecutorPool, type RunContext } from "./context.js";
@@ -80,7 +80,8 @@ export async function applyRollback(ctx: RunContext, hosts: Host[], opts: Rollba
           switched = hosts;
         } catch (e) {
           if (e instanceof StageError) {
-            const bad = new Set(e.failed.map((f) => f.host));
+            // A host that timed out may have switched: it is switched back with the others.
+            const bad = new Set(e.failed.filter((f) => !(f.error instanceof StepTimeoutError)).map((f) => f.host));
             switched = hosts.filter((h) => !bad.has(h.name));
           }
           throw e;
@@ -96,7 +97,7 @@ export async function applyRollback(ctx: RunContext, hosts: Host[], opts: Rollba
           const p = pathsFor(h.deployTo);
           const prev = prevOf(h);
           const sections = [];
-          if (switched.includes(h) && prev) sections.push({ phase: "switch", commands: [rel.switchCurrent(p, prev), rel.setStatus(p, prev, "ok")] });
+          if (switched.includes(h) && prev) sections.push({ phase: "switch", commands: [rel.switchCurrent(p, prev), rel.setStatus(p, prev, "ok")], timeoutMs: ctx.env.timeouts.switch });
           if (sections.length) undo[h.name] = { env: envFor(h), sections };
         }
         if (switched.length) ctx.bus.warn(`rollback failed; switching ${switched.length} host(s) back to ${from}`);

@@ -71,12 +71,20 @@ async function main(argv: string[]): Promise<number> {
   return (await spec.load()).run([...rest, ...helpArgs], { ...globals, env: first });
 }
 
+/**
+ * Once the verb is done, nothing may keep the process alive: a handshake still waiting on a host
+ * that froze would otherwise hold the exit for its whole timeout.
+ */
+const exitSoon = () => setTimeout(() => process.exit(), 200).unref();
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
+    exitSoon();
   },
   (err: unknown) => {
     const verbose = process.argv.includes("-v") || process.argv.includes("--verbose");
+    exitSoon();
     if (err instanceof Reported) {
       process.exitCode = err.exitCode;
       return;

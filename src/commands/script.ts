@@ -26,6 +26,8 @@ export interface Section {
   /** Directory each command starts in (each runs in its own subshell). */
   cwd?: string;
   commands: ScriptCommand[];
+  /** How long this section may run on a host before the host counts as stuck (none: no limit). */
+  timeoutMs?: number;
 }
 
 export interface HostScript {

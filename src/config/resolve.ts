@@ -4,7 +4,7 @@ import path from "node:path";
 import { UsageError } from "../errors.js";
 import { loadSecretsFile, readKey } from "./secrets.js";
 import type { LoadedConfig } from "./load.js";
-import type { CommandSpec, RawConfig } from "./schema.js";
+import { TIMEOUT_DEFAULTS, type CommandSpec, type RawConfig } from "./schema.js";
 
 export interface Host {
   name: string;
@@ -35,7 +35,13 @@ export interface SshSettings {
   hostKeyChecking: "strict" | "accept-new";
   identityFile?: string;
   connectTimeoutMs: number;
+  /** Liveness probes: a host that misses `keepaliveCount` of them is lost. 0 turns them off. */
+  keepaliveMs: number;
+  keepaliveCount: number;
 }
+
+/** Per-phase limits in milliseconds (config `timeouts`, in seconds). */
+export type Timeouts = Record<keyof typeof TIMEOUT_DEFAULTS, number>;
 
 export interface NotifySettings {
   webhooks: { url: string; events?: string[] }[];
@@ -100,6 +106,7 @@ export interface Environment {
   hooks: { before: Record<string, Command[]>; after: Record<string, Command[]>; onFailure: Command[] };
   env: Record<string, string>;
   ssh: SshSettings;
+  timeouts: Timeouts;
   notify: NotifySettings;
   presteps: Prestep[];
   /** Services of this environment's component (sorted by start order). */
@@ -198,7 +205,11 @@ export function resolveEnvironment(loaded: LoadedConfig, envName: string, readEn
     hostKeyChecking: sshRaw.host_key_checking ?? "strict",
     identityFile: sshRaw.identity_file ? resolveLocalPath(sshRaw.identity_file, loaded.dir) : undefined,
     connectTimeoutMs: (sshRaw.connect_timeout ?? 10) * 1000,
+    keepaliveMs: (sshRaw.keepalive ?? 3) * 1000,
+    keepaliveCount: sshRaw.keepalive_count ?? 3,
   };
+  const timeoutSeconds = { ...TIMEOUT_DEFAULTS, ...cfg.timeouts, ...(env.timeouts ?? {}) };
+  const timeouts = Object.fromEntries(Object.entries(timeoutSeconds).map(([k, v]) => [k, v * 1000])) as Timeouts;
   const secretNames = [...new Set([...cfg.secret_env, ...(env.secret_env ?? [])])];
   const secrets: Record<string, string> = {};
   const missing: string[] = [];
@@ -250,6 +261,7 @@ export function resolveEnvironment(loaded: LoadedConfig, envName: string, readEn
     hooks: { before: mapHooks(cfg.hooks.before), after: mapHooks(cfg.hooks.after), onFailure: toCommands(cfg.hooks.on_failure) },
     env: { ...cfg.env, ...(env.env ?? {}) },
     ssh,
+    timeouts,
     notify,
     // Pre-steps belong to the app's own release track.
     services: Object.entries(raw.services)

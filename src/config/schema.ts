@@ -82,10 +82,33 @@ export const sshSchema = z
     known_hosts: z.string().min(1).optional().describe("known_hosts file. Default: UserKnownHostsFile from the ssh config, else ~/.ssh/known_hosts."),
     host_key_checking: z.enum(["strict", "accept-new"]).optional().describe("`strict` (default) refuses unknown and changed host keys; `accept-new` records unknown ones (never changed ones)."),
     identity_file: z.string().min(1).optional().describe("Private key to try (after ssh-agent and the ssh config's IdentityFile)."),
-    connect_timeout: z.number().int().min(1).optional().describe("Seconds to wait for a connection (default 10)."),
+    connect_timeout: z.number().int().min(1).optional().describe("Seconds to wait for a connection and its SSH handshake (default 10)."),
+    keepalive: z.number().int().min(0).optional().describe("Seconds between liveness probes on an open connection (default 3; 0 turns them off)."),
+    keepalive_count: z.number().int().min(1).optional().describe("Unanswered probes after which a host counts as lost (default 3): a host that stops answering is noticed after about keepalive × keepalive_count seconds."),
   })
   .strict()
   .describe("How to reach ssh hosts. Slipway keeps one connection per host for the whole run.");
+
+/** Per-phase time limits, in seconds; the defaults fit what each phase usually does. */
+export const TIMEOUT_DEFAULTS = { check: 30, fetch: 600, link: 60, build: 1800, migrate: 1800, switch: 4, cleanup: 300, restart: 600, verify: 300, hooks: 600 } as const;
+
+const seconds = (what: string, def: number) => z.number().int().min(1).optional().describe(`Seconds ${what} may take on one host (default ${def}).`);
+
+export const timeoutsSchema = z
+  .object({
+    check: seconds("reading a host's releases and lock", TIMEOUT_DEFAULTS.check),
+    fetch: seconds("putting the commit into the new release", TIMEOUT_DEFAULTS.fetch),
+    link: seconds("linking shared paths", TIMEOUT_DEFAULTS.link),
+    build: seconds("dependency installs and build commands", TIMEOUT_DEFAULTS.build),
+    migrate: seconds("migrations", TIMEOUT_DEFAULTS.migrate),
+    switch: seconds("the switch (it takes milliseconds: a host that does not finish it in time is stuck, and the others are switched back)", TIMEOUT_DEFAULTS.switch),
+    cleanup: seconds("removing old releases", TIMEOUT_DEFAULTS.cleanup),
+    restart: seconds("restarts and health waits", TIMEOUT_DEFAULTS.restart),
+    verify: seconds("verify commands", TIMEOUT_DEFAULTS.verify),
+    hooks: seconds("a phase that runs your before/after hooks, when that is longer than the phase's own limit", TIMEOUT_DEFAULTS.hooks),
+  })
+  .strict()
+  .describe("Per-phase time limits. A host that exceeds one fails that phase (named in the summary) like a failed command.");
 
 const dependencySchema = z
   .object({
@@ -144,6 +167,7 @@ export const environmentSchema = z
     env: envVars.optional(),
     secret_env: secretEnv.optional(),
     ssh: sshSchema.optional(),
+    timeouts: timeoutsSchema.optional().describe("Overrides the top-level timeouts, key by key."),
     notify: notifySchema.optional().describe("Overrides the top-level notify for this environment."),
     vars: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()).optional().describe("Template variables for this environment (override the top-level vars)."),
     secrets_file: z.string().min(1).optional().describe("This environment's encrypted secrets file (overrides the top-level one)."),
@@ -248,6 +272,7 @@ export const configSchema = z
     env: envVars.default({}),
     secret_env: secretEnv.default([]),
     ssh: sshSchema.default({}),
+    timeouts: timeoutsSchema.default({}),
     notify: notifySchema.default({ webhooks: [] }),
     services: z
       .record(name("service"), serviceSchema)

@@ -27,6 +27,8 @@ export interface Executor {
   /** Run one command line, optionally streaming data to its stdin. */
   exec(commandLine: string, opts?: RunOptions): Promise<RunResult>;
   close(): Promise<void>;
+  /** Give up on the connection at once (after a timeout): the next command connects afresh. */
+  abandon?(): void;
 }
 
 export type ExecutorFactory = (host: Host) => Promise<Executor>;

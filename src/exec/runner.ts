@@ -1,5 +1,5 @@
 /** Runs a compiled HostScript on an executor, turning markers into events and failures into CommandError. */
-import { CommandError, InterruptedError } from "../errors.js";
+import { CommandError, InterruptedError, StepTimeoutError } from "../errors.js";
 import type { EventBus } from "../events/bus.js";
 import { compileScript, parseMarker, sectionHash, type HostScript } from "../commands/script.js";
 import type { Executor } from "./executor.js";
@@ -44,6 +44,7 @@ export async function runHostScript(ex: Executor, script: HostScript, { bus, sig
   const t0 = Date.now();
   let sectionStart = t0;
   const phaseOf = (s: number) => script.sections[s]?.phase ?? "?";
+  let onSection: (section: number) => void = () => {};
 
   const err = lineSplitter((line) => {
     const m = parseMarker(line);
@@ -56,6 +57,7 @@ export async function runHostScript(ex: Executor, script: HostScript, { bus, sig
     if (m.kind === "S") {
       if (!started.has(m.section)) {
         started.add(m.section);
+        onSection(m.section);
         sectionStart = Date.now();
         bus.emit({ type: "host:phase", host, phase: phaseOf(m.section), status: "running" });
       }
@@ -69,6 +71,7 @@ export async function runHostScript(ex: Executor, script: HostScript, { bus, sig
       const sec = script.sections[m.section];
       const hash = script.journal && sec ? sectionHash(sec) : undefined;
       bus.emit({ type: "host:phase", host, phase: phaseOf(m.section), status: "done", ms: Date.now() - sectionStart, ...(hash ? { hash } : {}) });
+      onSection(m.section + 1);
       sectionStart = Date.now();
     }
   });
@@ -82,7 +85,33 @@ export async function runHostScript(ex: Executor, script: HostScript, { bus, sig
     bus.emit({ type: "output", host, phase: phaseOf(stdoutSection), stream: "stdout", line });
   });
 
-  const res = await ex.script(compileScript(script), { onStdout: (c) => out.push(c), onStderr: (c) => err.push(c), signal });
+  // Each section's time limit runs from when the previous one finished (or the script started),
+  // so a host that freezes before a step even begins is caught as surely as one that hangs in it.
+  const limit = sectionTimer(script, (section, ms) => {
+    const command = started.has(section) ? (script.sections[section]?.commands[Math.max(0, current.command)]?.display ?? null) : null;
+    return new StepTimeoutError(host, phaseOf(section), ms, command);
+  });
+  const stop = new AbortController();
+  const forward = () => stop.abort(signal?.reason);
+  signal?.addEventListener("abort", forward, { once: true });
+  let res: Awaited<ReturnType<Executor["script"]>>;
+  onSection = limit.arm;
+  try {
+    limit.arm(0);
+    const running = ex.script(compileScript(script), { onStdout: (c) => out.push(c), onStderr: (c) => err.push(c), signal: stop.signal });
+    running.catch(() => {}); // after a timeout nobody awaits it; its end is of no interest
+    res = await Promise.race([running, limit.expired]);
+  } catch (e) {
+    if (e instanceof StepTimeoutError) {
+      stop.abort(e);
+      ex.abandon?.();
+      bus.emit({ type: "host:phase", host, phase: e.phase, status: "failed", ms: Date.now() - sectionStart });
+    }
+    throw e;
+  } finally {
+    limit.clear();
+    signal?.removeEventListener("abort", forward);
+  }
   out.flush();
   err.flush();
   if (signal?.aborted) {
@@ -100,9 +129,48 @@ export async function runHostScript(ex: Executor, script: HostScript, { bus, sig
   throw new CommandError(host, phase, command, exitCode, stderrTail);
 }
 
+/**
+ * One timer per host script: `arm(i)` starts section i's limit (replacing the previous one);
+ * `expired` rejects with the error `make` builds when a limit runs out.
+ */
+function sectionTimer(script: HostScript, make: (section: number, ms: number) => Error) {
+  let timer: NodeJS.Timeout | undefined;
+  let fail: (e: Error) => void = () => {};
+  const expired = new Promise<never>((_, reject) => (fail = reject));
+  expired.catch(() => {});
+  return {
+    expired,
+    arm(section: number) {
+      clearTimeout(timer);
+      const ms = script.sections[section]?.timeoutMs;
+      if (ms) timer = setTimeout(() => fail(make(section, ms)), ms);
+    },
+    clear: () => clearTimeout(timer),
+  };
+}
+
 /** Run a single command and return its stdout; throws CommandError on a non-zero exit. */
-export async function capture(ex: Executor, phase: string, commandLine: string, display = commandLine, signal?: AbortSignal): Promise<string> {
-  const res = await ex.exec(commandLine, { signal });
+export async function capture(ex: Executor, phase: string, commandLine: string, display = commandLine, signal?: AbortSignal, timeoutMs?: number): Promise<string> {
+  const limit = sectionTimer({ env: {}, sections: [{ phase, commands: [], timeoutMs }] }, (_, ms) => new StepTimeoutError(ex.host.name, phase, ms, display));
+  const stop = new AbortController();
+  const forward = () => stop.abort(signal?.reason);
+  signal?.addEventListener("abort", forward, { once: true });
+  let res: Awaited<ReturnType<Executor["exec"]>>;
+  try {
+    limit.arm(0);
+    const running = ex.exec(commandLine, { signal: stop.signal });
+    running.catch(() => {});
+    res = await Promise.race([running, limit.expired]);
+  } catch (e) {
+    if (e instanceof StepTimeoutError) {
+      stop.abort(e);
+      ex.abandon?.();
+    }
+    throw e;
+  } finally {
+    limit.clear();
+    signal?.removeEventListener("abort", forward);
+  }
   if (signal?.aborted) throw new InterruptedError();
   if (res.code !== 0) {
     const tail = res.stderr.trim().split("\n").slice(-TAIL_LINES).join("\n");

@@ -104,7 +104,18 @@ export function phaseSection(env: Environment, h: Host, phase: Phase, own: Scrip
   const before = userCmds(forHost(env.hooks.before[phase] ?? [], h));
   const after = userCmds(forHost(env.hooks.after[phase] ?? [], h));
   const commands = [...before, ...own, ...userCmds(forHost(userOwn, h)), ...after];
-  return commands.length ? [{ phase, cwd, commands }] : [];
+  const hooked = before.length + after.length > 0;
+  return commands.length ? [{ phase, cwd, commands, timeoutMs: phaseTimeout(env, phase, hooked) }] : [];
+}
+
+/**
+ * A phase's time limit on one host. Your own hooks inside a short phase (the switch takes
+ * milliseconds) get the hooks limit instead, since we cannot know what they do.
+ */
+export function phaseTimeout(env: Environment, phase: Phase, hooked = false): number | undefined {
+  const own = (env.timeouts as Record<string, number>)[phase];
+  if (own === undefined) return undefined;
+  return hooked ? Math.max(own, env.timeouts.hooks) : own;
 }
 
 export function planDeploy(input: DeployInput): DeployPlan {

@@ -86,7 +86,7 @@ export async function run(args: string[], globals: Globals): Promise<number> {
       hotfix: opts.hotfix,
       force: opts.force,
     });
-    const ok = hosts.length - (r.partial ? r.summary.filter((l) => l.includes("FAILED")).length : 0);
+    const ok = hosts.length - (r.partial ? r.summary.filter((l) => /: (FAILED|UNREACHABLE) /.test(l)).length : 0);
     const what = target ? `${target} ` : "";
     return [`deployed ${what}${r.releaseId} (${r.commit.slice(0, 12)}) to ${ok} of ${hosts.length} host(s)${r.partial ? " — PARTIAL: see the failed hosts below" : ""}`, ...r.summary];
   }

@@ -50,8 +50,14 @@ function handshake(t: SshTarget, sock: Duplex, settings: SshSettings, label: str
   return new Promise((resolve, reject) => {
     const client = new Client();
     let keyProblem: string | null = null;
-    client.once("ready", () => resolve(client));
-    client.once("error", (e) => {
+    let settled = false;
+    client.once("ready", () => ((settled = true), resolve(client)));
+    // `on`, not `once`: a hung handshake makes ssh2 emit error twice (timeout, then "connection
+    // lost"), and an unheard second error would kill the process. Later errors are the drop handler's.
+    client.on("error", (e) => {
+      if (settled) return;
+      settled = true;
+      client.destroy();
       const why = keyProblem ?? (/authentication methods failed/.test(e.message) ? `authentication failed for ${t.user}@${t.host}:${t.port} (tried ssh-agent and ${t.identityFiles.join(", ")})` : e.message);
       reject(new SshConnectError(keyProblem ? why : `${label}: cannot connect to ${t.user}@${t.host}:${t.port}: ${why}`));
     });
@@ -59,7 +65,8 @@ function handshake(t: SshTarget, sock: Duplex, settings: SshSettings, label: str
       sock: sock as unknown as Readable,
       username: t.user,
       readyTimeout: settings.connectTimeoutMs,
-      keepaliveInterval: 15_000,
+      keepaliveInterval: settings.keepaliveMs,
+      keepaliveCountMax: settings.keepaliveCount,
       authHandler: authMethods(t),
       hostVerifier: (key: Buffer) => {
         const v = verifyHostKey(t.knownHosts, t.host, t.port, key, settings.hostKeyChecking, label);
@@ -149,6 +156,14 @@ export class SshExecutor implements Executor {
   async close(): Promise<void> {
     for (const c of [...this.clients].reverse()) c.end();
     this.client = null;
+  }
+
+  /** After a timeout the connection is presumed dead: drop it without waiting for the host. */
+  abandon(): void {
+    const gone = this.clients;
+    this.clients = [];
+    this.client = null;
+    for (const c of gone.reverse()) c.destroy();
   }
 
   private async run(command: string, stdin: RunOptions["stdin"], opts: RunOptions): Promise<RunResult> {
