@@ -2,7 +2,7 @@
 import path from "node:path";
 import type { Paths } from "../config/paths.js";
 import type { Service } from "../config/resolve.js";
-import { and, argv, shPath, shq } from "./quote.js";
+import { and, argv, ENV_NAME, shPath, shq } from "./quote.js";
 import { cmd, type ScriptCommand } from "./script.js";
 
 export type ServiceAction = "start" | "stop" | "restart" | "reload" | "status";
@@ -10,21 +10,76 @@ export type ServiceAction = "start" | "stop" | "restart" | "reload" | "status";
 export interface ServiceContext {
   paths: Paths;
   supervisor: { config: string; includeDir: string };
-  /** Environment passed to the program (supervisord `environment=`). */
+  /** Environment passed to the program (through its 0600 env file). */
   env: Record<string, string>;
 }
 
 const ctl = (c: ServiceContext) => `supervisorctl -c ${shPath(c.supervisor.config)}`;
 
-/** The supervisord program section for a service; its directory is `current`, so a restart picks up the new release. */
+/** Where a service's environment lives on the host (dir 0700, file 0600): secrets stay out of program files and units. */
+export function envFilePath(svc: Service, c: ServiceContext): string {
+  return path.posix.join(c.paths.meta, "env", `${svc.program}.env`);
+}
+
+const checkedEnv = (env: Record<string, string>) =>
+  Object.entries(env).map(([k, v]) => {
+    if (!ENV_NAME.test(k)) throw new Error(`invalid environment variable name: ${JSON.stringify(k)}`);
+    return [k, v] as const;
+  });
+
+/**
+ * systemd's EnvironmentFile= syntax: a double-quoted value may span lines and keeps every byte
+ * except `"`, `\`, `` ` `` and `$`, which take a backslash (systemd.exec(5); env-file.c). `$` is not
+ * doubled: unlike ExecStart=, systemd never expands variables in an environment file.
+ */
+export function systemdEnvFile(env: Record<string, string>): string {
+  return checkedEnv(env)
+    .map(([k, v]) => `${k}="${v.replace(/["\\`$]/g, (m) => `\\${m}`)}"\n`)
+    .join("");
+}
+
+/** The loader supervisord runs: NUL-terminated `NAME=value` records become the environment without any parsing, then exec the command. */
+const SUPERVISOR_LOADER = 'while IFS= read -r -d "" kv; do export "$kv"; done <"$0" && exec "$@"';
+
+/**
+ * (Re)write a service's env file atomically: an exclusively created, unpredictable temp file
+ * (mktemp, 0600) in the same 0700 directory, renamed over the old one. supervisord gets NUL records
+ * for the loader, systemd its EnvironmentFile= syntax.
+ */
+export function writeEnvFile(svc: Service, c: ServiceContext): ScriptCommand {
+  const file = envFilePath(svc, c);
+  const entries = checkedEnv(c.env);
+  const body =
+    svc.backend === "systemd"
+      ? `printf '%s' ${shq(systemdEnvFile(c.env))}`
+      : entries.length
+        ? `printf '%s\\0' ${entries.map(([k, v]) => shq(`${k}=${v}`)).join(" ")}`
+        : "printf ''";
+  const dir = shPath(path.posix.dirname(file));
+  return cmd(
+    and(
+      `(umask 077 && mkdir -p ${dir})`,
+      `chmod 700 ${dir}`,
+      `t=$(mktemp ${dir}/${shq(`.${svc.program}.env.XXXXXXXXXX`)})`,
+      `{ { ${body} > "$t" && chmod 600 "$t" && mv -f "$t" ${shPath(file)}; } || { rm -f "$t"; false; }; }`,
+    ),
+    `write environment file for ${svc.program}`,
+  );
+}
+
+/** A value inside supervisord's command=: shlex (POSIX) quoting as in a shell, `%` doubled for its interpolation. */
+const supervisorArg = (v: string) => `'${v.replace(/'/g, "'\\''")}'`.replace(/%/g, "%%");
+
+/**
+ * The supervisord program section for a service; its directory is `current`, so a restart picks up
+ * the new release. supervisord has no env-file option and its `environment=` parser mangles quotes,
+ * `#`, `;` and newlines, so the program runs through a bash loader that reads the 0600 env file.
+ */
 export function supervisorProgram(svc: Service, c: ServiceContext, home = "$HOME"): string {
   const expand = (p: string) => (p.startsWith("~/") ? `${home}/${p.slice(2)}` : p);
-  const envLine = Object.entries(c.env)
-    .map(([k, v]) => `${k}="${v.replace(/["%\\]/g, (m) => (m === "%" ? "%%" : `\\${m}`))}"`)
-    .join(",");
   return [
     `[program:${svc.program}]`,
-    `command=${svc.command}`,
+    `command=/bin/bash -c ${supervisorArg(SUPERVISOR_LOADER)} ${supervisorArg(expand(envFilePath(svc, c)))} ${svc.command}`,
     `directory=${expand(c.paths.current)}`,
     "autostart=true",
     "autorestart=true",
@@ -34,18 +89,18 @@ export function supervisorProgram(svc: Service, c: ServiceContext, home = "$HOME
     "stopwaitsecs=10",
     `stdout_logfile=${expand(path.posix.join(c.paths.shared, `${svc.name}.log`))}`,
     "redirect_stderr=true",
-    ...(envLine ? [`environment=${envLine}`] : []),
     "",
   ].join("\n");
 }
 
-/** Write the program file if it changed and let supervisord pick it up (reread + update). */
+/** Write the env file, then the program file if it changed, and let supervisord pick it up (reread + update). */
 export function installSupervisorProgram(svc: Service, c: ServiceContext): ScriptCommand {
   const file = `${shPath(c.supervisor.includeDir)}/${shq(`${svc.program}.conf`)}`;
   // The home directory is filled in by the host's shell when the file is written.
   const text = supervisorProgram(svc, c, "__SLIPWAY_HOME__");
   return cmd(
     and(
+      writeEnvFile(svc, c).sh,
       `mkdir -p ${shPath(c.supervisor.includeDir)} ${shPath(c.paths.shared)}`,
       `new=$(printf '%s' ${shq(text)} | sed "s#__SLIPWAY_HOME__#$HOME#g")`,
       `{ [ -f ${file} ] && [ "$(cat ${file})" = "$new" ] || { (umask 077 && printf '%s\\n' "$new" > ${file}) && ${ctl(c)} reread >/dev/null && ${ctl(c)} update ${shq(svc.program)} >/dev/null; }; }`,
@@ -67,7 +122,8 @@ export function systemdUnit(svc: Service, c: ServiceContext, user: string, home:
     `User=${user}`,
     `WorkingDirectory=${expand(c.paths.current)}`,
     `ExecStart=/bin/bash -lc ${systemdQuote(`exec ${svc.command}`)}`,
-    ...Object.entries(c.env).map(([k, v]) => `Environment=${systemdQuote(`${k}=${v}`)}`),
+    // Read by systemd (as root) at each start; values never reach the unit or D-Bus properties.
+    `EnvironmentFile=${expand(envFilePath(svc, c)).replace(/%/g, "%%")}`,
     "Restart=on-failure",
     "KillMode=control-group",
     "",
@@ -77,22 +133,26 @@ export function systemdUnit(svc: Service, c: ServiceContext, user: string, home:
   ].join("\n");
 }
 
-/** systemd's own quoting: double quotes, backslash-escaped, `%` doubled, `$` doubled. */
+/** systemd's quoting for ExecStart=: double quotes, backslash-escaped, `%` doubled, `$` doubled (ExecStart= expands `$NAME`). */
 export function systemdQuote(v: string): string {
   return `"${v.replace(/[\\"]/g, (m) => `\\${m}`).replace(/%/g, "%%").replace(/\$/g, "$$$$").replace(/\n/g, "\\n")}"`;
 }
 
 /**
- * Install or refresh the systemd unit (needs passwordless sudo for these two commands) and reload
- * systemd when it changed. The user and home are the deploy user's, filled in on the host.
+ * Write the env file, install or refresh the systemd unit (passwordless sudo for tee, chmod and
+ * systemctl) and reload systemd when the unit changed. The unit holds no secrets any more, so it is
+ * installed 0644 like any unit and compared by a plain read: no root-only file is read as the deploy
+ * user, and a hand edit on the host still counts as a change (a hash kept in our own state would miss it).
+ * A unit left 0600 by an older version reads as different once, and is rewritten 0644.
  */
 export function installSystemdUnit(svc: Service, c: ServiceContext): ScriptCommand {
   const unit = systemdUnit(svc, c, "__SLIPWAY_USER__", "__SLIPWAY_HOME__");
   const file = `/etc/systemd/system/${svc.program}.service`;
   return cmd(
     and(
+      writeEnvFile(svc, c).sh,
       `new=$(printf '%s' ${shq(unit)} | sed -e "s#__SLIPWAY_USER__#$(id -un)#g" -e "s#__SLIPWAY_HOME__#$HOME#g")`,
-      `{ [ "$(cat ${shq(file)} 2>/dev/null)" = "$new" ] || { printf '%s\n' "$new" | sudo -n tee ${shq(file)} >/dev/null && sudo -n chmod 600 ${shq(file)} && sudo -n systemctl daemon-reload; }; }`,
+      `{ [ -r ${shq(file)} ] && [ "$(cat ${shq(file)})" = "$new" ] || { printf '%s\n' "$new" | sudo -n tee ${shq(file)} >/dev/null && sudo -n chmod 644 ${shq(file)} && sudo -n systemctl daemon-reload; }; }`,
     ),
     `install systemd unit ${svc.program}.service`,
   );
@@ -109,8 +169,8 @@ export function aliveCheck(svc: Service, c: ServiceContext): string {
       if (svc.status) return `{ ( cd ${shPath(c.paths.current)} && ${svc.status}\n) ; }`;
       if (!svc.pidFile) return "true";
       const pf = shPath(path.posix.join(c.paths.root, svc.pidFile));
-      // A zombie is not alive (containers often have no init reaping them).
-      return `{ p=$(cat ${pf} 2>/dev/null); [ -n "$p" ] && kill -0 "$p" 2>/dev/null && [ "$(awk '{print $3}' /proc/$p/stat 2>/dev/null)" != Z ] || { echo "no live process for ${svc.pidFile}"; false; }; }`;
+      // The pid file is host data: only digits count. A zombie is not alive (containers often have no init reaping them).
+      return `{ p=$(cat ${pf} 2>/dev/null); case "$p" in ''|*[!0-9]*) false;; esac && kill -0 "$p" 2>/dev/null && [ "$(awk '{print $3}' "/proc/$p/stat" 2>/dev/null)" != Z ] || { printf '%s\\n' ${shq(`no live process for ${svc.pidFile}`)}; false; }; }`;
     }
   }
 }
@@ -121,12 +181,14 @@ export function healthProbe(svc: Service, c: ServiceContext): string {
   const h = svc.health;
   if (h?.http) {
     parts.push(
-      `{ code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 ${shq(h.http)} 2>/dev/null); [ "$code" = 000 ] && code=; [ "$code" = ${h.expect} ] || { echo "GET ${h.http} → \${code:-no answer} (expected ${h.expect})"; false; }; }`,
+      `{ code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 ${shq(h.http)} 2>/dev/null); [ "$code" = 000 ] && code=; [ "$code" = ${shq(String(h.expect))} ] || { printf '%s\\n' ${shq(`GET ${h.http} → `)}"\${code:-no answer}"${shq(` (expected ${h.expect})`)}; false; }; }`,
     );
   }
   if (h?.tcp) {
-    const [host, port] = h.tcp.split(":");
-    parts.push(`{ (exec 3<>/dev/tcp/${shq(host!)}/${Number(port)}) 2>/dev/null || { echo "TCP ${h.tcp} refused"; false; }; }`);
+    // /dev/tcp is a bash feature, and check-services runs this in the user's login shell: ask bash.
+    const i = h.tcp.lastIndexOf(":");
+    const probe = argv("bash", "-c", 'exec 3<>"/dev/tcp/$1/$2"', "tcp-probe", h.tcp.slice(0, i), String(Number(h.tcp.slice(i + 1))));
+    parts.push(`{ ${probe} 2>/dev/null || { printf '%s\\n' ${shq(`TCP ${h.tcp} refused`)}; false; }; }`);
   }
   return parts.join(" && ");
 }

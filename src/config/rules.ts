@@ -49,11 +49,26 @@ export function checkRules(cfg: RawConfig, configDir: string): RuleProblem[] {
     const abs = path.resolve(configDir, cfg.source.dir);
     if (!existsSync(abs)) problems.push({ path: ["source", "dir"], message: `directory not found: ${abs}` });
   }
-  const checkRel = (list: string[], key: string) =>
+  const outside = (p: string) => path.isAbsolute(p) || p.split("/").includes("..");
+  const checkRel = (list: string[], key: string, at: PropertyKey[] = []) =>
     list.forEach((p, i) => {
-      if (path.isAbsolute(p) || p.split("/").includes("..")) problems.push({ path: ["shared", key, i], message: `expected a relative path inside shared/, got ${JSON.stringify(p)}` });
+      if (outside(p)) problems.push({ path: [...at, "shared", key, i], message: `expected a relative path inside shared/, got ${JSON.stringify(p)}` });
     });
   checkRel(cfg.shared.dirs, "dirs");
   checkRel(cfg.shared.files, "files");
+  // Dependency paths are `rm -rf`'d and copied inside the release, lockfiles compared there: the release itself (".") is no answer either.
+  const checkDeps = (deps: { path: string; lockfile: string }[], at: PropertyKey[]) =>
+    deps.forEach((d, i) => {
+      for (const key of ["path", "lockfile"] as const) {
+        const p = d[key];
+        if (outside(p) || path.posix.normalize(p) === ".") problems.push({ path: [...at, "dependencies", i, key], message: `expected a relative path inside the release, got ${JSON.stringify(p)}` });
+      }
+    });
+  checkDeps(cfg.dependencies, []);
+  for (const [c, comp] of Object.entries(cfg.components)) {
+    checkRel(comp.shared?.dirs ?? [], "dirs", ["components", c]);
+    checkRel(comp.shared?.files ?? [], "files", ["components", c]);
+    checkDeps(comp.dependencies ?? [], ["components", c]);
+  }
   return problems;
 }

@@ -206,6 +206,8 @@ const healthSchema = z
   })
   .strict();
 
+const PROGRAM_MSG = `expected a program name (letters, digits, "_", ".", "@", "-", starting with a letter or digit)`;
+
 export const serviceSchema = z
   .object({
     backend: z.enum(["supervisord", "systemd", "command"]).describe("supervisord: a program in the host's supervisord; systemd: a unit rendered from `command`; command: your own start/stop/status commands."),
@@ -213,7 +215,13 @@ export const serviceSchema = z
     component: name("component").optional().describe("The component whose deploys restart it (default: the app)."),
     order: z.number().int().default(50).describe("Start order, low first (stop runs in reverse)."),
     command: z.string().min(1).optional().describe("supervisord/systemd: the program command, run in the `current` release."),
-    program: z.string().min(1).optional().describe("supervisord program / systemd unit name (default: <app>-<service>)."),
+    // It becomes a file name under /etc/systemd/system and the supervisor include dir, and a systemd unit name.
+    program: z
+      .string({ error: PROGRAM_MSG })
+      .regex(/^[A-Za-z0-9][A-Za-z0-9_.@-]*$/, { error: PROGRAM_MSG })
+      .max(200, { error: PROGRAM_MSG })
+      .optional()
+      .describe("supervisord program / systemd unit name: letters, digits, `_`, `.`, `@`, `-`, starting with a letter or digit (default: <app>-<service>)."),
     start: z.string().min(1).optional().describe("command backend: start command (run in `current`)."),
     stop: z.string().min(1).optional().describe("command backend: stop command."),
     reload: z.string().min(1).optional().describe("command backend: graceful reload command (default: stop + start)."),

@@ -13,11 +13,12 @@ const ctx = { paths: pathsFor("~/apps/shop"), supervisor: { config: "~/superviso
 const HAVE_ANALYZE = spawnSync("bash", ["-c", "command -v systemd-analyze"]).status === 0;
 
 describe("systemd units", () => {
-  it("render a unit running the command in current, with escaped environment", () => {
+  it("render a unit running the command in current, with the environment in its env file", () => {
     const unit = systemdUnit(svc, ctx, "deploy", "/home/deploy");
     expect(unit).toContain("WorkingDirectory=/home/deploy/apps/shop/current");
     expect(unit).toContain(`ExecStart=/bin/bash -lc "exec gunicorn app:wsgi --bind 127.0.0.1:8000"`);
-    expect(unit).toContain(`Environment="WEIRD=it's \\"$$HOME\\" 100%% \\\\ ok"`);
+    expect(unit).toContain("EnvironmentFile=/home/deploy/apps/shop/.slipway/env/shop-web.env");
+    expect(unit).not.toContain("WEIRD");
     expect(systemdQuote("a%b$c")).toBe(`"a%%b$$c"`);
   });
   it.skipIf(!HAVE_ANALYZE && process.env.CI !== "true")("pass systemd-analyze verify", () => {
@@ -31,11 +32,12 @@ describe("systemd units", () => {
 });
 
 describe("supervisord programs", () => {
-  it("run in current with the environment escaped for supervisord", () => {
+  it("run in current, loading the environment from the env file", () => {
     const p = supervisorProgram({ ...svc, backend: "supervisord" }, ctx, "/home/d");
     expect(p).toContain("[program:shop-web]");
     expect(p).toContain("directory=/home/d/apps/shop/current");
-    expect(p).toContain(`WEIRD="it's \\"$HOME\\" 100%% \\\\ ok"`);
+    expect(p).toContain(`command=/bin/bash -c 'while IFS= read -r -d "" kv; do export "$kv"; done <"$0" && exec "$@"' '/home/d/apps/shop/.slipway/env/shop-web.env' gunicorn app:wsgi`);
+    expect(p).not.toContain("WEIRD");
   });
 });
 
