@@ -1,6 +1,6 @@
 /** `slipway config validate | schema` and `slipway <env> config print`. */
-import { stringify } from "yaml";
 import path from "node:path";
+import { stringify } from "yaml";
 import { ConfigProblems, loadConfig, type LoadedConfig } from "../../config/load.js";
 import { environmentNames, resolveEnvironment } from "../../config/resolve.js";
 import { jsonSchema } from "../../config/schema.js";
