@@ -4,7 +4,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { Fleet, SKIP_FLEET } from "../fleet.js";
-import { basicConfig, cli, Project, tmpdir } from "../helpers.js";
+import { basicConfig, cli, MAIN, Project, tmpdir } from "../helpers.js";
 
 let p: Project;
 afterEach(() => p?.cleanup());
@@ -105,7 +105,7 @@ describe("config validate --json", () => {
 describe("secrets verbs", () => {
   it("encrypt and decrypt read secrets_key_file like deploys do", () => {
     const d = tmpdir();
-    const key = execFileSync(process.execPath, [path.resolve("dist/cli/main.js"), "secrets", "keygen"], { encoding: "utf8" }).trim();
+    const key = execFileSync(process.execPath, [MAIN, "secrets", "keygen"], { encoding: "utf8" }).trim();
     writeFileSync(path.join(d, "key"), key + "\n");
     writeFileSync(path.join(d, "slipway.yml"), basicConfig("secrets_file: secrets.enc\nsecrets_key_file: ./key\n"));
     writeFileSync(path.join(d, "plain.yml"), "API_TOKEN: s3cret-value\n");
