@@ -4,7 +4,7 @@ import { createHash } from "node:crypto";
 import { promisify } from "node:util";
 import type { Source } from "../config/resolve.js";
 import { listFiles, type FileEntry } from "./files.js";
-import { OperationError } from "../errors.js";
+import { OperationError, UsageError } from "../errors.js";
 
 const run = promisify(execFile);
 
@@ -25,7 +25,8 @@ export async function resolveSource(src: Source, refOverride?: string): Promise<
   const ref = refOverride ?? src.ref;
   if (FULL_SHA.test(ref)) return { commit: ref, ref };
   let out: string;
-  const notFound = () => new OperationError(`ref "${ref}" not found in ${src.repo} (use a branch, a tag or a full 40-character commit)`);
+  // A ref that is not there is the caller's mistake (exit 2); failing to ask is an operation failure.
+  const notFound = () => new UsageError(`ref "${ref}" not found in ${src.repo} (use a branch, a tag or a full 40-character commit)`);
   if (!/:/.test(src.repo)) {
     // A local repository path is asked directly (this also resolves short commits).
     const r = await run("git", ["-C", src.repo, "rev-parse", "--verify", "--quiet", `${ref}^{commit}`]).catch((e: { stderr?: string; code?: number }) => e);

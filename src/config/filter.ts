@@ -1,16 +1,17 @@
-/** `--limit web1,worker,web-*`: host names, roles or globs, comma-separated. */
+/** `--limit web1,worker,web-*,web[12]`: host names, roles or globs (picomatch), comma-separated. */
+import picomatch from "picomatch";
 import { UsageError } from "../errors.js";
 import type { Host } from "./resolve.js";
 
-const globToRegExp = (g: string) => new RegExp("^" + g.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".") + "$");
-
+/** The hosts named by `limit` (all when it is empty), in config order; a term matching nothing is a usage error. */
 export function selectHosts(hosts: readonly Host[], limit: string | undefined): Host[] {
   if (!limit) return [...hosts];
   const terms = limit.split(",").map((t) => t.trim()).filter(Boolean);
   const picked = new Set<string>();
   for (const t of terms) {
-    const re = globToRegExp(t);
-    const matches = hosts.filter((h) => re.test(h.name) || h.roles.some((r) => re.test(r)));
+    // dot: a host name like db.internal is a name, not a hidden file.
+    const isMatch = picomatch(t, { dot: true });
+    const matches = hosts.filter((h) => isMatch(h.name) || h.roles.some((r) => isMatch(r)));
     if (!matches.length) throw new UsageError(`--limit ${JSON.stringify(t)} matches no host or role (hosts: ${hosts.map((h) => h.name).join(", ")})`);
     matches.forEach((h) => picked.add(h.name));
   }

@@ -4,11 +4,33 @@
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { LineCounter, parseDocument, isNode } from "yaml";
+import { LineCounter, parseDocument, isMap, isNode, isScalar } from "yaml";
 import type { z } from "zod";
 import { ConfigError } from "../errors.js";
 import { configSchema, type RawConfig } from "./schema.js";
 import { checkRules } from "./rules.js";
+
+/** One config problem, structured for `config validate --json`: key path (null for the whole file), line and message. */
+export interface ConfigProblem {
+  path: string | null;
+  line: number | null;
+  message: string;
+}
+
+/** A ConfigError that keeps each problem's structure; its text is unchanged (`line N: path: message`). */
+export class ConfigProblems extends ConfigError {
+  constructor(
+    file: string,
+    readonly details: ConfigProblem[],
+  ) {
+    super(file, details.map(formatProblem));
+  }
+}
+
+/** `line 8: environments.production.hosts[2].port: expected ...` */
+export function formatProblem(p: ConfigProblem): string {
+  return `${p.line === null ? "" : `line ${p.line}: `}${p.path === null ? "" : `${p.path}: `}${p.message}`;
+}
 
 export interface LoadedConfig {
   file: string;
@@ -41,60 +63,67 @@ function describeValue(v: unknown): string {
   return s.length > 60 ? s.slice(0, 57) + "..." : s;
 }
 
-/** Turn one zod issue into `path: expected ..., got ...`. */
-export function formatIssue(issue: z.core.$ZodIssue, input: unknown): string {
-  const where = keyPath(issue.path);
+/** One zod issue as (path, message) pairs; an unknown-keys issue gives one per key, each at its own path. */
+function issueProblems(issue: z.core.$ZodIssue, input: unknown): { path: PropertyKey[]; message: string }[] {
   const got = valueAt(input, issue.path);
+  const at = (message: string) => [{ path: [...issue.path], message }];
   switch (issue.code) {
     case "unrecognized_keys":
-      return issue.keys.map((k) => `${keyPath([...issue.path, k])}: unknown key`).join("\n");
+      return issue.keys.map((k) => ({ path: [...issue.path, k], message: "unknown key" }));
     case "invalid_type":
-      if (got === undefined) return `${where}: is required (${issue.message.startsWith("expected") ? issue.message : `expected ${issue.expected}`})`;
-      return `${where}: ${issue.message.startsWith("expected") ? issue.message : `expected ${issue.expected}`}, got ${describeValue(got)}`;
+      if (got === undefined) return at(`is required (${issue.message.startsWith("expected") ? issue.message : `expected ${issue.expected}`})`);
+      return at(`${issue.message.startsWith("expected") ? issue.message : `expected ${issue.expected}`}, got ${describeValue(got)}`);
     case "invalid_value":
-      return `${where}: expected one of ${issue.values.map((x) => JSON.stringify(x)).join(", ")}, got ${describeValue(got)}`;
+      return at(`expected one of ${issue.values.map((x) => JSON.stringify(x)).join(", ")}, got ${describeValue(got)}`);
     default: {
       const msg = issue.message.startsWith("expected") ? issue.message : `expected ${lowerFirst(issue.message)}`;
-      return `${where}: ${msg}, got ${describeValue(got)}`;
+      return at(`${msg}, got ${describeValue(got)}`);
     }
   }
 }
 
 const lowerFirst = (s: string) => s.charAt(0).toLowerCase() + s.slice(1);
 
-/** Parse config text; throws ConfigError with every problem. */
+/** Parse config text; throws ConfigProblems (a ConfigError) with every problem. */
 export function parseConfig(text: string, file: string): LoadedConfig {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
-    throw new ConfigError(file, doc.errors.map((e) => `line ${e.linePos?.[0]?.line ?? "?"}: ${e.message.split("\n")[0]}`));
+    throw new ConfigProblems(
+      file,
+      doc.errors.map((e) => ({ path: null, line: e.linePos?.[0]?.line ?? null, message: e.message.split("\n")[0]! })),
+    );
   }
   const input: unknown = doc.toJS();
-  const lineOf = (segments: readonly PropertyKey[]): string => {
+  const lineAt = (offset: number) => lineCounter.linePos(offset).line;
+  // The line of the key itself when the path ends in a map key (an unknown key, a block value that
+  // starts on the next line), else of the nearest node YAML knows.
+  const lineOf = (segments: readonly PropertyKey[]): number | null => {
+    const last = segments[segments.length - 1];
+    if (typeof last === "string") {
+      const parent = segments.length === 1 ? doc.contents : doc.getIn(segments.slice(0, -1) as unknown[], true);
+      const pair = isMap(parent) ? parent.items.find((it) => isScalar(it.key) && String(it.key.value) === last) : undefined;
+      if (pair && isScalar(pair.key) && pair.key.range) return lineAt(pair.key.range[0]);
+    }
     for (let n = segments.length; n >= 0; n--) {
       const node = doc.getIn(segments.slice(0, n) as unknown[], true);
-      if (isNode(node) && node.range) return `line ${lineCounter.linePos(node.range[0]).line}: `;
+      if (isNode(node) && node.range) return lineAt(node.range[0]);
     }
-    return "";
+    return null;
   };
+  const problem = (p: { path: PropertyKey[]; message: string }): ConfigProblem => ({ path: keyPath(p.path), line: lineOf(p.path), message: p.message });
   const result = configSchema.safeParse(input ?? {});
   if (!result.success) {
-    const problems = result.error.issues.flatMap((iss) =>
-      formatIssue(iss, input)
-        .split("\n")
-        .map((p) => lineOf(iss.path) + p),
-    );
-    throw new ConfigError(file, dedupe(problems));
+    const problems = result.error.issues.flatMap((iss) => issueProblems(iss, input).map(problem));
+    throw new ConfigProblems(file, dedupe(problems));
   }
   const dir = path.dirname(path.resolve(file));
   const ruleProblems = checkRules(result.data, dir);
-  if (ruleProblems.length > 0) {
-    throw new ConfigError(file, ruleProblems.map((p) => lineOf(p.path) + `${keyPath(p.path)}: ${p.message}`));
-  }
+  if (ruleProblems.length > 0) throw new ConfigProblems(file, ruleProblems.map(problem));
   return { file: path.resolve(file), dir, raw: result.data };
 }
 
-const dedupe = (xs: string[]) => [...new Set(xs)];
+const dedupe = (xs: ConfigProblem[]) => xs.filter((p, i) => xs.findIndex((q) => formatProblem(q) === formatProblem(p)) === i);
 
 /** Read and parse a config file. */
 export function loadConfig(file: string): LoadedConfig {
@@ -103,7 +132,7 @@ export function loadConfig(file: string): LoadedConfig {
     text = readFileSync(file, "utf8");
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new ConfigError(file, [code === "ENOENT" ? "file not found (create one with `slipway init`)" : `cannot read: ${(e as Error).message}`]);
+    throw new ConfigProblems(file, [{ path: null, line: null, message: code === "ENOENT" ? "file not found (create one with `slipway init`)" : `cannot read: ${(e as Error).message}` }]);
   }
   return parseConfig(text, file);
 }

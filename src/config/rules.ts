@@ -8,8 +8,8 @@ export interface RuleProblem {
   message: string;
 }
 
-/** Names that are verbs without an environment, so `slipway config ...` stays unambiguous. */
-export const RESERVED_ENV_NAMES = ["init", "config", "demo", "version", "help"];
+/** Names that are verbs without an environment (every one in cli/registry.ts), so `slipway secrets ...` stays unambiguous. */
+export const RESERVED_ENV_NAMES = ["init", "config", "demo", "secrets", "version", "help"];
 
 export function checkRules(cfg: RawConfig, configDir: string): RuleProblem[] {
   const problems: RuleProblem[] = [];

@@ -124,7 +124,8 @@ describe("history and state store", () => {
     expect(h.code, h.stderr).toBe(0);
     const lines = h.stdout.trim().split("\n");
     expect(lines[0]).toMatch(/^WHEN\s+VERB\s+RELEASE\s+FROM\s+TO\s+BY\s+OUTCOME\s+SECONDS$/);
-    expect(lines).toHaveLength(3);
+    expect(lines).toHaveLength(4);
+    expect(lines[3]).toBe("2 entries (all of them)");
     expect(lines[1]).toMatch(/deploy\s+\d{8}-\d{6}-\w{7}\s+[0-9a-f]{12}\s+[0-9a-f]{12}\s+\S+@\S+\s+ok/);
     const local = p.run("prod", "history", "--local", "--json");
     const runs = JSON.parse(local.stdout);

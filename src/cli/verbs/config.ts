@@ -1,6 +1,7 @@
 /** `slipway config validate | schema` and `slipway <env> config print`. */
+import path from "node:path";
 import { stringify } from "yaml";
-import { loadConfig } from "../../config/load.js";
+import { ConfigProblems, loadConfig, type LoadedConfig } from "../../config/load.js";
 import { environmentNames, resolveEnvironment } from "../../config/resolve.js";
 import { jsonSchema } from "../../config/schema.js";
 import { UsageError } from "../../errors.js";
@@ -22,9 +23,17 @@ export async function run(args: string[], globals: Globals): Promise<number> {
     return 0;
   }
   if (action === "validate") {
-    const loaded = loadConfig(configPath(opts));
+    let loaded: LoadedConfig;
+    try {
+      loaded = loadConfig(configPath(opts));
+    } catch (e) {
+      // --json: the problems go to stdout as data (exit 2 all the same); text mode keeps the one handler.
+      if (!opts.json || !(e instanceof ConfigProblems)) throw e;
+      process.stdout.write(JSON.stringify({ ok: false, file: path.resolve(e.file), problems: e.details }) + "\n");
+      return 2;
+    }
     const names = environmentNames(loaded.raw);
-    process.stdout.write(opts.json ? JSON.stringify({ ok: true, file: loaded.file, environments: names }) + "\n" : `${loaded.file}: ok (environments: ${names.join(", ")})\n`);
+    process.stdout.write(opts.json ? JSON.stringify({ ok: true, file: loaded.file, environments: names, problems: [] }) + "\n" : `${loaded.file}: ok (environments: ${names.join(", ")})\n`);
     return 0;
   }
   if (action === "print") {

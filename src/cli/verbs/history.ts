@@ -13,9 +13,15 @@ import { openSession, parseVerb, runOperation, stateDir, verbCommand } from "../
 const short = (s: string | null | undefined) => (s ? s.slice(0, 12) : "-");
 const when = (iso: string) => iso.replace("T", " ").replace(/\.\d+Z$/, "Z");
 
+/** The line under the table: how much was shown, and how to see more when the -n limit was reached. */
+function scopeLine(shown: number, limit: number): string {
+  const noun = shown === 1 ? "entry" : "entries";
+  return shown >= limit ? `newest ${shown} ${noun} shown (-n ${limit}); older entries may exist: use -n ${limit * 2} to see more\n` : `${shown} ${noun} (all of them)\n`;
+}
+
 export async function run(args: string[], globals: Globals): Promise<number> {
   const cmd = verbCommand("history", "Show who deployed what and when, from the log kept on the primary host.", "slipway production history -n 50")
-    .option("-n, --limit-entries <n>", "how many entries", "20")
+    .option("-n, --limit-entries <n>", "how many entries, newest first (the output says when there may be more)", "20")
     .option("--local", "show this control machine's state store instead (with log paths)")
     .argument("[component]", "a component (default: the app)");
   const parsed = parseVerb<{ limitEntries: string; local?: boolean }>(cmd, args, globals);
@@ -34,7 +40,7 @@ export async function run(args: string[], globals: Globals): Promise<number> {
           table(
             ["WHEN", "VERB", "RELEASE", "COMMIT", "BY", "OUTCOME", "SECONDS", "LOG"],
             runs.map((r) => [when(r.startedAt), r.verb, r.releaseId ?? "-", short(r.commit), r.by, r.outcome ?? "running?", r.durationMs === null ? "-" : (r.durationMs / 1000).toFixed(1), r.logPath ?? "-"]),
-          ),
+          ) + scopeLine(runs.length, n),
         );
       return [];
     }
@@ -52,7 +58,7 @@ export async function run(args: string[], globals: Globals): Promise<number> {
           table(
             ["WHEN", "VERB", "RELEASE", "FROM", "TO", "BY", "OUTCOME", "SECONDS", "MESSAGE"],
             entries.map((e) => [when(e.at), e.verb, e.release, short(e.fromCommit), short(e.toCommit), e.by, e.outcome, (e.durationMs / 1000).toFixed(1), e.message ?? ""]),
-          ),
+          ) + scopeLine(entries.length + problems.length, n),
         );
       return [];
     } finally {

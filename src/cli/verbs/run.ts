@@ -3,6 +3,7 @@ import { ExecutorPool } from "../../apply/context.js";
 import { runScripts, StageError } from "../../apply/stages.js";
 import { pathsFor } from "../../config/paths.js";
 import { rolePrimary } from "../../config/roles.js";
+import { argv } from "../../commands/quote.js";
 import { cmd, type HostScript } from "../../commands/script.js";
 import { OperationError, UsageError } from "../../errors.js";
 import { commandEnv } from "../../plan/deploy.js";
@@ -17,7 +18,7 @@ interface Opts {
 
 export async function run(args: string[], globals: Globals): Promise<number> {
   const cmdDef = verbCommand("run", "Run a command in the current release on chosen hosts, with the app's environment; output is prefixed by host.", "slipway production run --role django_manage -- ./manage.py migrate --plan")
-    .argument("<command...>", "the command (put it after --)")
+    .argument("<command...>", "the command (put it after --): one argument is a shell string, several are quoted one by one")
     .option("--role <role>", "run on this role's primary host only")
     .option("--limit <hosts>", "run on these hosts, roles or globs (default: all)")
     .option("--parallel <n>", "hosts at once", "64");
@@ -25,7 +26,9 @@ export async function run(args: string[], globals: Globals): Promise<number> {
   if (!parsed) return 0;
   const { opts } = parsed;
   if (opts.role && opts.limit) throw new UsageError("use --role or --limit, not both");
-  const command = parsed.args.join(" ");
+  // One argument is a shell string (`run -- 'a && b'`); several are an argv, each quoted, so
+  // `run -- printf %s 'a b'` keeps 'a b' as one argument.
+  const command = parsed.args.length === 1 ? parsed.args[0]! : argv(...parsed.args);
   const s = await openSession({ ...opts, verbose: true }, { verb: "run", limit: opts.limit, parallel: Number(opts.parallel), record: true, output: "prefixed" });
   const hosts = opts.role ? [rolePrimary(s.env.hosts, opts.role)] : s.hosts;
   return runOperation(s, async () => {

@@ -71,8 +71,9 @@ export function keysFor(text: string, name: string): KnownKey[] {
 export type HostKeyVerdict = { ok: true; added?: boolean } | { ok: false; reason: "unknown" | "changed" | "revoked"; message: string };
 
 /**
- * Decide whether to trust `blob` for host:port. `accept-new` records an unknown host's key;
- * a changed or revoked key is always refused.
+ * Decide whether to trust `blob` for host:port. `accept-new` records the key of a host with no key
+ * on file; a changed key (another key of the same type, or of a type not on file) or a revoked one
+ * is always refused.
  */
 export function verifyHostKey(file: string, host: string, port: number, blob: Buffer, policy: "strict" | "accept-new", label: string): HostKeyVerdict {
   const name = hostEntryName(host, port);
@@ -95,6 +96,18 @@ export function verifyHostKey(file: string, host: string, port: number, blob: Bu
         `Someone may be intercepting the connection, or the host was reinstalled. Verify the new key, then remove the old line (ssh-keygen -R '${name}' -f ${file}).`,
     };
   }
+  // Like OpenSSH: once any key is on file for the host, a key of another type is not "new" (an
+  // attacker would simply offer a type we have not seen), so accept-new refuses it too.
+  if (plain.length) {
+    const types = [...new Set(plain.map((k) => k.type))].join(", ");
+    return {
+      ok: false,
+      reason: "changed",
+      message:
+        `${label}: HOST KEY CHANGED for ${name}: it offered ${type} ${fp}, but ${file}:${plain[0]!.line} lists only ${types} for it. ` +
+        `Someone may be intercepting the connection, or the host's keys changed. Verify the new key, then remove the old line(s) (ssh-keygen -R '${name}' -f ${file}) and add it.`,
+    };
+  }
   if (policy === "accept-new") {
     mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
     appendFileSync(file, `${name} ${type} ${blob.toString("base64")}\n`, { mode: 0o600 });
@@ -104,8 +117,28 @@ export function verifyHostKey(file: string, host: string, port: number, blob: Bu
     ok: false,
     reason: "unknown",
     message:
-      `${label}: unknown host key for ${name}: it offered ${type} ${fp}, which is not in ${file}` +
-      `${plain.length ? ` (known key types: ${[...new Set(plain.map((k) => k.type))].join(", ")})` : ""}. ` +
+      `${label}: unknown host key for ${name}: it offered ${type} ${fp}, which is not in ${file}. ` +
       `Verify the fingerprint, then add it (ssh-keyscan -p ${port} ${host} >> ${file}) or set ssh.host_key_checking: accept-new.`,
   };
+}
+
+/** ssh2's default host key algorithm order (lib/protocol/constants.js, Node 20 has ed25519). */
+const SSH2_DEFAULT_HOST_KEY_ALGORITHMS = ["ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521", "rsa-sha2-512", "rsa-sha2-256", "ssh-rsa"] as const;
+type HostKeyAlgorithm = (typeof SSH2_DEFAULT_HOST_KEY_ALGORITHMS)[number];
+
+/** The signature algorithms that prove a key of known_hosts type `type` (an RSA key signs three ways). */
+const algorithmsForType = (type: string): HostKeyAlgorithm[] => (type === "ssh-rsa" ? ["rsa-sha2-512", "rsa-sha2-256", "ssh-rsa"] : SSH2_DEFAULT_HOST_KEY_ALGORITHMS.filter((a) => a === type));
+
+/**
+ * ssh2's `algorithms.serverHostKey` for host:port: the types already in known_hosts first, then the
+ * rest in ssh2's order, as OpenSSH orders HostKeyAlgorithms. Without it a host with ecdsa on file
+ * that also has ed25519 would negotiate ed25519 and be refused as a changed key. Undefined (ssh2's
+ * defaults) when nothing is on file.
+ */
+export function preferredHostKeyAlgorithms(file: string, host: string, port: number): HostKeyAlgorithm[] | undefined {
+  const text = existsSync(file) ? readFileSync(file, "utf8") : "";
+  const known = keysFor(text, hostEntryName(host, port)).filter((k) => k.marker === "");
+  const first = [...new Set(known.flatMap((k) => algorithmsForType(k.type)))];
+  if (!first.length) return undefined;
+  return [...first, ...SSH2_DEFAULT_HOST_KEY_ALGORITHMS.filter((a) => !first.includes(a))];
 }
