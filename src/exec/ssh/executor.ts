@@ -13,7 +13,7 @@ import type { Executor, RunOptions, RunResult } from "../executor.js";
 // ssh2 is CommonJS: take its members from the default export.
 const { Client, utils } = ssh2;
 type Client = SshClient;
-import { verifyHostKey } from "./known-hosts.js";
+import { preferredHostKeyAlgorithms, verifyHostKey } from "./known-hosts.js";
 import { loadSshConfig, resolveTarget, type SshTarget } from "./target.js";
 
 /** A failure to connect or authenticate, naming the host. */
@@ -68,6 +68,8 @@ function handshake(t: SshTarget, sock: Duplex, settings: SshSettings, label: str
       keepaliveInterval: settings.keepaliveMs,
       keepaliveCountMax: settings.keepaliveCount,
       authHandler: authMethods(t),
+      // Ask for the key types already on file first, as OpenSSH does, so a host offering several is checked against the one we know.
+      algorithms: { serverHostKey: preferredHostKeyAlgorithms(t.knownHosts, t.host, t.port) },
       hostVerifier: (key: Buffer) => {
         const v = verifyHostKey(t.knownHosts, t.host, t.port, key, settings.hostKeyChecking, label);
         if (!v.ok) keyProblem = v.message;
