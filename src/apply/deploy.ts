@@ -77,7 +77,8 @@ export async function applyDeploy(ctx: RunContext, hosts: Host[], opts: DeployOp
     pool.warm(hosts);
     const verb = opts.privateDays !== undefined ? "setup-release" : "deploy";
     // Resume uses the interrupted deploy's commit; a --ref given with --resume is only compared to it.
-    const src = opts.resume && !opts.ref ? null : await resolveSource(ctx.env.source, opts.ref);
+    // A directory source is always listed again: its content hash must still be the recorded one.
+    const src = opts.resume && !opts.ref && ctx.env.source.type !== "dir" ? null : await resolveSource(ctx.env.source, opts.ref);
     const stateCmd = primaryStateCommand(ctx, hosts);
     // The history entry is appended on the primary in the unlock round trip, whatever the outcome.
     let history: string | undefined;
@@ -258,6 +259,12 @@ function resumeInfo(ctx: RunContext, states: Record<string, HostState>, hosts: H
   const ps = states[ctx.env.primary.name];
   const dep = ps?.deploying;
   if (!dep) throw new OperationError(`nothing to resume: no unfinished deploy recorded on ${ctx.env.primary.name}`);
+  if (wantCommit && wantCommit !== dep.commit && ctx.env.source.type === "dir") {
+    throw new OperationError(
+      `resume refused: ${ctx.env.source.path} changed since the interrupted deploy ${dep.release} started (content ${wantCommit.slice(0, 12)}, was ${dep.commit.slice(0, 12)}); ` +
+        `hosts already on ${dep.release} would get other files under the same release id. Restore the directory, or deploy anew without --resume`,
+    );
+  }
   if (wantCommit && wantCommit !== dep.commit) {
     throw new OperationError(`resume refused: the interrupted deploy ${dep.release} is commit ${dep.commit.slice(0, 12)} (${dep.ref}), but --ref resolves to ${wantCommit.slice(0, 12)}`);
   }

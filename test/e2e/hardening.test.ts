@@ -2,10 +2,10 @@
  * Hardening regressions on local hosts: cleanup never removes the live release, recovery marks a
  * release failed even when its own restart fails, and hostile host state is parsed, not obeyed.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { basicConfig, Project, tmpdir } from "../helpers.js";
+import { basicConfig, cliSpawn, Project, tmpdir, waitFor } from "../helpers.js";
 
 let p: Project;
 afterEach(() => p?.cleanup());
@@ -112,5 +112,39 @@ describe("host state is parsed, never obeyed", () => {
     r = p.run("prod", "releases", "--json");
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout).h1.releases.length).toBe(2);
+  });
+});
+
+describe("resume ships what the deploy started with", () => {
+  it("a `source: dir` deploy resumed after its directory changed is refused; restored, it resumes", async () => {
+    p = new Project();
+    const site = path.join(p.dir, "site");
+    mkdirSync(site);
+    writeFileSync(path.join(site, "index.html"), "v1");
+    p.writeConfig(
+      basicConfig(`build:\n  - test -f ../../go || { touch ../../building; sleep 30; }`).replace("source:\n  git: ./app\n  ref: main", "source:\n  dir: ./site"),
+    );
+    for (const h of ["h1", "h2"]) {
+      mkdirSync(p.hostDir(h), { recursive: true });
+      writeFileSync(path.join(p.hostDir(h), "go"), "");
+    }
+    expect(p.run("prod", "deploy").code).toBe(0);
+    const good = p.current("h1");
+    for (const h of ["h1", "h2"]) rmSync(path.join(p.hostDir(h), "go"));
+    writeFileSync(path.join(site, "index.html"), "v2");
+    const a = cliSpawn(["prod", "deploy"], { cwd: p.dir });
+    await waitFor(() => existsSync(path.join(p.hostDir("h1"), "building")) && existsSync(path.join(p.hostDir("h2"), "building")));
+    a.kill("SIGKILL");
+    await a.done;
+    for (const h of ["h1", "h2"]) writeFileSync(path.join(p.hostDir(h), "go"), "");
+    writeFileSync(path.join(site, "index.html"), "v3 edited after the kill");
+    let r = p.run("prod", "deploy", "--resume");
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/resume refused: .*site changed since the interrupted deploy/);
+    expect(p.current("h1")).toBe(good);
+    writeFileSync(path.join(site, "index.html"), "v2");
+    r = p.run("prod", "deploy", "--resume");
+    expect(r.code, r.stderr).toBe(0);
+    for (const h of ["h1", "h2"]) expect(p.read(h, "current/index.html")).toBe("v2");
   });
 });
