@@ -49,7 +49,8 @@ export async function run(args: string[], globals: Globals): Promise<number> {
       try {
         const rows = await configDrift(s.ctx, pool, s.hosts);
         drifted = rows.length;
-        process.stdout.write(opts.json ? JSON.stringify(rows) + "\n" : rows.length ? table(["HOST", "FILE", "DRIFT"], rows) : "no drift: every pushed file is as it was pushed\n");
+        if (opts.json) s.out.data(rows);
+        else s.out.text(rows.length ? table(["HOST", "FILE", "DRIFT"], rows) : "no drift: every pushed file is as it was pushed\n");
         return [];
       } finally {
         await pool.closeAll();
