@@ -163,7 +163,7 @@ export async function runOperation(s: Session, op: () => Promise<string[]>): Pro
     }
     const interrupted = s.ctx.signal.aborted;
     await s.finish(false, (e as Error).message.split("\n"));
-    if (!(e instanceof OperationError) && s.ctx.bus && process.argv.includes("--verbose")) process.stderr.write(`${(e as Error).stack}\n`);
+    if (!(e instanceof OperationError) && s.ctx.bus && process.argv.includes("--verbose")) process.stderr.write(`${s.redact(String((e as Error).stack))}\n`);
     throw new Reported(interrupted ? 130 : 1);
   }
 }

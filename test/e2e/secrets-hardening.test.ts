@@ -91,6 +91,11 @@ ${hosts([["h1", "web"], ["h2", "web"]])}
     const json = p.runWith(env, "prod", "deploy", "--json");
     expect(json.code, json.stderr).toBe(0);
     outputs.push(json.stdout, json.stderr);
+    for (const a of [["config", "print"], ["config", "print", "--json"]]) {
+      const c = p.runWith(env, "prod", ...a);
+      expect(c.code, c.stderr).toBe(0);
+      outputs.push(c.stdout, c.stderr);
+    }
     const all = [...outputs, everything(path.join(p.dir, ".slipway"))];
     for (const t of all) {
       for (const l of [...ENV_LINES, ...FILE_LINES, key]) expect(t).not.toContain(l);
