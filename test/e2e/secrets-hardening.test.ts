@@ -107,6 +107,25 @@ ${hosts([["h1", "web"], ["h2", "web"]])}
   });
 });
 
+describe("the secrets key stays on the control machine", () => {
+  it("artifact_build commands (run here) do not inherit SLIPWAY_SECRETS_KEY", () => {
+    p = new Project("slipway-secrets-");
+    p.repo.commit({ VERSION: "1" });
+    const { key } = setupSecrets();
+    p.writeConfig(`app: testapp
+source: { git: ./app, ref: main, distribute: artifact, artifact_build: ['mkdir -p dist && echo "key=$SLIPWAY_SECRETS_KEY" > dist/key.txt'], artifact_path: dist }
+secrets_file: secrets.enc
+environments:
+  prod:
+    hosts:
+${hosts([["h1", "web"]])}
+`);
+    const r = p.runWith({ SLIPWAY_SECRETS_KEY: key }, "prod", "deploy");
+    expect(r.code, r.stderr).toBe(0);
+    expect(p.read("h1", "current/key.txt")).toBe("key=\n");
+  });
+});
+
 describe("update-config", () => {
   const config = (dir: string) => `app: testapp
 source: { git: ./app, ref: main }
