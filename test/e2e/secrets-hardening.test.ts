@@ -3,7 +3,7 @@
  * have private modes; host-stored text cannot drive the operator's terminal.
  */
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { cli, Project } from "../helpers.js";
@@ -77,6 +77,12 @@ environments:
 ${hosts([["h1", "web"], ["h2", "web"]])}
 `);
     const env = { CANARY_PEM: ENV_LINES.join("\n"), SLIPWAY_SECRETS_KEY: key };
+    // State left world-readable by an older version is corrected when opened.
+    const st = path.join(p.dir, ".slipway");
+    mkdirSync(path.join(st, "logs"), { recursive: true });
+    writeFileSync(path.join(st, "logs", "old.log"), "old\n");
+    writeFileSync(path.join(st, "state.db"), "");
+    for (const [f, m] of [[st, 0o755], [path.join(st, "logs"), 0o755], [path.join(st, "logs", "old.log"), 0o644], [path.join(st, "state.db"), 0o644]] as const) chmodSync(f, m);
     const outputs: string[] = [];
     const plan = p.runWith(env, "prod", "deploy", "--plan", "--json");
     expect(plan.code, plan.stderr).toBe(0);

@@ -1,5 +1,8 @@
 /** Redaction (whole values and each line of multi-line ones), terminal sanitising, in-memory diffs, the push builders. */
 import { createHash } from "node:crypto";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { makeRedactor, redactDeep } from "../../src/events/redact.js";
 import { sanitizeTerminal } from "../../src/render/sanitize.js";
@@ -8,6 +11,7 @@ import { unifiedDiff } from "../../src/render/diff.js";
 import { maskOldSide, unifiedDiff as configDiff } from "../../src/apply/configpush.js";
 import { fileHash, writeFile } from "../../src/commands/configpush.js";
 import { pathsFor } from "../../src/config/paths.js";
+import { privateDir, privateFile } from "../../src/store/private.js";
 
 describe("redactor", () => {
   it("masks a multi-line secret whole and line by line, ignoring trivially short lines", () => {
@@ -77,5 +81,27 @@ describe("push builders", () => {
     expect(h).toMatch(/^hmac-sha256:[0-9a-f]{64}$/);
     expect(h).not.toContain(createHash("sha256").update("DB=secret\n").digest("hex"));
     expect(fileHash("j".repeat(64), "DB=secret\n")).not.toBe(h);
+  });
+});
+
+describe("private state files", () => {
+  it("directories become 0700 and files 0600, except that a shared sticky directory (/tmp) is left alone", () => {
+    const base = mkdtempSync(path.join(os.tmpdir(), "slipway-private-"));
+    try {
+      const d = path.join(base, "state");
+      mkdirSync(d, { mode: 0o755 });
+      chmodSync(d, 0o755);
+      privateDir(d);
+      expect(statSync(d).mode & 0o777).toBe(0o700);
+      privateFile(path.join(d, "f"));
+      expect(statSync(path.join(d, "f")).mode & 0o777).toBe(0o600);
+      const shared = path.join(base, "shared");
+      mkdirSync(shared);
+      chmodSync(shared, 0o1777);
+      privateDir(shared);
+      expect(statSync(shared).mode & 0o7777).toBe(0o1777);
+    } finally {
+      rmSync(base, { recursive: true, force: true });
+    }
   });
 });
