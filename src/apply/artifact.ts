@@ -18,6 +18,7 @@ import type { HostState } from "../plan/state.js";
 import type { ExecutorPool, RunContext } from "./context.js";
 import { StageError } from "./stages.js";
 import { listFiles, SAFE_PATH, type FileEntry } from "./files.js";
+import { localCommandEnv } from "../exec/local.js";
 
 export { listFiles, type FileEntry };
 
@@ -80,7 +81,7 @@ export function buildArtifact(ctx: RunContext, cacheDir: string, commit: string)
   for (const c of src.artifactBuild) {
     ctx.bus.info(`artifact build: ${c}`);
     try {
-      execFileSync("bash", ["-c", c], { cwd: out, stdio: "pipe", env: { ...process.env, ...ctx.env.env, ...ctx.env.secrets, SLIPWAY_COMMIT: commit } });
+      execFileSync("bash", ["-c", c], { cwd: out, stdio: "pipe", env: { ...localCommandEnv(), ...ctx.env.env, ...ctx.env.secrets, SLIPWAY_COMMIT: commit } });
     } catch (e) {
       const err = e as { status?: number; stderr?: Buffer };
       throw new CommandError("local", "fetch", c, err.status ?? null, String(err.stderr ?? "").trim().split("\n").slice(-10).join("\n"));

@@ -8,7 +8,10 @@ import { resolveEnvironment, type Environment, type Host } from "../config/resol
 import { selectHosts } from "../config/filter.js";
 import { ConfigError, InterruptedError, OperationError, Reported, UsageError } from "../errors.js";
 import { EventBus } from "../events/bus.js";
-import { makeRedactor } from "../events/redact.js";
+import { makeRedactor, type Redactor } from "../events/redact.js";
+import { readKey } from "../config/secrets.js";
+import { makeOutput, type Output } from "../render/output.js";
+import { privateDir } from "../store/private.js";
 import type { ExecutorFactory } from "../exec/executor.js";
 import { LocalExecutor } from "../exec/local.js";
 import { PlainRenderer, PrefixedRenderer, QuietRenderer } from "../render/plain.js";
@@ -39,12 +42,25 @@ export function executorFactory(env: Environment): ExecutorFactory {
   };
 }
 
+/**
+ * Every value that must never be printed: secrets, notification credentials, and the secrets key
+ * itself (from $SLIPWAY_SECRETS_KEY and from the key file, whichever is in use).
+ */
+export function sessionRedactor(loaded: LoadedConfig, env: Environment): Redactor {
+  const keys = [process.env.SLIPWAY_SECRETS_KEY, readKey(loaded.raw.secrets_key_file, loaded.dir, () => undefined)];
+  return makeRedactor([...Object.values(env.secrets), ...env.redact, ...keys.filter((k): k is string => Boolean(k))]);
+}
+
 export interface Session {
   loaded: LoadedConfig;
   env: Environment;
   hosts: Host[];
   ctx: RunContext;
   bus: EventBus;
+  /** The redactor every sink uses. */
+  redact: Redactor;
+  /** Data and text a verb prints on stdout: redacted, text sanitised for the terminal. */
+  out: Output;
   logPath: string;
   finish(ok: boolean, summary: string[]): Promise<void>;
 }
@@ -68,7 +84,7 @@ export async function openSession(globals: Globals, o: SessionOptions): Promise<
   const loaded = loadConfig(configPath(globals));
   const env = resolveEnvironment(loaded, globals.env, undefined, o.component ?? null);
   const hosts = selectHosts(env.hosts, o.limit);
-  const redactor = makeRedactor([...Object.values(env.secrets), ...env.redact]);
+  const redactor = sessionRedactor(loaded, env);
   const bus = new EventBus(redactor);
   if (o.quiet) bus.add(new QuietRenderer(process.stderr));
   else if (o.output === "prefixed" && !globals.json) bus.add(new PrefixedRenderer(process.stdout, process.stderr));
@@ -81,6 +97,7 @@ export async function openSession(globals: Globals, o: SessionOptions): Promise<
   const logPath = path.join(dir, "logs", `${started.toISOString().replace(/[:.]/g, "-")}-${env.name}-${o.verb}-${process.pid}.log`);
   let finishStore: (() => void) | null = null;
   if (o.record) {
+    privateDir(dir);
     bus.add(new LogFileSink(logPath));
     const { SqliteStore, StoreSink } = await import("../store/sqlite.js");
     const store = new SqliteStore(path.join(dir, "state.db"));
@@ -120,6 +137,8 @@ export async function openSession(globals: Globals, o: SessionOptions): Promise<
     hosts,
     ctx,
     bus,
+    redact: redactor,
+    out: makeOutput(redactor),
     logPath,
     async finish(ok, summary) {
       bus.emit({ type: "run:end", ok, summary, durationMs: Date.now() - started.getTime(), logPath: o.record ? logPath : undefined });
@@ -144,7 +163,8 @@ export async function runOperation(s: Session, op: () => Promise<string[]>): Pro
     }
     const interrupted = s.ctx.signal.aborted;
     await s.finish(false, (e as Error).message.split("\n"));
-    if (!(e instanceof OperationError) && s.ctx.bus && (process.argv.includes("-v") || process.argv.includes("--verbose"))) process.stderr.write(`${(e as Error).stack}\n`);
+    if (!(e instanceof OperationError) && s.ctx.bus && (process.argv.includes("-v") || process.argv.includes("--verbose"))) process.stderr.write(`${s.redact(String((e as Error).stack))}
+`);
     throw new Reported(interrupted ? 130 : 1);
   }
 }

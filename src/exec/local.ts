@@ -6,6 +6,20 @@ import type { Executor, RunOptions, RunResult } from "./executor.js";
 
 const KILL_GRACE_MS = 2000;
 
+/**
+ * Variables of this process that local commands must not inherit: the secrets key decrypts every
+ * secret, and a hook that prints its environment would show it. Secrets a command needs are
+ * exported by its script, by name.
+ */
+const WITHHELD = ["SLIPWAY_SECRETS_KEY"];
+
+/** This process's environment minus what local commands must not see. */
+export function localCommandEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const out = { ...env };
+  for (const k of WITHHELD) delete out[k];
+  return out;
+}
+
 export class LocalExecutor implements Executor {
   constructor(
     readonly host: Host,
@@ -26,7 +40,7 @@ export class LocalExecutor implements Executor {
     return new Promise((resolve, reject) => {
       if (opts.signal?.aborted) return reject(opts.signal.reason ?? new Error("aborted"));
       // detached: its own process group, so an abort can stop the whole tree (e.g. `npm ci`).
-      const child = spawn("bash", args, { cwd: this.cwd, detached: true, stdio: ["pipe", "pipe", "pipe"] });
+      const child = spawn("bash", args, { cwd: this.cwd, env: localCommandEnv(), detached: true, stdio: ["pipe", "pipe", "pipe"] });
       let stdout = "";
       let stderr = "";
       child.stdout.setEncoding("utf8").on("data", (c: string) => {

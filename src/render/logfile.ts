@@ -1,15 +1,21 @@
 /** Every run's full log (all output lines, every event) is saved; its path is printed at the end. */
-import { appendFileSync, mkdirSync } from "node:fs";
+import { appendFileSync, readdirSync } from "node:fs";
 import path from "node:path";
 import type { EventSink, SlipwayEvent, Timed } from "../events/types.js";
 import { formatPlain } from "./plain.js";
+import { sanitizeTerminal } from "./sanitize.js";
+import { privateDir, privateFile, privateIfExists } from "../store/private.js";
 
 export class LogFileSink implements EventSink {
   constructor(readonly file: string) {
-    mkdirSync(path.dirname(file), { recursive: true });
+    // The log holds every output line: only the operator may read it.
+    privateDir(path.dirname(file));
+    // Logs written by older versions were world-readable.
+    for (const f of readdirSync(path.dirname(file))) if (f.endsWith(".log")) privateIfExists(path.join(path.dirname(file), f));
+    privateFile(file);
   }
   handle(e: Timed<SlipwayEvent>): void {
     const text = formatPlain(e, true);
-    if (text !== null) appendFileSync(this.file, text.split("\n").map((l) => `${e.ts} ${l}`).join("\n") + "\n");
+    if (text !== null) appendFileSync(this.file, sanitizeTerminal(text).split("\n").map((l) => `${e.ts} ${l}`).join("\n") + "\n");
   }
 }

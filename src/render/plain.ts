@@ -1,5 +1,6 @@
 /** Plain lines for CI and pipes: one line per host per phase, failures in full. */
 import type { EventSink, SlipwayEvent, Timed } from "../events/types.js";
+import { sanitizeTerminal } from "./sanitize.js";
 
 export function formatPlain(e: Timed<SlipwayEvent>, verbose: boolean): string | null {
   switch (e.type) {
@@ -34,7 +35,7 @@ export class PlainRenderer implements EventSink {
   ) {}
   handle(e: Timed<SlipwayEvent>): void {
     const line = formatPlain(e, this.verbose);
-    if (line !== null) this.out.write(line + "\n");
+    if (line !== null) this.out.write(sanitizeTerminal(line) + "\n");
   }
 }
 
@@ -44,7 +45,7 @@ export class QuietRenderer implements EventSink {
   handle(e: Timed<SlipwayEvent>): void {
     if (e.type === "warn" || e.type === "command:failed" || (e.type === "run:end" && !e.ok)) {
       const line = formatPlain(e.type === "run:end" ? { ...e, summary: e.summary } : e, false);
-      if (line !== null) this.out.write(line + "\n");
+      if (line !== null) this.out.write(sanitizeTerminal(line) + "\n");
     }
   }
 }
@@ -58,8 +59,8 @@ export class PrefixedRenderer implements EventSink {
   ) {}
   handle(e: Timed<SlipwayEvent>): void {
     if (e.type === "phase:start") this.width = Math.max(...e.hosts.map((h) => h.length));
-    else if (e.type === "output") this.out.write(`${e.host.padEnd(this.width)} | ${e.line}\n`);
-    else if (e.type === "command:failed") this.err.write(`${e.host}: exited with ${e.exitCode ?? "a signal"}\n`);
+    else if (e.type === "output") this.out.write(sanitizeTerminal(`${e.host.padEnd(this.width)} | ${e.line}`) + "\n");
+    else if (e.type === "command:failed") this.err.write(`${sanitizeTerminal(e.host)}: exited with ${e.exitCode ?? "a signal"}\n`);
     else if (e.type === "warn" || e.type === "run:end") {
       const line = formatPlain(e, false);
       if (line !== null) this.err.write(line + "\n");

@@ -4,6 +4,7 @@
  */
 import type { EventSink, SlipwayEvent, Timed } from "../events/types.js";
 import { formatPlain } from "./plain.js";
+import { sanitizeTerminal } from "./sanitize.js";
 
 const SPIN = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 const MAX_LIVE = 20;
@@ -35,7 +36,7 @@ export class TtyRenderer implements EventSink {
       }
       case "output": {
         const h = this.hosts.get(e.host);
-        if (h) h.last = e.line.slice(0, 60);
+        if (h) h.last = sanitizeTerminal(e.line.slice(0, 60));
         break;
       }
       case "run:end":
@@ -54,7 +55,7 @@ export class TtyRenderer implements EventSink {
   private print(text: string | null): void {
     if (text === null) return;
     this.clear();
-    this.out.write(text + "\n");
+    this.out.write(sanitizeTerminal(text) + "\n");
     this.draw();
   }
 
@@ -83,7 +84,7 @@ export class TtyRenderer implements EventSink {
     this.frame = (this.frame + 1) % SPIN.length;
     const lines = shown.map(([name, h]) => {
       const icon = h.status === "running" ? SPIN[this.frame] : h.status === "done" ? "\x1b[32m✔\x1b[0m" : h.status === "failed" ? "\x1b[31m✖\x1b[0m" : "·";
-      return `${icon} ${name.padEnd(width)}  ${h.phase.padEnd(8)} ${h.status === "running" && h.last ? `\x1b[2m${h.last}\x1b[0m` : ""}`;
+      return `${icon} ${sanitizeTerminal(name).padEnd(width)}  ${h.phase.padEnd(8)} ${h.status === "running" && h.last ? `\x1b[2m${h.last}\x1b[0m` : ""}`;
     });
     if (entries.length > MAX_LIVE) {
       const counts = entries.slice(MAX_LIVE).reduce<Record<string, number>>((acc, [, h]) => ((acc[h.status] = (acc[h.status] ?? 0) + 1), acc), {});

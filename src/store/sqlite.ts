@@ -1,9 +1,9 @@
 /** better-sqlite3: synchronous, embedded, the best-kept SQLite binding for Node (node:sqlite needs Node 22). */
-import { mkdirSync } from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 import type { EventSink, SlipwayEvent, Timed } from "../events/types.js";
 import type { RunRecord, StateStore } from "./store.js";
+import { privateDir, privateFile, privateIfExists } from "./private.js";
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS runs (
@@ -37,9 +37,14 @@ export class SqliteStore implements StateStore {
   private seq = new Map<number, number>();
 
   constructor(file: string) {
-    mkdirSync(path.dirname(file), { recursive: true });
+    privateDir(path.dirname(file));
+    // SQLite gives -wal/-shm the main file's mode, so a 0600 database keeps them private too;
+    // existing ones (from before) are corrected.
+    privateFile(file);
+    for (const f of [`${file}-wal`, `${file}-shm`]) privateIfExists(f);
     this.db = new Database(file);
     this.db.pragma("journal_mode = WAL");
+    for (const f of [`${file}-wal`, `${file}-shm`]) privateIfExists(f);
     this.db.pragma("busy_timeout = 5000");
     // WAL + NORMAL: durable across crashes of this process, without an fsync per event.
     this.db.pragma("synchronous = NORMAL");

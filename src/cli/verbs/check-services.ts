@@ -20,7 +20,7 @@ export async function run(args: string[], globals: Globals): Promise<number> {
       const states = await serviceStates(s.ctx, pool, s.hosts, s.env.services);
       const bad = Object.entries(states).flatMap(([h, list]) => list.filter((x) => !x.ok).map((x) => [h, x.service, x.output]));
       const total = Object.values(states).reduce((n, l) => n + l.length, 0);
-      if (parsed.opts.json) process.stdout.write(JSON.stringify({ ok: bad.length === 0, states }) + "\n");
+      if (parsed.opts.json) s.out.data({ ok: bad.length === 0, states });
       else if (!bad.length) process.stdout.write(`all ${total} service instance(s) healthy\n`);
       else process.stdout.write(table(["HOST", "SERVICE", "PROBLEM"], bad));
       if (bad.length) throw new OperationError(`${bad.length} of ${total} service instance(s) in an unexpected state`);

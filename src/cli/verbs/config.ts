@@ -5,7 +5,7 @@ import { ConfigProblems, loadConfig, type LoadedConfig } from "../../config/load
 import { environmentNames, resolveEnvironment } from "../../config/resolve.js";
 import { jsonSchema } from "../../config/schema.js";
 import { UsageError } from "../../errors.js";
-import { makeRedactor } from "../../events/redact.js";
+import { redactDeep } from "../../events/redact.js";
 import type { Globals } from "../registry.js";
 import { configPath, parseVerb, verbCommand } from "../verb-command.js";
 
@@ -38,11 +38,15 @@ export async function run(args: string[], globals: Globals): Promise<number> {
   }
   if (action === "print") {
     if (!opts.env) throw new UsageError("config print needs an environment: slipway <env> config print");
-    const env = resolveEnvironment(loadConfig(configPath(opts)), opts.env);
+    const loaded = loadConfig(configPath(opts));
+    const env = resolveEnvironment(loaded, opts.env);
     const printable = { ...env, secrets: Object.fromEntries(Object.keys(env.secrets).map((k) => [k, "[REDACTED]"])), redact: undefined };
     // Secret values are also masked wherever else they appear (a hook that mentions one, say).
-    const redact = makeRedactor([...Object.values(env.secrets), ...env.redact]);
-    process.stdout.write(redact(opts.json ? JSON.stringify(printable, null, 2) + "\n" : stringify(printable)));
+    // Value by value (then the text again), so JSON or YAML escaping of a multi-line secret cannot hide it.
+    const { sessionRedactor } = await import("../session.js");
+    const redact = sessionRedactor(loaded, env);
+    const safe = redactDeep(printable, redact);
+    process.stdout.write(redact(opts.json ? JSON.stringify(safe, null, 2) + "\n" : stringify(safe)));
     return 0;
   }
   if (action === "drift") {
@@ -58,7 +62,8 @@ export async function run(args: string[], globals: Globals): Promise<number> {
       try {
         const rows = await configDrift(s.ctx, pool, s.hosts);
         drifted = rows.length;
-        process.stdout.write(opts.json ? JSON.stringify(rows) + "\n" : rows.length ? table(["HOST", "FILE", "DRIFT"], rows) : "no drift: every pushed file is as it was pushed\n");
+        if (opts.json) s.out.data(rows);
+        else s.out.text(rows.length ? table(["HOST", "FILE", "DRIFT"], rows) : "no drift: every pushed file is as it was pushed\n");
         return [];
       } finally {
         await pool.closeAll();

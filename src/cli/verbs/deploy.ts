@@ -57,7 +57,9 @@ export async function run(args: string[], globals: Globals): Promise<number> {
   if (opts.plan) {
     return runOperation(s, async () => {
       const plan = await previewDeploy(s.ctx, s.hosts, { ref: opts.ref, lockWaitMs });
-      process.stdout.write(opts.json ? JSON.stringify(plan) + "\n" : formatPlan(plan));
+      // The plan's scripts carry `env` with secret values: printed only through the redactor.
+      if (opts.json) s.out.data(plan);
+      else s.out.text(formatPlan(plan));
       return [];
     });
   }

@@ -38,7 +38,7 @@ export async function run(args: string[], globals: Globals): Promise<number> {
     try {
       if (action === "status") {
         const st = await downtimeStatus(s.ctx, pool, s.hosts);
-        if (opts.json) process.stdout.write(JSON.stringify(st) + "\n");
+        if (opts.json) s.out.data(st);
         else {
           const rows = Object.entries(st.page).map(([h, v]) => {
             const x = v as { on?: boolean; message?: string; by?: string; since?: string; error?: string };

@@ -34,9 +34,9 @@ export async function run(args: string[], globals: Globals): Promise<number> {
       const store = new SqliteStore(path.join(stateDir(s.env), "state.db"));
       const runs = store.listRuns(s.env.name, n);
       store.close();
-      if (parsed.opts.json) process.stdout.write(JSON.stringify(runs) + "\n");
+      if (parsed.opts.json) s.out.data(runs);
       else
-        process.stdout.write(
+        s.out.text(
           table(
             ["WHEN", "VERB", "RELEASE", "COMMIT", "BY", "OUTCOME", "SECONDS", "LOG"],
             runs.map((r) => [when(r.startedAt), r.verb, r.releaseId ?? "-", short(r.commit), r.by, r.outcome ?? "running?", r.durationMs === null ? "-" : (r.durationMs / 1000).toFixed(1), r.logPath ?? "-"]),
@@ -51,10 +51,11 @@ export async function run(args: string[], globals: Globals): Promise<number> {
       const { entries: oldestFirst, problems } = parseHistory(out);
       for (const p of problems) s.bus.warn(`skipped a malformed history entry (${p})`, s.env.primary.name);
       const entries = oldestFirst.reverse();
-      if (parsed.opts.json) process.stdout.write(JSON.stringify(entries) + "\n");
-      else if (!entries.length) process.stdout.write(`no history on ${s.env.primary.name} yet\n`);
+      if (parsed.opts.json) s.out.data(entries);
+      else if (!entries.length) s.out.text(`no history on ${s.env.primary.name} yet
+`);
       else
-        process.stdout.write(
+        s.out.text(
           table(
             ["WHEN", "VERB", "RELEASE", "FROM", "TO", "BY", "OUTCOME", "SECONDS", "MESSAGE"],
             entries.map((e) => [when(e.at), e.verb, e.release, short(e.fromCommit), short(e.toCommit), e.by, e.outcome, (e.durationMs / 1000).toFixed(1), e.message ?? ""]),

@@ -30,16 +30,16 @@ export async function run(args: string[], globals: Globals): Promise<number> {
     try {
       if (action === "status") {
         const info = await status(s.ctx, pool);
-        if (parsed.opts.json) process.stdout.write(JSON.stringify({ locked: Boolean(info), ...(info ?? {}) }) + "\n");
-        else process.stdout.write(info ? `${where} is locked: ${describeHolder(info, s.env.name, s.env.component)}\n` : `${where} is not locked\n`);
+        if (parsed.opts.json) s.out.data({ locked: Boolean(info), ...(info ?? {}) });
+        else s.out.text(info ? `${where} is locked: ${describeHolder(info, s.env.name, s.env.component)}\n` : `${where} is not locked\n`);
       } else if (action === "acquire") {
         const info = newLockInfo(s.ctx, "lock acquire", parsed.opts.message!, true);
         await acquire(s.ctx, pool, info, parseDuration(parsed.opts.lockWait, "--lock-wait"));
-        process.stdout.write(`${where} locked: "${info.reason}". Release with: slipway ${s.env.name} lock release${comp}\n`);
+        s.out.text(`${where} locked: "${info.reason}". Release with: slipway ${s.env.name} lock release${comp}\n`);
       } else {
         const info = await status(s.ctx, pool);
         const out = await release(s.ctx, pool, null);
-        process.stdout.write(out.endsWith("RELEASED") ? `${where} lock released${info ? ` (was ${describeHolder(info, s.env.name, s.env.component).split("\n")[0]})` : ""}\n` : `${where} was not locked\n`);
+        s.out.text(out.endsWith("RELEASED") ? `${where} lock released${info ? ` (was ${describeHolder(info, s.env.name, s.env.component).split("\n")[0]})` : ""}\n` : `${where} was not locked\n`);
       }
       return [];
     } finally {

@@ -44,7 +44,8 @@ export async function run(args: string[], globals: Globals): Promise<number> {
           ...(st.started ? [`started: ${st.started}${st.finished ? `, finished: ${st.finished} (exit ${st.exit})` : ""}`] : []),
           ...(st.log.length ? ["log tail:", ...st.log.map((l) => `  ${l}`)] : []),
         ];
-        process.stdout.write(opts.json ? JSON.stringify({ name, commit, host: host.name, ...st }) + "\n" : lines.join("\n") + "\n");
+        if (opts.json) s.out.data({ name, commit, host: host.name, ...st });
+        else s.out.text(lines.join("\n") + "\n");
         await notifyFinished(s.ctx, pool, ps, commit, st);
         exitCode = st.status === "done" ? 0 : st.status === "running" ? 3 : 1;
         return [];

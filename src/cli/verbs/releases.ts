@@ -28,7 +28,7 @@ export async function run(args: string[], globals: Globals): Promise<number> {
     try {
       const states = await gatherStates(s.ctx, pool, s.hosts);
       if (parsed.opts.json) {
-        process.stdout.write(JSON.stringify(states) + "\n");
+        s.out.data(states);
         return [];
       }
       for (const h of s.hosts) {

@@ -26,7 +26,8 @@ export async function run(args: string[], globals: Globals): Promise<number> {
       if (action === "status") {
         const states = await serviceStates(s.ctx, pool, s.hosts, services);
         const rows = Object.entries(states).flatMap(([h, list]) => list.map((x) => [h, x.service, x.ok ? "ok" : "DOWN", x.output]));
-        process.stdout.write(parsed.opts.json ? JSON.stringify(states) + "\n" : table(["HOST", "SERVICE", "STATE", "CHECK"], rows));
+        if (parsed.opts.json) s.out.data(states);
+        else s.out.text(table(["HOST", "SERVICE", "STATE", "CHECK"], rows));
         return [];
       }
       return await runServiceAction(s.ctx, pool, s.hosts, services, action as ServiceAction);

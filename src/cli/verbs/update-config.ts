@@ -3,7 +3,6 @@ import { ExecutorPool } from "../../apply/context.js";
 import { updateConfig } from "../../apply/configpush.js";
 import { withLock } from "../../apply/lock.js";
 import { runServiceAction } from "../../apply/services.js";
-import { makeRedactor } from "../../events/redact.js";
 import type { Globals } from "../registry.js";
 import { openSession, parseVerb, runOperation, verbCommand } from "../session.js";
 
@@ -22,24 +21,26 @@ export async function run(args: string[], globals: Globals): Promise<number> {
   )
     .option("--limit <hosts>", "only these hosts, roles or globs")
     .option("--diff", "only show what would change")
-    .option("--restart", "restart the services on the hosts that changed")
+    .option("--restart", "restart the services on the hosts whose files changed (only those)")
     .option("--force", "push even if the drift guard refuses (recorded on the hosts)");
   const parsed = parseVerb<Opts>(cmd, args, globals);
   if (!parsed) return 0;
   const { opts } = parsed;
   const s = await openSession(opts, { verb: opts.diff ? "update-config --diff" : "update-config", limit: opts.limit, record: !opts.diff, quiet: opts.diff });
-  const redact = makeRedactor([...Object.values(s.env.secrets), ...s.env.redact]);
   return runOperation(s, async () => {
     const pool = new ExecutorPool(s.ctx.connect);
     try {
       const work = async () => {
         const r = await updateConfig(s.ctx, pool, s.hosts, { diffOnly: Boolean(opts.diff), force: Boolean(opts.force) });
-        // Diffs go through the same redaction as every other output.
-        if (r.diffs.length) process.stdout.write(redact(r.diffs.join("")));
-        else process.stdout.write("no changes\n");
+        // Diffs go through the session's redactor like every other output; with --json, stdout
+        // carries NDJSON only (one line per file diff, beside the event lines).
+        if (opts.json) for (const d of r.diffs) s.out.data({ type: "config:diff", host: d.host, file: d.dest, diff: d.diff, ts: new Date().toISOString() });
+        else s.out.text(r.diffs.length ? r.diffs.map((d) => d.diff).join("") : "no changes\n");
         if (opts.diff) return [];
-        if (opts.restart && r.changed) await runServiceAction(s.ctx, pool, r.pushedHosts, s.env.services, "restart");
-        return [`pushed ${s.env.configFiles.length} file(s) to ${r.pushedHosts.length} host(s); ${r.changed} changed${opts.restart && r.changed ? "; services restarted" : ""}`];
+        // Only hosts whose files changed are restarted: an unchanged host keeps running undisturbed.
+        const restart = opts.restart ? r.changedHosts : [];
+        if (restart.length) await runServiceAction(s.ctx, pool, restart, s.env.services, "restart");
+        return [`pushed ${s.env.configFiles.length} file(s) to ${r.pushedHosts.length} host(s); ${r.changed} changed${restart.length ? `; services restarted on ${restart.map((h) => h.name).join(", ")}` : ""}`];
       };
       return opts.diff ? await work() : await withLock(s.ctx, pool, "update-config", "", 0, work);
     } finally {
