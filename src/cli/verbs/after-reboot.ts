@@ -45,7 +45,7 @@ export async function run(args: string[], globals: Globals): Promise<number> {
       const states = await serviceStates(s.ctx, pool, s.hosts, s.env.services);
       const bad = Object.entries(states).flatMap(([h, l]) => l.filter((x) => !x.ok).map((x) => [h, x.service, x.output]));
       if (bad.length) {
-        process.stdout.write(table(["HOST", "SERVICE", "STILL UNHEALTHY"], bad));
+        s.out.text(table(["HOST", "SERVICE", "STILL UNHEALTHY"], bad));
         throw new OperationError(`${bad.length} service instance(s) still unhealthy after the reboot procedure${failedStart ? `\n${failedStart}` : ""}`);
       }
       if (failedStart) throw new OperationError(failedStart);

@@ -21,8 +21,8 @@ export async function run(args: string[], globals: Globals): Promise<number> {
       const bad = Object.entries(states).flatMap(([h, list]) => list.filter((x) => !x.ok).map((x) => [h, x.service, x.output]));
       const total = Object.values(states).reduce((n, l) => n + l.length, 0);
       if (parsed.opts.json) s.out.data({ ok: bad.length === 0, states });
-      else if (!bad.length) process.stdout.write(`all ${total} service instance(s) healthy\n`);
-      else process.stdout.write(table(["HOST", "SERVICE", "PROBLEM"], bad));
+      else if (!bad.length) s.out.text(`all ${total} service instance(s) healthy\n`);
+      else s.out.text(table(["HOST", "SERVICE", "PROBLEM"], bad));
       if (bad.length) throw new OperationError(`${bad.length} of ${total} service instance(s) in an unexpected state`);
       return [];
     } finally {

@@ -44,9 +44,9 @@ export async function run(args: string[], globals: Globals): Promise<number> {
             const x = v as { on?: boolean; message?: string; by?: string; since?: string; error?: string };
             return [h, x.error ? `unknown: ${x.error}` : x.on ? "DOWN (maintenance page up)" : "up", x.since ?? "", x.by ?? "", x.message ?? ""];
           });
-          process.stdout.write(table(["HOST", "STATE", "SINCE", "BY", "MESSAGE"], rows));
+          s.out.text(table(["HOST", "STATE", "SINCE", "BY", "MESSAGE"], rows));
           const svc = Object.entries(st.services).flatMap(([h, l]) => l.map((x) => [h, x.service, x.ok ? "running" : "stopped", x.output]));
-          if (svc.length) process.stdout.write("\n" + table(["HOST", "SERVICE", "STATE", "CHECK"], svc));
+          if (svc.length) s.out.text("\n" + table(["HOST", "SERVICE", "STATE", "CHECK"], svc));
         }
         return [];
       }

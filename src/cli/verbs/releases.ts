@@ -33,9 +33,9 @@ export async function run(args: string[], globals: Globals): Promise<number> {
       }
       for (const h of s.hosts) {
         const st = states[h.name]!;
-        process.stdout.write(`${h.name} (${h.deployTo})${st.lock ? "  [locked]" : ""}\n`);
-        if (!st.initialized || st.releases.length === 0) process.stdout.write("  no releases yet\n\n");
-        else process.stdout.write(table(["RELEASE", "COMMIT", "CREATED", "BY", "STATUS"], releaseRows(st)).replace(/^/gm, "  ") + "\n");
+        s.out.text(`${h.name} (${h.deployTo})${st.lock ? "  [locked]" : ""}\n`);
+        if (!st.initialized || st.releases.length === 0) s.out.text("  no releases yet\n\n");
+        else s.out.text(table(["RELEASE", "COMMIT", "CREATED", "BY", "STATUS"], releaseRows(st)).replace(/^/gm, "  ") + "\n");
       }
       return [];
     } finally {
