@@ -54,21 +54,50 @@ export function receiveDelta(p: Paths, id: string, previous: string | null): str
   return and(...steps);
 }
 
+/** A dependency set's directory name under deps/: its path made into one safe word. */
+export function depName(depPath: string): string {
+  return depPath.replace(/[^A-Za-z0-9_-]+/g, "_").replace(/^_+|_+$/g, "") || "deps";
+}
+
 /**
- * Reuse an installed dependency directory from the previous release when its lockfile is
- * byte-identical; otherwise run the install command.
+ * Install a dependency set once per lockfile (and install command) at a stable path,
+ * `deps/<name>-<hash>/<path>`, and link it into the release. The install runs in that directory
+ * with the release's top-level files linked in, so what it writes (a virtualenv's absolute paths,
+ * node_modules) lives at the stable path and stays valid when the release that built it is removed.
  */
-export function reuseOrInstall(p: Paths, previous: string | null, dep: { path: string; lockfile: string; install: string }): ScriptCommand {
-  const install = `{ ${dep.install}\n}`;
-  if (!previous) return cmd(install, `install ${dep.path}: ${dep.install}`);
-  const prev = p.release(previous);
-  const prevDir = shPath(path.posix.join(prev, dep.path));
-  const prevLock = shPath(path.posix.join(prev, dep.lockfile));
+export function installDependency(p: Paths, dep: { path: string; lockfile: string; install: string }): ScriptCommand {
+  const top = dep.path.split("/")[0]!;
+  const parent = path.posix.dirname(dep.path);
+  const key = `{ printf '%s\\n' ${shq(dep.install)}; cat -- ${shq(dep.lockfile)}; } | sha256sum | cut -c1-16`;
+  const sh = [
+    `[ -f ${shq(dep.lockfile)} ] || { echo ${shq(`dependency ${dep.path}: lockfile ${dep.lockfile} is not in the release`)} >&2; exit 1; }`,
+    `rel=$PWD; h=$(${key}) && d=${shPath(p.deps)}/${shq(depName(dep.path))}-$h || exit 1`,
+    `if [ -f "$d/.slipway-complete" ]; then echo ${shq(`reused ${dep.path} from deps/`)}"\${d##*/}"${shq(` (${dep.lockfile} unchanged)`)}; else`,
+    // A set without its completion mark is a leftover of an interrupted install: start again.
+    `  rm -rf "$d" && mkdir -p "$d" || exit 1`,
+    `  for e in "$rel"/* "$rel"/.[!.]* "$rel"/..?*; do b=\${e##*/}; { [ -e "$e" ] || [ -L "$e" ]; } || continue; [ "$b" = ${shq(top)} ] || [ "$b" = .slipway ] || ln -s "$e" "$d/$b"; done`,
+    ...(parent !== "." ? [`  mkdir -p "$d"/${shq(parent)}`] : []),
+    `  ( cd "$d" && { ${dep.install}\n} ) || exit 1`,
+    // The release's files were only lent for the install: unlink them, keep what it made.
+    `  for e in "$d"/* "$d"/.[!.]* "$d"/..?*; do [ -L "$e" ] && case "$(readlink "$e")" in "$rel"/*) rm -f "$e";; esac; done`,
+    `  [ -e "$d"/${shq(dep.path)} ] || { echo ${shq(`dependency ${dep.path}: the install command did not create ${dep.path}`)} >&2; exit 1; }`,
+    `  touch "$d/.slipway-complete"`,
+    `fi`,
+    `rm -rf ${shq(dep.path)} && mkdir -p ${shq(parent)} && ln -sfn "$d"/${shq(dep.path)} ${shq(dep.path)}`,
+  ].join("\n");
+  return cmd(sh, `install ${dep.path}: ${dep.install} (once per ${dep.lockfile}, kept in ${p.deps})`);
+}
+
+/**
+ * Remove dependency sets no remaining release links to (run after old releases are removed).
+ * Sets still being installed are linked already, so they are kept.
+ */
+export function pruneDependencies(p: Paths, depPaths: string[]): ScriptCommand {
+  const links = depPaths.map((d) => `readlink "$r"${shq(d)} 2>/dev/null`).join("; ");
   const sh =
-    `if [ -d ${prevDir} ] && [ -f ${shq(dep.lockfile)} ] && cmp -s ${prevLock} ${shq(dep.lockfile)}; then ` +
-    `rm -rf ${shq(dep.path)} && cp -a ${prevDir} ${shq(dep.path)} && echo ${shq(`reused ${dep.path} from ${previous} (${dep.lockfile} unchanged)`)}; ` +
-    `else ${install}; fi`;
-  return cmd(sh, `install ${dep.path}: ${dep.install} (skipped when ${dep.lockfile} is unchanged)`);
+    `if [ -d ${shPath(p.deps)} ]; then used=$(for r in ${shPath(p.releases)}/*/; do ${links}; done); ` +
+    `for d in ${shPath(p.deps)}/*/; do [ -d "$d" ] || continue; d=\${d%/}; case "$used" in *"$d/"*) ;; *) rm -rf "$d" || echo "warning: could not remove $d" >&2;; esac; done; fi; true`;
+  return cmd(sh, `remove dependency sets in ${p.deps} that no release uses`);
 }
 
 /** Resume: stop a process group an interrupted run left running for this release (if still alive). */
@@ -80,11 +109,15 @@ export function stopLeftovers(p: Paths, id: string): ScriptCommand {
   );
 }
 
-/** Hotfix: take the dependency directory from the previous release as it is, no install. */
+/** Hotfix: use the previous release's dependency set as it is (its link, or a copy of an old-style directory), no install. */
 export function copyDependency(p: Paths, previous: string | null, dep: { path: string }): ScriptCommand {
   if (!previous) return cmd(`echo ${shq(`hotfix: no previous release to copy ${dep.path} from`)} >&2; exit 1`, `copy ${dep.path} from the previous release`);
   const prevDir = shPath(path.posix.join(p.release(previous), dep.path));
-  return cmd(`if [ -d ${prevDir} ]; then rm -rf ${shq(dep.path)} && cp -a ${prevDir} ${shq(dep.path)}; fi`, `copy ${dep.path} from ${previous} (hotfix: no install)`);
+  const parent = shq(path.posix.dirname(dep.path));
+  return cmd(
+    `if [ -L ${prevDir} ]; then rm -rf ${shq(dep.path)} && mkdir -p ${parent} && ln -sfn "$(readlink ${prevDir})" ${shq(dep.path)}; elif [ -d ${prevDir} ]; then rm -rf ${shq(dep.path)} && cp -a ${prevDir} ${shq(dep.path)}; fi`,
+    `use ${dep.path} of ${previous} (hotfix: no install)`,
+  );
 }
 
 /** Write the immutable manifest and the initial status of a release. */

@@ -9,6 +9,8 @@ export interface Paths {
   current: string;
   shared: string;
   repo: string;
+  /** Installed dependency sets, one directory per set and lockfile hash, linked into releases. */
+  deps: string;
   meta: string;
   lockDir: string;
   history: string;
@@ -35,6 +37,7 @@ export function pathsFor(deployTo: string): Paths {
     current: j("current"),
     shared: j("shared"),
     repo: j("repo"),
+    deps: j("deps"),
     meta: j(".slipway"),
     lockDir: j(".slipway", "lock"),
     history: j(".slipway", "history.ndjson"),

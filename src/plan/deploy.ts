@@ -183,7 +183,7 @@ export function planDeploy(input: DeployInput): DeployPlan {
         const prev = previous[h.name] ?? null;
         if (input.hotfix) return phaseSection(env, h, phase, deps.map((d) => rel.copyDependency(p, prev, d)), [], release);
         const done = isPrivate ? [rel.setStatus(p, id, "private")] : [];
-        return phaseSection(env, h, phase, [...deps.map((d) => rel.reuseOrInstall(p, prev, d)), ...userCmds(forHost(env.build, h)), ...done], [], release);
+        return phaseSection(env, h, phase, [...deps.map((d) => rel.installDependency(p, d)), ...userCmds(forHost(env.build, h)), ...done], [], release);
       }
       case "migrate":
         return h.name === primary.name && !input.hotfix ? phaseSection(env, h, phase, [], env.migrate, release) : [];
@@ -195,7 +195,8 @@ export function planDeploy(input: DeployInput): DeployPlan {
         return phaseSection(env, h, phase, [], env.verify, p.current);
       case "cleanup": {
         const ids = removals[h.name] ?? [];
-        return phaseSection(env, h, phase, ids.length ? [rel.removeReleases(p, ids)] : [], [], release);
+        const prune = ids.length && env.dependencies.length ? [rel.pruneDependencies(p, env.dependencies.map((d) => d.path))] : [];
+        return phaseSection(env, h, phase, ids.length ? [rel.removeReleases(p, ids), ...prune] : [], [], release);
       }
       default:
         return [];

@@ -2,7 +2,8 @@
  * Hardening regressions on local hosts: cleanup never removes the live release, recovery marks a
  * release failed even when its own restart fails, and hostile host state is parsed, not obeyed.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { basicConfig, cliSpawn, Project, tmpdir, waitFor } from "../helpers.js";
@@ -147,4 +148,31 @@ describe("resume ships what the deploy started with", () => {
     expect(r.code, r.stderr).toBe(0);
     for (const h of ["h1", "h2"]) expect(p.read(h, "current/index.html")).toBe("v2");
   });
+});
+
+describe("dependency sets live at a stable path", () => {
+  it("a Python virtualenv keeps working after the release that built it is cleaned up; unused sets are pruned", () => {
+    p = new Project();
+    p.writeConfig(
+      basicConfig(
+        `dependencies:\n  - path: .venv\n    lockfile: requirements.txt\n    install: python3 -m venv .venv && .venv/bin/pip install -q -r requirements.txt && echo install >> ../../installs\nbuild:\n  - .venv/bin/pip --version`,
+        ["h1"],
+      ),
+    );
+    const first = deploy("1", { "requirements.txt": "# no packages\n" });
+    for (let v = 2; v <= 5; v++) deploy(String(v));
+    expect(p.releases("h1")).not.toContain(first); // cleaned: keep_releases 3
+    const pip = path.join(p.hostDir("h1"), "current", ".venv", "bin", "pip");
+    expect(execFileSync(pip, ["--version"], { encoding: "utf8" })).toMatch(/^pip /);
+    expect(p.read("h1", "installs")).toBe("install\n"); // installed once, reused four times
+    const sets = () => readdirSync(path.join(p.hostDir("h1"), "deps"));
+    expect(sets()).toHaveLength(1);
+    // a new lockfile makes a new set; once no kept release uses the old one, it is removed
+    deploy("6", { "requirements.txt": "# still none\n" });
+    expect(sets()).toHaveLength(2);
+    for (let v = 7; v <= 9; v++) deploy(String(v));
+    expect(sets()).toHaveLength(1);
+    expect(execFileSync(pip, ["--version"], { encoding: "utf8" })).toMatch(/^pip /);
+    expect(p.read("h1", "installs")).toBe("install\ninstall\n");
+  }, 120_000);
 });

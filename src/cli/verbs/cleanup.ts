@@ -4,7 +4,7 @@ import { gatherStates } from "../../apply/gather.js";
 import { withLock } from "../../apply/lock.js";
 import { runScripts } from "../../apply/stages.js";
 import { pathsFor } from "../../config/paths.js";
-import { removeReleases } from "../../commands/release.js";
+import { pruneDependencies, removeReleases } from "../../commands/release.js";
 import type { HostScript } from "../../commands/script.js";
 import { failedOrExpired, releasesToRemove } from "../../plan/cleanup.js";
 import { parseDuration } from "../duration.js";
@@ -44,7 +44,8 @@ async function runCleanup(name: "cleanup" | "clean-releases", args: string[], gl
           const st = states[h.name]!;
           const ids = name === "cleanup" ? releasesToRemove(st, s.env.keepReleases) : failedOrExpired(st);
           lines.push(`${h.name}: ${ids.length ? `${parsed.opts.plan ? "would remove" : "removed"} ${ids.join(", ")}` : "nothing to remove"}`);
-          if (ids.length) scripts[h.name] = { env: {}, sections: [{ phase: "cleanup", commands: [removeReleases(pathsFor(h.deployTo), ids)] }] };
+          const prune = s.env.dependencies.length ? [pruneDependencies(pathsFor(h.deployTo), s.env.dependencies.map((d) => d.path))] : [];
+          if (ids.length) scripts[h.name] = { env: {}, sections: [{ phase: "cleanup", commands: [removeReleases(pathsFor(h.deployTo), ids), ...prune] }] };
         }
         if (!parsed.opts.plan && Object.keys(scripts).length) await runScripts(s.ctx, pool, s.hosts.filter((h) => scripts[h.name]), scripts, "cleanup");
         return lines;
