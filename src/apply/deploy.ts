@@ -9,7 +9,7 @@ import type { HostScript, Section } from "../commands/script.js";
 import { InterruptedError, OperationError, StepTimeoutError } from "../errors.js";
 import { and } from "../commands/quote.js";
 import { planDeploy, phaseSection, commandEnv, serviceRestarts, type DeployPlan, type Stage } from "../plan/deploy.js";
-import type { HostState } from "../plan/state.js";
+import { badCurrentRefusal, type HostState } from "../plan/state.js";
 import type { HistoryEntry } from "../plan/host-input.js";
 import { ExecutorPool, type RunContext } from "./context.js";
 import { gatherReachable, gatherStates, knownPrimary, primaryStateCommand } from "./gather.js";
@@ -92,6 +92,8 @@ export async function applyDeploy(ctx: RunContext, hosts: Host[], opts: DeployOp
       const unreadable = unreachable.map((u) => ({ host: u.host, phase: "check", error: u.error }));
       for (const u of unreadable) ctx.bus.warn(`${u.host} cannot be read and is left out (partial deploy allowed): ${u.error.message.split("\n")[0]}`);
       hosts = hosts.filter((h) => states[h.name]);
+      const badCurrent = badCurrentRefusal(states);
+      if (badCurrent) throw new OperationError(`deploy refused:\n${badCurrent}`);
       driftGuard(ctx, hosts, states, opts.force === true);
       const resume = opts.resume ? resumeInfo(ctx, states, hosts, src?.commit) : undefined;
       const commit = resume?.deploying.commit ?? src!.commit;

@@ -5,7 +5,7 @@ import * as rel from "../commands/release.js";
 import type { HostScript } from "../commands/script.js";
 import { InterruptedError, OperationError, StepTimeoutError } from "../errors.js";
 import { commandEnv, phaseSection, serviceRestarts } from "../plan/deploy.js";
-import { rollbackCandidates, type HostState } from "../plan/state.js";
+import { badCurrentRefusal, rollbackCandidates, type HostState } from "../plan/state.js";
 import { ExecutorPool, type RunContext } from "./context.js";
 import { commitOf, historyEntry, runFailureHooks, type HistoryEntry, type OperationResult } from "./deploy.js";
 import { gatherStates, knownPrimary, primaryStateCommand } from "./gather.js";
@@ -52,6 +52,8 @@ export async function applyRollback(ctx: RunContext, hosts: Host[], opts: Rollba
     return await withLock(ctx, pool, "rollback", opts.reason ?? "", opts.lockWaitMs, async (primaryOut) => {
       const states = await gatherStates(ctx, pool, hosts, knownPrimary(ctx, primaryOut, stateCmd));
       const primary = hosts.find((h) => h.name === ctx.env.primary.name) ?? hosts[0]!;
+      const badCurrent = badCurrentRefusal(states);
+      if (badCurrent) throw new OperationError(`rollback refused:\n${badCurrent}`);
       const choice = chooseRollback(states, primary.name, opts.target);
       if ("refuse" in choice) throw new OperationError(`rollback refused: ${choice.refuse}`);
       const { target, from } = choice;

@@ -18,6 +18,8 @@ export interface HostState {
   /** deploy_to exists on the host */
   initialized: boolean;
   current: string | null;
+  /** `current` exists but points at something that is not a release (shown as it was, for the refusal). */
+  badCurrent?: string;
   /** Sorted oldest → newest (ids sort by time). */
   releases: ReleaseInfo[];
   lock: Partial<LockInfo> | null;
@@ -45,7 +47,10 @@ export function parseState(host: string, stdout: string): HostState {
     if (tag === "CURRENT") {
       if (!a) continue;
       state.current = parseCurrentTarget(a);
-      if (state.current === null) problem(`current points at ${excerpt(a)}, which is not a release directory`);
+      if (state.current === null) {
+        state.badCurrent = excerpt(a);
+        problem(`current points at ${state.badCurrent}, which is not a release directory`);
+      }
     } else if (tag === "BADREL") {
       problem(`releases/${a} is not a release id (ignored)`);
     } else if (tag === "REL") {
@@ -87,6 +92,13 @@ function parsePushRecord(raw: string): PushRecord | null {
   } catch {
     return null;
   }
+}
+
+/** Deploys and rollbacks refuse hosts whose `current` is not one of ours: switching back would remove it. */
+export function badCurrentRefusal(states: Record<string, HostState>): string | null {
+  const bad = Object.values(states).filter((s) => s.badCurrent !== undefined);
+  if (!bad.length) return null;
+  return bad.map((s) => `${s.host}: current points at ${s.badCurrent}, which is not a release directory; repair it on the host (ln -sfn releases/<id> current) first`).join("\n");
 }
 
 /** Releases a rollback may go to: good, older than `from`, not current. Newest first. */

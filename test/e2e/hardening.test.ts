@@ -2,7 +2,7 @@
  * Hardening regressions on local hosts: cleanup never removes the live release, recovery marks a
  * release failed even when its own restart fails, and hostile host state is parsed, not obeyed.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { execFileSync } from "node:child_process";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -113,6 +113,18 @@ describe("host state is parsed, never obeyed", () => {
     r = p.run("prod", "releases", "--json");
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout).h1.releases.length).toBe(2);
+    // `current` pointing outside releases/: read-only verbs report it, deploy and rollback refuse
+    const cur = path.join(p.hostDir("h2"), "current");
+    rmSync(cur);
+    symlinkSync("../../etc", cur);
+    r = p.run("prod", "releases");
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/\[h2\].*current points at "\.\.\/\.\.\/etc", which is not a release directory/);
+    r = p.run("prod", "deploy");
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/deploy refused:\s+h2: current points at "\.\.\/\.\.\/etc"/);
+    expect(p.run("prod", "rollback").stderr).toMatch(/rollback refused:\s+h2: current points at/);
+    expect(readlinkSync(cur)).toBe("../../etc");
   });
 });
 
