@@ -188,3 +188,20 @@ describe("dependency sets live at a stable path", () => {
     expect(p.read("h1", "installs")).toBe("install\ninstall\n");
   }, 120_000);
 });
+
+describe("what the README says is true", () => {
+  it("-m/--message is recorded in history for deploys and rollbacks, and shown by `history`", () => {
+    p = new Project();
+    p.writeConfig(basicConfig());
+    p.repo.commit({ VERSION: "1" });
+    expect(p.run("prod", "deploy", "-m", "first: ticket 42").code).toBe(0);
+    p.repo.commit({ VERSION: "2" });
+    expect(p.run("prod", "deploy").code).toBe(0);
+    expect(p.run("prod", "rollback", "-m", "v2 broke checkout").code).toBe(0);
+    const hist = p.read("h1", ".slipway/history.ndjson").trim().split("\n").map((l) => JSON.parse(l));
+    expect(hist.map((e) => e.message)).toEqual(["first: ticket 42", undefined, "v2 broke checkout"]);
+    const r = p.run("prod", "history");
+    expect(r.stdout).toMatch(/rollback .*v2 broke checkout/);
+    expect(r.stdout).toMatch(/deploy .*first: ticket 42/);
+  });
+});
