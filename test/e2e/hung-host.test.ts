@@ -7,7 +7,7 @@ import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Fleet, IS_ROOT, SKIP_FLEET } from "../fleet.js";
-import { cliSpawn, Repo, tmpdir, type CliResult } from "../helpers.js";
+import { cliSpawn, Repo, tmpdir, waitFor, type CliResult } from "../helpers.js";
 
 let fleet: Fleet;
 const NAMES = ["web1", "web2", "web3", "web4"];
@@ -131,6 +131,31 @@ describe.skipIf(SKIP_FLEET)("a hung host", () => {
       thaw("web3");
     }
     expect(p.current("web3")).toBe(good);
+  });
+
+  it("stops answering mid-build: noticed within ssh.keepalive × keepalive_count, named, nothing switched", async () => {
+    const p = project(`ssh: { keepalive: 1, keepalive_count: 2 }\nbuild:\n  - test "$SLIPWAY_HOST" != web3 || test ! -f SLOW || { touch ../../building; sleep 60; }`);
+    p.repo.commit({ VERSION: "1" });
+    expect((await p.deployWatching(["prod", "deploy"])).code).toBe(0);
+    const good = p.current("web1");
+    p.repo.commit({ VERSION: "2", SLOW: "" });
+    const child = cliSpawn(["prod", "deploy"], { cwd: p.dir, env: fleet.env });
+    try {
+      await waitFor(() => existsSync(path.join(p.root("web3"), "building")));
+      spawnSync("bash", ["-c", freezeCommand("web3")]);
+      const frozenAt = Date.now();
+      const r = await child.done;
+      const noticedMs = Date.now() - frozenAt;
+      console.log(`host frozen mid-build: the deploy ended ${noticedMs} ms later`);
+      noCrash(r);
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toMatch(/web3: (connection lost|.*timed out)/);
+      // 1 s × 2 probes to notice, then a bounded recovery attempt on web3 (timeouts.switch)
+      expect(noticedMs).toBeLessThan(12_000);
+      for (const h of ["web1", "web2", "web4"]) expect(p.current(h), h).toBe(good);
+    } finally {
+      thaw("web3");
+    }
   });
 
   it("frozen at connect (all or nothing): a clear host failure, nothing changed, lock released", async () => {

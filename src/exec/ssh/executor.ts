@@ -186,6 +186,8 @@ export class SshExecutor implements Executor {
         let signal: string | null = null;
         let remotePid: string | null = null;
         let sawPid = false;
+        // A channel error (the connection died under it) ends this command, never the process.
+        ch.on("error", (e: Error) => reject(new SshConnectError(`${this.host.name}: ${e.message}`)));
         ch.setEncoding("utf8");
         ch.on("data", (c: string) => {
           stdout += c;
