@@ -41,7 +41,7 @@ async function main() {
   const fleet = await Fleet.start(names);
   console.error(`fleet of ${MAX} sshd hosts up in ${fmtMs(now() - t)}`);
   process.env.HOME = fleet.clientHome;
-  const settings: SshSettings = { configFile: path.join(fleet.clientHome, ".ssh/config"), hostKeyChecking: "strict", connectTimeoutMs: 10_000 };
+  const settings: SshSettings = { configFile: path.join(fleet.clientHome, ".ssh/config"), hostKeyChecking: "strict", connectTimeoutMs: 10_000, keepaliveMs: 3000, keepaliveCount: 3 };
   const host = (n: string): Host => ({ name: n, transport: "ssh", address: n, roles: [], primary: false, deployTo: "~/x" });
   try {
     // --help
