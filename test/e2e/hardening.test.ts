@@ -93,6 +93,19 @@ describe("host state is parsed, never obeyed", () => {
     expect(p.current("h1")).toBe(a);
   });
 
+  it("a ref that looks like a git option is refused before git sees it", () => {
+    p = new Project();
+    p.writeConfig(basicConfig());
+    p.repo.commit({ VERSION: "1" });
+    const marker = path.join(tmpdir(), "pwned");
+    for (const verb of [["deploy"], ["deploy", "--plan"]]) {
+      const r = p.run("prod", ...verb, `--ref=--upload-pack=touch ${marker};`);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(/invalid ref "--upload-pack=/);
+    }
+    expect(existsSync(marker)).toBe(false);
+  });
+
   it("read-only verbs survive a `null` history line, an empty manifest and a current link outside releases/", () => {
     p = new Project();
     p.writeConfig(basicConfig());
