@@ -9,7 +9,8 @@ export interface RunContext {
   env: Environment;
   bus: EventBus;
   signal: AbortSignal;
-  connect: ExecutorFactory;
+  /** The session's connections: opened on first use, closed when the session finishes. */
+  pool: ExecutorPool;
   parallel: number;
   /** `user@control-host`, recorded in manifests, history and the lock. */
   by: string;

@@ -19,7 +19,7 @@ import { NdjsonRenderer } from "../render/ndjson.js";
 import { TtyRenderer } from "../render/tty.js";
 import { LogFileSink } from "../render/logfile.js";
 import type { RunContext } from "../apply/context.js";
-import { whoAmI } from "../apply/context.js";
+import { ExecutorPool, whoAmI } from "../apply/context.js";
 import { VERSION } from "../version.js";
 import { Notifier, NotifySink } from "../notify/notifier.js";
 import type { Globals } from "./registry.js";
@@ -130,7 +130,10 @@ export async function openSession(globals: Globals, o: SessionOptions): Promise<
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
 
-  const ctx: RunContext = { env, bus, signal: controller.signal, connect: executorFactory(env), parallel: o.parallel ?? 64, by: whoAmI(), toolVersion: VERSION, stateDir: dir, notifier };
+  // One connection pool for the whole session: every operation of the verb (and each component of
+  // `deploy --all`) reuses the same connections, and they are closed once, in finish().
+  const pool = new ExecutorPool(executorFactory(env));
+  const ctx: RunContext = { env, bus, signal: controller.signal, pool, parallel: o.parallel ?? 64, by: whoAmI(), toolVersion: VERSION, stateDir: dir, notifier };
   return {
     loaded,
     env,
@@ -141,6 +144,8 @@ export async function openSession(globals: Globals, o: SessionOptions): Promise<
     out: makeOutput(redactor),
     logPath,
     async finish(ok, summary) {
+      // Round trips per host are reported for operations that change hosts (the benchmark reads them).
+      await pool.closeAll(o.record ? bus : undefined);
       bus.emit({ type: "run:end", ok, summary, durationMs: Date.now() - started.getTime(), logPath: o.record ? logPath : undefined });
       await bus.close();
       finishStore?.();

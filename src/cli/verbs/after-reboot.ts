@@ -3,7 +3,6 @@
  * (`after_reboot:`), then every service in start order with health checks, then a report of what
  * is still unhealthy (exit 1 if anything is).
  */
-import { ExecutorPool } from "../../apply/context.js";
 import { actionCommands, serviceStates } from "../../apply/services.js";
 import { runScripts, StageError } from "../../apply/stages.js";
 import { pathsFor } from "../../config/paths.js";
@@ -23,35 +22,31 @@ export async function run(args: string[], globals: Globals): Promise<number> {
   if (!parsed) return 0;
   const s = await openSession(parsed.opts, { verb: "after-reboot", limit: parsed.opts.limit, record: true });
   return runOperation(s, async () => {
-    const pool = new ExecutorPool(s.ctx.connect);
-    try {
-      const scripts: Record<string, HostScript> = {};
-      for (const h of s.hosts) {
-        const hooks = s.env.afterReboot.filter((c) => !c.roles || c.roles.some((r) => h.roles.includes(r))).map((c) => cmd(c.run));
-        const sections = [
-          ...(hooks.length ? [{ phase: "reboot hooks", cwd: pathsFor(h.deployTo).root, commands: hooks }] : []),
-          ...(actionCommands(s.env, h, s.env.services, "start").length ? [{ phase: "start services", cwd: pathsFor(h.deployTo).root, commands: actionCommands(s.env, h, s.env.services, "start") }] : []),
-        ];
-        if (sections.length) scripts[h.name] = { env: commandEnv(s.env, { SLIPWAY_HOST: h.name }), sections };
-      }
-      let failedStart = "";
-      const targets = s.hosts.filter((h) => scripts[h.name]);
-      if (targets.length) {
-        await runScripts(s.ctx, pool, targets, scripts, "after-reboot").catch((e) => {
-          if (!(e instanceof StageError)) throw e;
-          failedStart = e.message;
-        });
-      }
-      const states = await serviceStates(s.ctx, pool, s.hosts, s.env.services);
-      const bad = Object.entries(states).flatMap(([h, l]) => l.filter((x) => !x.ok).map((x) => [h, x.service, x.output]));
-      if (bad.length) {
-        s.out.text(table(["HOST", "SERVICE", "STILL UNHEALTHY"], bad));
-        throw new OperationError(`${bad.length} service instance(s) still unhealthy after the reboot procedure${failedStart ? `\n${failedStart}` : ""}`);
-      }
-      if (failedStart) throw new OperationError(failedStart);
-      return [`${s.hosts.map((h) => h.name).join(", ")}: reboot hooks run, every service started and healthy`];
-    } finally {
-      await pool.closeAll();
+    const pool = s.ctx.pool;
+    const scripts: Record<string, HostScript> = {};
+    for (const h of s.hosts) {
+      const hooks = s.env.afterReboot.filter((c) => !c.roles || c.roles.some((r) => h.roles.includes(r))).map((c) => cmd(c.run));
+      const sections = [
+        ...(hooks.length ? [{ phase: "reboot hooks", cwd: pathsFor(h.deployTo).root, commands: hooks }] : []),
+        ...(actionCommands(s.env, h, s.env.services, "start").length ? [{ phase: "start services", cwd: pathsFor(h.deployTo).root, commands: actionCommands(s.env, h, s.env.services, "start") }] : []),
+      ];
+      if (sections.length) scripts[h.name] = { env: commandEnv(s.env, { SLIPWAY_HOST: h.name }), sections };
     }
+    let failedStart = "";
+    const targets = s.hosts.filter((h) => scripts[h.name]);
+    if (targets.length) {
+      await runScripts(s.ctx, pool, targets, scripts, "after-reboot").catch((e) => {
+        if (!(e instanceof StageError)) throw e;
+        failedStart = e.message;
+      });
+    }
+    const states = await serviceStates(s.ctx, pool, s.hosts, s.env.services);
+    const bad = Object.entries(states).flatMap(([h, l]) => l.filter((x) => !x.ok).map((x) => [h, x.service, x.output]));
+    if (bad.length) {
+      s.out.text(table(["HOST", "SERVICE", "STILL UNHEALTHY"], bad));
+      throw new OperationError(`${bad.length} service instance(s) still unhealthy after the reboot procedure${failedStart ? `\n${failedStart}` : ""}`);
+    }
+    if (failedStart) throw new OperationError(failedStart);
+    return [`${s.hosts.map((h) => h.name).join(", ")}: reboot hooks run, every service started and healthy`];
   });
 }

@@ -1,5 +1,4 @@
 /** `slipway <env> check-services`: every service in an unexpected state on every host; exit 1 if any. */
-import { ExecutorPool } from "../../apply/context.js";
 import { serviceStates } from "../../apply/services.js";
 import { OperationError } from "../../errors.js";
 import { table } from "../../render/table.js";
@@ -15,18 +14,14 @@ export async function run(args: string[], globals: Globals): Promise<number> {
   if (!parsed) return 0;
   const s = await openSession(parsed.opts, { verb: "check-services", limit: parsed.opts.limit, record: false, quiet: true });
   return runOperation(s, async () => {
-    const pool = new ExecutorPool(s.ctx.connect);
-    try {
-      const states = await serviceStates(s.ctx, pool, s.hosts, s.env.services);
-      const bad = Object.entries(states).flatMap(([h, list]) => list.filter((x) => !x.ok).map((x) => [h, x.service, x.output]));
-      const total = Object.values(states).reduce((n, l) => n + l.length, 0);
-      if (parsed.opts.json) s.out.data({ ok: bad.length === 0, states });
-      else if (!bad.length) s.out.text(`all ${total} service instance(s) healthy\n`);
-      else s.out.text(table(["HOST", "SERVICE", "PROBLEM"], bad));
-      if (bad.length) throw new OperationError(`${bad.length} of ${total} service instance(s) in an unexpected state`);
-      return [];
-    } finally {
-      await pool.closeAll();
-    }
+    const pool = s.ctx.pool;
+    const states = await serviceStates(s.ctx, pool, s.hosts, s.env.services);
+    const bad = Object.entries(states).flatMap(([h, list]) => list.filter((x) => !x.ok).map((x) => [h, x.service, x.output]));
+    const total = Object.values(states).reduce((n, l) => n + l.length, 0);
+    if (parsed.opts.json) s.out.data({ ok: bad.length === 0, states });
+    else if (!bad.length) s.out.text(`all ${total} service instance(s) healthy\n`);
+    else s.out.text(table(["HOST", "SERVICE", "PROBLEM"], bad));
+    if (bad.length) throw new OperationError(`${bad.length} of ${total} service instance(s) in an unexpected state`);
+    return [];
   });
 }

@@ -1,5 +1,4 @@
 /** `slipway <env> cleanup` — keep keep_releases good releases, current and the rollback target; remove the rest. */
-import { ExecutorPool } from "../../apply/context.js";
 import { gatherStates } from "../../apply/gather.js";
 import { withLock } from "../../apply/lock.js";
 import { runScripts } from "../../apply/stages.js";
@@ -34,26 +33,22 @@ async function runCleanup(name: "cleanup" | "clean-releases", args: string[], gl
   if (!parsed) return 0;
   const s = await openSession(parsed.opts, { verb: name, limit: parsed.opts.limit, record: !parsed.opts.plan, component: parsed.args[0] ?? null });
   return runOperation(s, async () => {
-    const pool = new ExecutorPool(s.ctx.connect);
-    try {
-      const work = async () => {
-        const states = await gatherStates(s.ctx, pool, s.hosts);
-        const scripts: Record<string, HostScript> = {};
-        const lines: string[] = [];
-        for (const h of s.hosts) {
-          const st = states[h.name]!;
-          const ids = name === "cleanup" ? releasesToRemove(st, s.env.keepReleases) : failedOrExpired(st);
-          lines.push(`${h.name}: ${ids.length ? `${parsed.opts.plan ? "would remove" : "removed"} ${ids.join(", ")}` : "nothing to remove"}`);
-          const prune = s.env.dependencies.length ? [pruneDependencies(pathsFor(h.deployTo), s.env.dependencies.map((d) => d.path))] : [];
-          if (ids.length) scripts[h.name] = { env: {}, sections: [{ phase: "cleanup", commands: [removeReleases(pathsFor(h.deployTo), ids), ...prune] }] };
-        }
-        if (!parsed.opts.plan && Object.keys(scripts).length) await runScripts(s.ctx, pool, s.hosts.filter((h) => scripts[h.name]), scripts, "cleanup");
-        return lines;
-      };
-      if (parsed.opts.plan) return await work();
-      return await withLock(s.ctx, pool, name, "", parseDuration(parsed.opts.lockWait, "--lock-wait"), work);
-    } finally {
-      await pool.closeAll();
-    }
+    const pool = s.ctx.pool;
+    const work = async () => {
+      const states = await gatherStates(s.ctx, pool, s.hosts);
+      const scripts: Record<string, HostScript> = {};
+      const lines: string[] = [];
+      for (const h of s.hosts) {
+        const st = states[h.name]!;
+        const ids = name === "cleanup" ? releasesToRemove(st, s.env.keepReleases) : failedOrExpired(st);
+        lines.push(`${h.name}: ${ids.length ? `${parsed.opts.plan ? "would remove" : "removed"} ${ids.join(", ")}` : "nothing to remove"}`);
+        const prune = s.env.dependencies.length ? [pruneDependencies(pathsFor(h.deployTo), s.env.dependencies.map((d) => d.path))] : [];
+        if (ids.length) scripts[h.name] = { env: {}, sections: [{ phase: "cleanup", commands: [removeReleases(pathsFor(h.deployTo), ids), ...prune] }] };
+      }
+      if (!parsed.opts.plan && Object.keys(scripts).length) await runScripts(s.ctx, pool, s.hosts.filter((h) => scripts[h.name]), scripts, "cleanup");
+      return lines;
+    };
+    if (parsed.opts.plan) return await work();
+    return await withLock(s.ctx, pool, name, "", parseDuration(parsed.opts.lockWait, "--lock-wait"), work);
   });
 }

@@ -52,22 +52,17 @@ export async function run(args: string[], globals: Globals): Promise<number> {
   if (action === "drift") {
     if (!opts.env) throw new UsageError("config drift needs an environment: slipway <env> config drift");
     const { openSession, runOperation } = await import("../session.js");
-    const { ExecutorPool } = await import("../../apply/context.js");
     const { configDrift } = await import("../../apply/configpush.js");
     const { table } = await import("../../render/table.js");
     const s = await openSession(opts, { verb: "config drift", record: false, quiet: true });
     let drifted = 0;
     const code = await runOperation(s, async () => {
-      const pool = new ExecutorPool(s.ctx.connect);
-      try {
-        const rows = await configDrift(s.ctx, pool, s.hosts);
-        drifted = rows.length;
-        if (opts.json) s.out.data(rows);
-        else s.out.text(rows.length ? table(["HOST", "FILE", "DRIFT"], rows) : "no drift: every pushed file is as it was pushed\n");
-        return [];
-      } finally {
-        await pool.closeAll();
-      }
+      const pool = s.ctx.pool;
+      const rows = await configDrift(s.ctx, pool, s.hosts);
+      drifted = rows.length;
+      if (opts.json) s.out.data(rows);
+      else s.out.text(rows.length ? table(["HOST", "FILE", "DRIFT"], rows) : "no drift: every pushed file is as it was pushed\n");
+      return [];
     });
     return code || (drifted ? 1 : 0);
   }

@@ -1,5 +1,4 @@
 /** `slipway <env> downtime start [--message M] [--kill-after 60s] | end | status` */
-import { ExecutorPool } from "../../apply/context.js";
 import { downtimeEnd, downtimeStart, downtimeStatus } from "../../apply/downtime.js";
 import { withLock } from "../../apply/lock.js";
 import { UsageError } from "../../errors.js";
@@ -34,29 +33,25 @@ export async function run(args: string[], globals: Globals): Promise<number> {
   const killAfter = opts.killAfter === undefined ? undefined : parseDuration(opts.killAfter, "--kill-after") / 1000;
   const s = await openSession(opts, { verb: `downtime ${action}`, limit: opts.limit, record: action !== "status", quiet: action === "status" });
   return runOperation(s, async () => {
-    const pool = new ExecutorPool(s.ctx.connect);
-    try {
-      if (action === "status") {
-        const st = await downtimeStatus(s.ctx, pool, s.hosts);
-        if (opts.json) s.out.data(st);
-        else {
-          const rows = Object.entries(st.page).map(([h, v]) => {
-            const x = v as { on?: boolean; message?: string; by?: string; since?: string; error?: string };
-            return [h, x.error ? `unknown: ${x.error}` : x.on ? "DOWN (maintenance page up)" : "up", x.since ?? "", x.by ?? "", x.message ?? ""];
-          });
-          s.out.text(table(["HOST", "STATE", "SINCE", "BY", "MESSAGE"], rows));
-          const svc = Object.entries(st.services).flatMap(([h, l]) => l.map((x) => [h, x.service, x.ok ? "running" : "stopped", x.output]));
-          if (svc.length) s.out.text("\n" + table(["HOST", "SERVICE", "STATE", "CHECK"], svc));
-        }
-        return [];
+    const pool = s.ctx.pool;
+    if (action === "status") {
+      const st = await downtimeStatus(s.ctx, pool, s.hosts);
+      if (opts.json) s.out.data(st);
+      else {
+        const rows = Object.entries(st.page).map(([h, v]) => {
+          const x = v as { on?: boolean; message?: string; by?: string; since?: string; error?: string };
+          return [h, x.error ? `unknown: ${x.error}` : x.on ? "DOWN (maintenance page up)" : "up", x.since ?? "", x.by ?? "", x.message ?? ""];
+        });
+        s.out.text(table(["HOST", "STATE", "SINCE", "BY", "MESSAGE"], rows));
+        const svc = Object.entries(st.services).flatMap(([h, l]) => l.map((x) => [h, x.service, x.ok ? "running" : "stopped", x.output]));
+        if (svc.length) s.out.text("\n" + table(["HOST", "SERVICE", "STATE", "CHECK"], svc));
       }
-      const wait = parseDuration(opts.lockWait, "--lock-wait");
-      if (action === "start") {
-        return await withLock(s.ctx, pool, "downtime start", opts.message, wait, () => downtimeStart(s.ctx, pool, s.hosts, opts.message, killAfter, Boolean(process.stdin.isTTY && process.stderr.isTTY)));
-      }
-      return await withLock(s.ctx, pool, "downtime end", "", wait, () => downtimeEnd(s.ctx, pool, s.hosts));
-    } finally {
-      await pool.closeAll();
+      return [];
     }
+    const wait = parseDuration(opts.lockWait, "--lock-wait");
+    if (action === "start") {
+      return await withLock(s.ctx, pool, "downtime start", opts.message, wait, () => downtimeStart(s.ctx, pool, s.hosts, opts.message, killAfter, Boolean(process.stdin.isTTY && process.stderr.isTTY)));
+    }
+    return await withLock(s.ctx, pool, "downtime end", "", wait, () => downtimeEnd(s.ctx, pool, s.hosts));
   });
 }

@@ -1,6 +1,5 @@
 /** `slipway <env> history [-n 20] [--local]` — the deploy log kept on the primary host, or the local store. */
 import path from "node:path";
-import { ExecutorPool } from "../../apply/context.js";
 import { parseHistory } from "../../plan/host-input.js";
 import { pathsFor } from "../../config/paths.js";
 import { readHistory } from "../../commands/release.js";
@@ -44,26 +43,22 @@ export async function run(args: string[], globals: Globals): Promise<number> {
         );
       return [];
     }
-    const pool = new ExecutorPool(s.ctx.connect);
-    try {
-      const ex = await pool.get(s.env.primary);
-      const out = await capture(ex, "history", readHistory(pathsFor(s.env.primary.deployTo), n), "read history");
-      const { entries: oldestFirst, problems } = parseHistory(out);
-      for (const p of problems) s.bus.warn(`skipped a malformed history entry (${p})`, s.env.primary.name);
-      const entries = oldestFirst.reverse();
-      if (parsed.opts.json) s.out.data(entries);
-      else if (!entries.length) s.out.text(`no history on ${s.env.primary.name} yet
+    const pool = s.ctx.pool;
+    const ex = await pool.get(s.env.primary);
+    const out = await capture(ex, "history", readHistory(pathsFor(s.env.primary.deployTo), n), "read history");
+    const { entries: oldestFirst, problems } = parseHistory(out);
+    for (const p of problems) s.bus.warn(`skipped a malformed history entry (${p})`, s.env.primary.name);
+    const entries = oldestFirst.reverse();
+    if (parsed.opts.json) s.out.data(entries);
+    else if (!entries.length) s.out.text(`no history on ${s.env.primary.name} yet
 `);
-      else
-        s.out.text(
-          table(
-            ["WHEN", "VERB", "RELEASE", "FROM", "TO", "BY", "OUTCOME", "SECONDS", "MESSAGE"],
-            entries.map((e) => [when(e.at), e.verb, e.release, short(e.fromCommit), short(e.toCommit), e.by, e.outcome, (e.durationMs / 1000).toFixed(1), e.message ?? ""]),
-          ) + scopeLine(entries.length + problems.length, n),
-        );
-      return [];
-    } finally {
-      await pool.closeAll();
-    }
+    else
+      s.out.text(
+        table(
+          ["WHEN", "VERB", "RELEASE", "FROM", "TO", "BY", "OUTCOME", "SECONDS", "MESSAGE"],
+          entries.map((e) => [when(e.at), e.verb, e.release, short(e.fromCommit), short(e.toCommit), e.by, e.outcome, (e.durationMs / 1000).toFixed(1), e.message ?? ""]),
+        ) + scopeLine(entries.length + problems.length, n),
+      );
+    return [];
   });
 }

@@ -1,5 +1,4 @@
 /** `slipway <env> lock status | acquire -m "reason" | release` */
-import { ExecutorPool } from "../../apply/context.js";
 import { acquire, describeHolder, newLockInfo, release, status } from "../../apply/lock.js";
 import { UsageError } from "../../errors.js";
 import { parseDuration } from "../duration.js";
@@ -26,24 +25,20 @@ export async function run(args: string[], globals: Globals): Promise<number> {
   const comp = s.env.component ? ` ${s.env.component}` : "";
   const where = `${s.env.name}${comp} (on ${s.env.primary.name})`;
   return runOperation(s, async () => {
-    const pool = new ExecutorPool(s.ctx.connect);
-    try {
-      if (action === "status") {
-        const info = await status(s.ctx, pool);
-        if (parsed.opts.json) s.out.data({ locked: Boolean(info), ...(info ?? {}) });
-        else s.out.text(info ? `${where} is locked: ${describeHolder(info, s.env.name, s.env.component)}\n` : `${where} is not locked\n`);
-      } else if (action === "acquire") {
-        const info = newLockInfo(s.ctx, "lock acquire", parsed.opts.message!, true);
-        await acquire(s.ctx, pool, info, parseDuration(parsed.opts.lockWait, "--lock-wait"));
-        s.out.text(`${where} locked: "${info.reason}". Release with: slipway ${s.env.name} lock release${comp}\n`);
-      } else {
-        const info = await status(s.ctx, pool);
-        const out = await release(s.ctx, pool, null);
-        s.out.text(out.endsWith("RELEASED") ? `${where} lock released${info ? ` (was ${describeHolder(info, s.env.name, s.env.component).split("\n")[0]})` : ""}\n` : `${where} was not locked\n`);
-      }
-      return [];
-    } finally {
-      await pool.closeAll();
+    const pool = s.ctx.pool;
+    if (action === "status") {
+      const info = await status(s.ctx, pool);
+      if (parsed.opts.json) s.out.data({ locked: Boolean(info), ...(info ?? {}) });
+      else s.out.text(info ? `${where} is locked: ${describeHolder(info, s.env.name, s.env.component)}\n` : `${where} is not locked\n`);
+    } else if (action === "acquire") {
+      const info = newLockInfo(s.ctx, "lock acquire", parsed.opts.message!, true);
+      await acquire(s.ctx, pool, info, parseDuration(parsed.opts.lockWait, "--lock-wait"));
+      s.out.text(`${where} locked: "${info.reason}". Release with: slipway ${s.env.name} lock release${comp}\n`);
+    } else {
+      const info = await status(s.ctx, pool);
+      const out = await release(s.ctx, pool, null);
+      s.out.text(out.endsWith("RELEASED") ? `${where} lock released${info ? ` (was ${describeHolder(info, s.env.name, s.env.component).split("\n")[0]})` : ""}\n` : `${where} was not locked\n`);
     }
+    return [];
   });
 }

@@ -1,5 +1,4 @@
 /** `slipway <env> releases` — a table per host: id, commit, time, by, status. */
-import { ExecutorPool } from "../../apply/context.js";
 import { gatherStates } from "../../apply/gather.js";
 import type { HostState } from "../../plan/state.js";
 import { table } from "../../render/table.js";
@@ -24,22 +23,18 @@ export async function run(args: string[], globals: Globals): Promise<number> {
   if (!parsed) return 0;
   const s = await openSession(parsed.opts, { verb: "releases", limit: parsed.opts.limit, record: false, quiet: true, component: parsed.args[0] ?? null });
   return runOperation(s, async () => {
-    const pool = new ExecutorPool(s.ctx.connect);
-    try {
-      const states = await gatherStates(s.ctx, pool, s.hosts);
-      if (parsed.opts.json) {
-        s.out.data(states);
-        return [];
-      }
-      for (const h of s.hosts) {
-        const st = states[h.name]!;
-        s.out.text(`${h.name} (${h.deployTo})${st.lock ? "  [locked]" : ""}\n`);
-        if (!st.initialized || st.releases.length === 0) s.out.text("  no releases yet\n\n");
-        else s.out.text(table(["RELEASE", "COMMIT", "CREATED", "BY", "STATUS"], releaseRows(st)).replace(/^/gm, "  ") + "\n");
-      }
+    const pool = s.ctx.pool;
+    const states = await gatherStates(s.ctx, pool, s.hosts);
+    if (parsed.opts.json) {
+      s.out.data(states);
       return [];
-    } finally {
-      await pool.closeAll();
     }
+    for (const h of s.hosts) {
+      const st = states[h.name]!;
+      s.out.text(`${h.name} (${h.deployTo})${st.lock ? "  [locked]" : ""}\n`);
+      if (!st.initialized || st.releases.length === 0) s.out.text("  no releases yet\n\n");
+      else s.out.text(table(["RELEASE", "COMMIT", "CREATED", "BY", "STATUS"], releaseRows(st)).replace(/^/gm, "  ") + "\n");
+    }
+    return [];
   });
 }

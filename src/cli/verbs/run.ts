@@ -1,5 +1,4 @@
 /** `slipway <env> run [--role R | --limit H] -- <command>`: a command in the current release, with the app's env. */
-import { ExecutorPool } from "../../apply/context.js";
 import { runScripts, StageError } from "../../apply/stages.js";
 import { pathsFor } from "../../config/paths.js";
 import { rolePrimary } from "../../config/roles.js";
@@ -32,7 +31,7 @@ export async function run(args: string[], globals: Globals): Promise<number> {
   const s = await openSession({ ...opts, verbose: true }, { verb: "run", limit: opts.limit, parallel: Number(opts.parallel), record: true, output: "prefixed" });
   const hosts = opts.role ? [rolePrimary(s.env.hosts, opts.role)] : s.hosts;
   return runOperation(s, async () => {
-    const pool = new ExecutorPool(s.ctx.connect);
+    const pool = s.ctx.pool;
     const scripts: Record<string, HostScript> = {};
     for (const h of hosts) {
       scripts[h.name] = { env: commandEnv(s.env, { SLIPWAY_HOST: h.name }), sections: [{ phase: "run", cwd: pathsFor(h.deployTo).current, commands: [cmd(command)] }] };
@@ -43,8 +42,6 @@ export async function run(args: string[], globals: Globals): Promise<number> {
     } catch (e) {
       if (e instanceof StageError) throw new OperationError(`failed on ${e.failed.length} of ${hosts.length} host(s):\n${e.failed.map((f) => f.error.message).join("\n")}`);
       throw e;
-    } finally {
-      await pool.closeAll();
     }
   });
 }

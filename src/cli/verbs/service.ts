@@ -1,5 +1,4 @@
 /** `slipway <env> service <name|all> start|stop|restart|reload|status [--limit H]` */
-import { ExecutorPool } from "../../apply/context.js";
 import { pickServices, runServiceAction, serviceStates } from "../../apply/services.js";
 import type { ServiceAction } from "../../commands/service.js";
 import { UsageError } from "../../errors.js";
@@ -21,18 +20,14 @@ export async function run(args: string[], globals: Globals): Promise<number> {
   const s = await openSession(parsed.opts, { verb: `service ${action}`, limit: parsed.opts.limit, record: action !== "status", quiet: action === "status" });
   const services = pickServices(s.env, name);
   return runOperation(s, async () => {
-    const pool = new ExecutorPool(s.ctx.connect);
-    try {
-      if (action === "status") {
-        const states = await serviceStates(s.ctx, pool, s.hosts, services);
-        const rows = Object.entries(states).flatMap(([h, list]) => list.map((x) => [h, x.service, x.ok ? "ok" : "DOWN", x.output]));
-        if (parsed.opts.json) s.out.data(states);
-        else s.out.text(table(["HOST", "SERVICE", "STATE", "CHECK"], rows));
-        return [];
-      }
-      return await runServiceAction(s.ctx, pool, s.hosts, services, action as ServiceAction);
-    } finally {
-      await pool.closeAll();
+    const pool = s.ctx.pool;
+    if (action === "status") {
+      const states = await serviceStates(s.ctx, pool, s.hosts, services);
+      const rows = Object.entries(states).flatMap(([h, list]) => list.map((x) => [h, x.service, x.ok ? "ok" : "DOWN", x.output]));
+      if (parsed.opts.json) s.out.data(states);
+      else s.out.text(table(["HOST", "SERVICE", "STATE", "CHECK"], rows));
+      return [];
     }
+    return await runServiceAction(s.ctx, pool, s.hosts, services, action as ServiceAction);
   });
 }

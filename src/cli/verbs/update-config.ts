@@ -1,5 +1,4 @@
 /** `slipway <env> update-config [--limit role] [--diff] [--restart] [--force]` */
-import { ExecutorPool } from "../../apply/context.js";
 import { updateConfig } from "../../apply/configpush.js";
 import { withLock } from "../../apply/lock.js";
 import { runServiceAction } from "../../apply/services.js";
@@ -28,23 +27,19 @@ export async function run(args: string[], globals: Globals): Promise<number> {
   const { opts } = parsed;
   const s = await openSession(opts, { verb: opts.diff ? "update-config --diff" : "update-config", limit: opts.limit, record: !opts.diff, quiet: opts.diff });
   return runOperation(s, async () => {
-    const pool = new ExecutorPool(s.ctx.connect);
-    try {
-      const work = async () => {
-        const r = await updateConfig(s.ctx, pool, s.hosts, { diffOnly: Boolean(opts.diff), force: Boolean(opts.force) });
-        // Diffs go through the session's redactor like every other output; with --json, stdout
-        // carries NDJSON only (one line per file diff, beside the event lines).
-        if (opts.json) for (const d of r.diffs) s.out.data({ type: "config:diff", host: d.host, file: d.dest, diff: d.diff, ts: new Date().toISOString() });
-        else s.out.text(r.diffs.length ? r.diffs.map((d) => d.diff).join("") : "no changes\n");
-        if (opts.diff) return [];
-        // Only hosts whose files changed are restarted: an unchanged host keeps running undisturbed.
-        const restart = opts.restart ? r.changedHosts : [];
-        if (restart.length) await runServiceAction(s.ctx, pool, restart, s.env.services, "restart");
-        return [`pushed ${s.env.configFiles.length} file(s) to ${r.pushedHosts.length} host(s); ${r.changed} changed${restart.length ? `; services restarted on ${restart.map((h) => h.name).join(", ")}` : ""}`];
-      };
-      return opts.diff ? await work() : await withLock(s.ctx, pool, "update-config", "", 0, work);
-    } finally {
-      await pool.closeAll();
-    }
+    const pool = s.ctx.pool;
+    const work = async () => {
+      const r = await updateConfig(s.ctx, pool, s.hosts, { diffOnly: Boolean(opts.diff), force: Boolean(opts.force) });
+      // Diffs go through the session's redactor like every other output; with --json, stdout
+      // carries NDJSON only (one line per file diff, beside the event lines).
+      if (opts.json) for (const d of r.diffs) s.out.data({ type: "config:diff", host: d.host, file: d.dest, diff: d.diff, ts: new Date().toISOString() });
+      else s.out.text(r.diffs.length ? r.diffs.map((d) => d.diff).join("") : "no changes\n");
+      if (opts.diff) return [];
+      // Only hosts whose files changed are restarted: an unchanged host keeps running undisturbed.
+      const restart = opts.restart ? r.changedHosts : [];
+      if (restart.length) await runServiceAction(s.ctx, pool, restart, s.env.services, "restart");
+      return [`pushed ${s.env.configFiles.length} file(s) to ${r.pushedHosts.length} host(s); ${r.changed} changed${restart.length ? `; services restarted on ${restart.map((h) => h.name).join(", ")}` : ""}`];
+    };
+    return opts.diff ? await work() : await withLock(s.ctx, pool, "update-config", "", 0, work);
   });
 }
