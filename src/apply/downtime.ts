@@ -6,7 +6,7 @@ import { createInterface } from "node:readline/promises";
 import { pathsFor } from "../config/paths.js";
 import type { Host } from "../config/resolve.js";
 import { killPids, maintenanceOff, maintenanceOn, maintenancePage, maintenanceState, waitForExit } from "../commands/downtime.js";
-import { servicesOn } from "../commands/service.js";
+import { servicesOn } from "../commands/services/backend.js";
 import type { HostScript } from "../commands/script.js";
 import { OperationError } from "../errors.js";
 import { forEachHost } from "../exec/fanout.js";

@@ -1,7 +1,10 @@
 /** Service operations across hosts: actions in start order (stop in reverse), and health reports. */
 import { pathsFor } from "../config/paths.js";
 import type { Environment, Host, Service } from "../config/resolve.js";
-import { healthWait, parseServiceReport, serviceAction, serviceReport, servicesOn, installSupervisorProgram, installSystemdUnit, type ServiceAction, type ServiceContext, type ServiceState } from "../commands/service.js";
+import { serviceAction, servicesOn, type ServiceAction, type ServiceContext } from "../commands/services/backend.js";
+import { healthWait, parseServiceReport, serviceReport, type ServiceState } from "../commands/services/health.js";
+import { installSupervisorProgram } from "../commands/services/supervisord.js";
+import { installSystemdUnit } from "../commands/services/systemd.js";
 import type { HostScript, ScriptCommand } from "../commands/script.js";
 import { OperationError } from "../errors.js";
 import { failures, forEachHost } from "../exec/fanout.js";

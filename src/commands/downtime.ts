@@ -4,7 +4,7 @@ import type { Paths } from "../config/paths.js";
 import type { Service } from "../config/resolve.js";
 import { and, shPath, shq } from "./quote.js";
 import { cmd, type ScriptCommand } from "./script.js";
-import type { ServiceContext } from "./service.js";
+import type { ServiceContext } from "./services/backend.js";
 
 export const htmlEscape = (t: string) => t.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
 

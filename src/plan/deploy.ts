@@ -10,7 +10,10 @@ import { releasesToRemove } from "./cleanup.js";
 import { DEPLOY_GROUPS, type Phase } from "./phases.js";
 import type { DeployingInfo, HostState, Manifest } from "./state.js";
 import { sectionHash } from "../commands/script.js";
-import { healthWait, installSupervisorProgram, installSystemdUnit, serviceAction, servicesOn, type ServiceContext } from "../commands/service.js";
+import { serviceAction, servicesOn, type ServiceContext } from "../commands/services/backend.js";
+import { healthWait } from "../commands/services/health.js";
+import { installSupervisorProgram } from "../commands/services/supervisord.js";
+import { installSystemdUnit } from "../commands/services/systemd.js";
 
 export type Stage =
   | { kind: "upload"; phase: "fetch"; hosts: string[] }

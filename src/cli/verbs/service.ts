@@ -1,6 +1,6 @@
 /** `slipway <env> service <name|all> start|stop|restart|reload|status [--limit H]` */
 import { pickServices, runServiceAction, serviceStates } from "../../apply/services.js";
-import type { ServiceAction } from "../../commands/service.js";
+import type { ServiceAction } from "../../commands/services/backend.js";
 import { UsageError } from "../../errors.js";
 import { table } from "../../render/table.js";
 import type { Globals } from "../registry.js";

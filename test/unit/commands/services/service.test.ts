@@ -4,9 +4,11 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { pathsFor } from "../../src/config/paths.js";
-import type { Service } from "../../src/config/resolve.js";
-import { healthProbe, supervisorProgram, systemdQuote, systemdUnit } from "../../src/commands/service.js";
+import { pathsFor } from "../../../../src/config/paths.js";
+import type { Service } from "../../../../src/config/resolve.js";
+import { healthProbe } from "../../../../src/commands/services/health.js";
+import { supervisorProgram } from "../../../../src/commands/services/supervisord.js";
+import { systemdQuote, systemdUnit } from "../../../../src/commands/services/systemd.js";
 
 const svc: Service = { name: "web", backend: "systemd", component: null, order: 10, command: "gunicorn app:wsgi --bind 127.0.0.1:8000", program: "shop-web", gracefulReload: false, health: { http: "http://127.0.0.1:8000/health", expect: 200, timeout: 30 } };
 const ctx = { paths: pathsFor("~/apps/shop"), supervisor: { config: "~/supervisor/supervisord.conf", includeDir: "~/supervisor/conf.d" }, env: { DJANGO_ENV: "production", WEIRD: `it's "$HOME" 100% \\ ok` } };

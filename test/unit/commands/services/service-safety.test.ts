@@ -9,11 +9,14 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { pathsFor } from "../../src/config/paths.js";
-import type { Service } from "../../src/config/resolve.js";
-import { parseConfig } from "../../src/config/load.js";
-import { ConfigError } from "../../src/errors.js";
-import { healthProbe, installSupervisorProgram, serviceReport, supervisorProgram, systemdEnvFile, systemdUnit, writeEnvFile } from "../../src/commands/service.js";
+import { pathsFor } from "../../../../src/config/paths.js";
+import type { Service } from "../../../../src/config/resolve.js";
+import { parseConfig } from "../../../../src/config/load.js";
+import { ConfigError } from "../../../../src/errors.js";
+import { writeEnvFile } from "../../../../src/commands/services/backend.js";
+import { healthProbe, serviceReport } from "../../../../src/commands/services/health.js";
+import { installSupervisorProgram, supervisorProgram } from "../../../../src/commands/services/supervisord.js";
+import { systemdEnvFile, systemdUnit } from "../../../../src/commands/services/systemd.js";
 
 /** Values that break naive env quoting: supervisord's parser, systemd's, or a shell. */
 export const HOSTILE_ENV: Record<string, string> = {
