@@ -1,5 +1,7 @@
 /** Human-readable plan: hosts × phases × commands. Pure, shared by `deploy --plan` and tests. */
-import type { DeployPlan } from "./deploy.js";
+import type { HostScript } from "../commands/script.js";
+import type { DeployPlan, Stage } from "./deploy.js";
+import type { RollbackPlan } from "./rollback.js";
 import { PHASE_HELP } from "./phases.js";
 
 export function formatPlan(plan: DeployPlan): string {
@@ -17,13 +19,7 @@ export function formatPlan(plan: DeployPlan): string {
       out.push(`${stage.phase.padEnd(9)} ${stage.when} hook, on this machine:`);
       for (const s of stage.script.sections) for (const c of s.commands) out.push(`            $ ${c.display}`);
     } else {
-      out.push(`${stage.phases.join("+").padEnd(9)} on ${stage.hosts.join(", ")} (one round trip per host):`);
-      for (const host of stage.hosts) {
-        out.push(`  ${host}:`);
-        for (const s of stage.scripts[host]?.sections ?? []) {
-          for (const c of s.commands) out.push(`    ${s.phase.padEnd(8)} $ ${c.display}`);
-        }
-      }
+      out.push(...hostStage(stage));
     }
   }
   out.push(`unlock    on ${plan.primary}: ${PHASE_HELP.unlock}`);
@@ -33,5 +29,31 @@ export function formatPlan(plan: DeployPlan): string {
     out.push("cleanup will remove:");
     for (const [h, ids] of rm) out.push(`  ${h}: ${ids.join(", ")}`);
   }
+  return out.join("\n") + "\n";
+}
+
+/** One stage run on hosts: its phases, then each host's commands in order. */
+function hostStage(stage: Extract<Stage, { kind: "hosts" }>): string[] {
+  return [`${stage.phases.join("+").padEnd(9)} on ${stage.hosts.join(", ")} (one round trip per host):`, ...stage.hosts.flatMap((h) => hostCommands(h, stage.scripts[h]))];
+}
+
+function hostCommands(host: string, script: HostScript | undefined): string[] {
+  return [`  ${host}:`, ...(script?.sections ?? []).flatMap((s) => s.commands.map((c) => `    ${s.phase.padEnd(8)} $ ${c.display}`))];
+}
+
+/** `rollback --plan`: the target, what is marked bad, each stage, and what a failure would undo. */
+export function formatRollbackPlan(plan: RollbackPlan): string {
+  const out = [
+    `plan: rollback ${plan.env} to ${plan.target} (commit ${plan.toCommit})`,
+    `  from   ${plan.from}${plan.fromCommit ? ` (commit ${plan.fromCommit})` : ""}, marked bad`,
+    `  hosts  ${plan.hosts.join(", ")} (primary ${plan.primary})`,
+    "",
+    `check     on every host: ${PHASE_HELP.check}`,
+    `lock      on ${plan.primary}: ${PHASE_HELP.lock}`,
+    ...plan.stages.flatMap(hostStage),
+    `unlock    on ${plan.primary}: ${PHASE_HELP.unlock}`,
+  ];
+  const undo = Object.entries(plan.recovery);
+  if (undo.length) out.push("", "if a step fails, switched hosts go back:", ...undo.flatMap(([h, s]) => hostCommands(h, s)));
   return out.join("\n") + "\n";
 }

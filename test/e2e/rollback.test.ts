@@ -107,3 +107,23 @@ describe("cleanup", () => {
     expect(p.releases("h1")).toEqual([ids[0], ids[1]]);
   });
 });
+
+describe("rollback --plan", () => {
+  it("prints the target, the commands per host and the recovery, and changes nothing (also as JSON)", () => {
+    p = new Project();
+    const [r1, r2] = deployVersions(2);
+    const r = p.run("prod", "rollback", "--plan");
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(new RegExp(`^plan: rollback prod to ${r1}`));
+    expect(r.stdout).toContain(`switch current → releases/${r1}`);
+    expect(r.stdout).toContain(`mark ${r2} bad`);
+    expect(p.current("h1")).toBe(r2);
+    expect(p.status("h1", r2!)).toBe("ok");
+    expect(p.lockExists("h1")).toBe(false);
+    const j = p.run("prod", "rollback", "--plan", "--json");
+    expect(j.code, j.stderr).toBe(0);
+    expect(JSON.parse(j.stdout)).toMatchObject({ verb: "rollback", target: r1, from: r2, hosts: ["h1", "h2"] });
+    expect(p.run("prod", "rollback", "--plan", r2!).stderr).toMatch(/rollback refused: .* is already current/);
+    expect(p.current("h2")).toBe(r2);
+  });
+});

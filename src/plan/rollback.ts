@@ -1,0 +1,103 @@
+/**
+ * planRollback(config, hostState) → RollbackPlan: pure, like planDeploy. It picks the target (or
+ * explains why there is none) and builds every script the rollback may run, recovery included, so
+ * `rollback --plan` shows exactly what a rollback would do.
+ */
+import { pathsFor } from "../config/paths.js";
+import type { Environment, Host } from "../config/resolve.js";
+import * as rel from "../commands/release.js";
+import type { HostScript } from "../commands/script.js";
+import { commandEnv, phaseSection, serviceRestarts, type Stage } from "./deploy.js";
+import { rollbackCandidates, type HostState } from "./state.js";
+
+export interface RollbackPlan {
+  verb: "rollback";
+  env: string;
+  /** The release every host goes to, and the primary's current one it leaves (marked bad). */
+  target: string;
+  from: string;
+  toCommit: string;
+  fromCommit: string | null;
+  hosts: string[];
+  primary: string;
+  /** Each host's current release before the rollback (what recovery returns to). */
+  previous: Record<string, string | null>;
+  /** switch (+ mark bad), then restart+verify where configured. */
+  stages: Extract<Stage, { kind: "hosts" }>[];
+  /** Run on switched hosts when a later stage fails: back to their previous release, marked ok again. */
+  recovery: Record<string, HostScript>;
+}
+
+export interface RollbackInput {
+  env: Environment;
+  hosts: Host[];
+  states: Record<string, HostState>;
+  requested?: string;
+}
+
+/** Pure: pick the target, or explain why there is nothing to roll back to. */
+export function chooseRollback(states: Record<string, HostState>, primary: string, requested?: string): { target: string; from: string } | { refuse: string } {
+  const ps = states[primary];
+  if (!ps || !ps.current) return { refuse: `nothing to roll back: ${primary} has no current release` };
+  const from = ps.current;
+  let target = requested;
+  if (target === undefined) {
+    const cand = rollbackCandidates(ps, from)[0];
+    if (!cand) {
+      const others = ps.releases.filter((r) => r.id !== from).map((r) => `${r.id} (${r.status})`);
+      return { refuse: `nothing to roll back to: no good release older than ${from} on ${primary}${others.length ? `; other releases: ${others.join(", ")}` : ""}` };
+    }
+    target = cand.id;
+  }
+  if (target === from) return { refuse: `${target} is already current` };
+  for (const [host, st] of Object.entries(states)) {
+    const r = st.releases.find((x) => x.id === target);
+    if (!r) return { refuse: `release ${target} does not exist on ${host}` };
+    if (r.status === "failed" || r.status === "building" || r.status === "unknown") return { refuse: `release ${target} on ${host} is ${r.status}; refusing to make it current` };
+  }
+  return { target, from };
+}
+
+const commitOf = (st: HostState | undefined, id: string | null) => (st && id ? (st.releases.find((r) => r.id === id)?.manifest?.commit ?? null) : null);
+
+export function planRollback(input: RollbackInput): RollbackPlan | { refuse: string } {
+  const { env, hosts, states } = input;
+  const primary = hosts.find((h) => h.name === env.primary.name) ?? hosts[0]!;
+  const choice = chooseRollback(states, primary.name, input.requested);
+  if ("refuse" in choice) return choice;
+  const { target, from } = choice;
+  const previous = Object.fromEntries(hosts.map((h) => [h.name, states[h.name]?.current ?? null]));
+  const envFor = (h: Host) => commandEnv(env, { SLIPWAY_RELEASE: target, SLIPWAY_HOST: h.name, SLIPWAY_PREVIOUS_RELEASE: previous[h.name] ?? "" });
+  const switchScripts: Record<string, HostScript> = {};
+  const afterScripts: Record<string, HostScript> = {};
+  const recovery: Record<string, HostScript> = {};
+  for (const h of hosts) {
+    const p = pathsFor(h.deployTo);
+    const prev = previous[h.name] ?? null;
+    const markBad = prev && prev !== target ? [rel.setStatus(p, prev, "bad")] : [];
+    switchScripts[h.name] = { env: envFor(h), sections: phaseSection(env, h, "switch", [rel.switchCurrent(p, target), ...markBad], [], p.release(target)) };
+    afterScripts[h.name] = {
+      env: envFor(h),
+      sections: [...phaseSection(env, h, "restart", serviceRestarts(env, h), env.restart, p.current), ...phaseSection(env, h, "verify", [], env.verify, p.current)],
+    };
+    if (prev) recovery[h.name] = { env: envFor(h), sections: [{ phase: "switch", commands: [rel.switchCurrent(p, prev), rel.setStatus(p, prev, "ok")], timeoutMs: env.timeouts.switch }] };
+  }
+  const names = hosts.map((h) => h.name);
+  const stages: RollbackPlan["stages"] = [{ kind: "hosts", phases: ["switch"], hosts: names, scripts: switchScripts }];
+  const restarting = names.filter((n) => (afterScripts[n]?.sections.length ?? 0) > 0);
+  if (restarting.length) stages.push({ kind: "hosts", phases: ["restart", "verify"], hosts: restarting, scripts: afterScripts });
+  const ps = states[primary.name];
+  return {
+    verb: "rollback",
+    env: env.name,
+    target,
+    from,
+    toCommit: commitOf(ps, target) ?? "unknown",
+    fromCommit: commitOf(ps, from),
+    hosts: names,
+    primary: primary.name,
+    previous,
+    stages,
+    recovery,
+  };
+}
