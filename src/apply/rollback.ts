@@ -6,7 +6,9 @@ import { InterruptedError, OperationError, StepTimeoutError } from "../errors.js
 import { planRollback, type RollbackPlan } from "../plan/rollback.js";
 import { badCurrentRefusal } from "../plan/state.js";
 import type { RunContext } from "./context.js";
-import { historyEntry, runFailureHooks, type HistoryEntry, type OperationResult } from "./deploy.js";
+import type { OperationResult } from "./deploy.js";
+import { historyEntry, type HistoryEntry } from "./history.js";
+import { runFailureHooks } from "./recover.js";
 import { gatherStates, knownPrimary, primaryStateCommand } from "./gather.js";
 import { withLock } from "./lock.js";
 import { runScripts, StageError } from "./stages.js";
@@ -78,5 +80,5 @@ async function recover(ctx: RunContext, hosts: Host[], plan: RollbackPlan, switc
   const back = hosts.filter((h) => switched.includes(h.name) && plan.recovery[h.name]);
   if (switched.length) ctx.bus.warn(`rollback failed; switching ${switched.length} host(s) back to ${plan.from}`);
   if (back.length) await runScripts(ctx, ctx.pool, back, plan.recovery, "recover", calm).catch((err) => ctx.bus.warn(`recovery incomplete: ${(err as Error).message}`));
-  await runFailureHooks(ctx, ctx.pool, hosts, { SLIPWAY_FAILED_RELEASE: plan.target });
+  await runFailureHooks(ctx, hosts, { SLIPWAY_FAILED_RELEASE: plan.target });
 }

@@ -7,6 +7,8 @@ import type { Command, Environment, Host, Service } from "../config/resolve.js";
 import * as rel from "../commands/release.js";
 import { cmd, type HostScript, type ScriptCommand, type Section } from "../commands/script.js";
 import { releasesToRemove } from "./cleanup.js";
+import { planFailureHooks, planRecovery, type FailureHooks, type HostRecovery } from "./recovery.js";
+import { rollStages } from "./rolling.js";
 import { DEPLOY_GROUPS, type Phase } from "./phases.js";
 import type { DeployingInfo, HostState, Manifest } from "./state.js";
 import { sectionHash } from "../commands/script.js";
@@ -17,8 +19,12 @@ import { installSystemdUnit } from "../commands/services/systemd.js";
 
 export type Stage =
   | { kind: "upload"; phase: "fetch"; hosts: string[] }
-  | { kind: "hosts"; phases: Phase[]; hosts: string[]; scripts: Record<string, HostScript> }
-  | { kind: "local"; phase: Phase; when: "before" | "after"; script: HostScript };
+  | { kind: "hosts"; phases: Phase[]; hosts: string[]; scripts: Record<string, HostScript>; /** rolling deploys: which batch */ batch?: { index: number; of: number } }
+  | { kind: "local"; phase: Phase; when: "before" | "after"; script: HostScript }
+  /** Required pre-steps must be done (or are started and waited for) before migrations and the switch. */
+  | { kind: "gate"; gate: "presteps" }
+  /** `--batch-wait` between rolling batches. */
+  | { kind: "wait"; ms: number };
 
 export interface DeployPlan {
   verb: "deploy";
@@ -33,6 +39,9 @@ export interface DeployPlan {
   stages: Stage[];
   /** Per host: releases cleanup will remove. */
   removals: Record<string, string[]>;
+  /** What a failure does on each host, and the on_failure hooks (see plan/recovery.ts). */
+  recovery: Record<string, HostRecovery>;
+  onFailure: FailureHooks;
 }
 
 export interface DeployInput {
@@ -50,6 +59,9 @@ export interface DeployInput {
   hotfix?: boolean;
   /** setup-release: build without switching; kept until `now + keepDays`. */
   privateDays?: number;
+  /** Rolling: switch, restart and check this many hosts (or a percentage) at a time. */
+  batchSize?: string;
+  batchWaitMs?: number;
 }
 
 /**
@@ -258,7 +270,25 @@ export function planDeploy(input: DeployInput): DeployPlan {
       scripts: Object.fromEntries(hosts.map((h) => [h.name, { env: {}, sections: [{ phase: "check", commands: [rel.stopLeftovers(pathsFor(h.deployTo), id)] }] }])),
     });
   }
-  return { verb: "deploy", env: env.name, releaseId: id, commit, ref, hosts: names, primary: primary.name, previous, manifest, stages, removals };
+  if (!input.hotfix && !isPrivate && env.presteps.some((x) => x.required)) {
+    const at = stages.findIndex((st) => st.kind === "hosts" && (st.phases.includes("migrate") || st.phases.includes("switch")));
+    if (at >= 0) stages.splice(at, 0, { kind: "gate", gate: "presteps" });
+  }
+  return {
+    verb: "deploy",
+    env: env.name,
+    releaseId: id,
+    commit,
+    ref,
+    hosts: names,
+    primary: primary.name,
+    previous,
+    manifest,
+    stages: input.batchSize ? rollStages(stages, input.batchSize, input.batchWaitMs) : stages,
+    removals,
+    recovery: planRecovery(env, hosts, id, previous),
+    onFailure: planFailureHooks(env, hosts, { SLIPWAY_FAILED_RELEASE: id }),
+  };
 }
 
 /** Resume: drop each host's sections whose journal entry (same phase, same input hash) says they are done. */

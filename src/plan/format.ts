@@ -18,6 +18,10 @@ export function formatPlan(plan: DeployPlan): string {
     } else if (stage.kind === "local") {
       out.push(`${stage.phase.padEnd(9)} ${stage.when} hook, on this machine:`);
       for (const s of stage.script.sections) for (const c of s.commands) out.push(`            $ ${c.display}`);
+    } else if (stage.kind === "gate") {
+      out.push(`presteps  required pre-steps must be done for ${plan.commit.slice(0, 12)} (started and waited for if not)`);
+    } else if (stage.kind === "wait") {
+      out.push(`wait      ${stage.ms / 1000} s before the next batch`);
     } else {
       out.push(...hostStage(stage));
     }
@@ -34,7 +38,8 @@ export function formatPlan(plan: DeployPlan): string {
 
 /** One stage run on hosts: its phases, then each host's commands in order. */
 function hostStage(stage: Extract<Stage, { kind: "hosts" }>): string[] {
-  return [`${stage.phases.join("+").padEnd(9)} on ${stage.hosts.join(", ")} (one round trip per host):`, ...stage.hosts.flatMap((h) => hostCommands(h, stage.scripts[h]))];
+  const batch = stage.batch ? `batch ${stage.batch.index}/${stage.batch.of}, ` : "";
+  return [`${stage.phases.join("+").padEnd(9)} on ${stage.hosts.join(", ")} (${batch}one round trip per host):`, ...stage.hosts.flatMap((h) => hostCommands(h, stage.scripts[h]))];
 }
 
 function hostCommands(host: string, script: HostScript | undefined): string[] {

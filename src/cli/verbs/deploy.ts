@@ -56,7 +56,7 @@ export async function run(args: string[], globals: Globals): Promise<number> {
   const lockWaitMs = parseDuration(opts.lockWait, "--lock-wait");
   if (opts.plan) {
     return runOperation(s, async () => {
-      const plan = await previewDeploy(s.ctx, s.hosts, { ref: opts.ref, lockWaitMs });
+      const plan = await previewDeploy(s.ctx, s.hosts, { ref: opts.ref, lockWaitMs, batchSize: checkedBatchSize(opts.batchSize), batchWaitMs: parseDuration(opts.batchWait, "--batch-wait") });
       // The plan's scripts carry `env` with secret values: printed only through the redactor.
       if (opts.json) s.out.data(plan);
       else s.out.text(formatPlan(plan));
@@ -76,7 +76,7 @@ export async function run(args: string[], globals: Globals): Promise<number> {
   });
 
   async function deployOne(ctx: typeof s.ctx, hosts: typeof s.hosts, target: string | null): Promise<string[]> {
-    if (opts.batchSize !== undefined && !/^[1-9]\d*%?$/.test(opts.batchSize)) throw new UsageError(`--batch-size: expected a number of hosts or a percentage like 25%, got ${JSON.stringify(opts.batchSize)}`);
+    checkedBatchSize(opts.batchSize);
     const r = await applyDeploy(ctx, hosts, {
       ref: opts.ref,
       lockWaitMs,
@@ -92,4 +92,9 @@ export async function run(args: string[], globals: Globals): Promise<number> {
     const what = target ? `${target} ` : "";
     return [`deployed ${what}${r.releaseId} (${r.commit.slice(0, 12)}) to ${ok} of ${hosts.length} host(s)${r.partial ? " — PARTIAL: see the failed hosts below" : ""}`, ...r.summary];
   }
+}
+
+function checkedBatchSize(size: string | undefined): string | undefined {
+  if (size !== undefined && !/^[1-9]\d*%?$/.test(size)) throw new UsageError(`--batch-size: expected a number of hosts or a percentage like 25%, got ${JSON.stringify(size)}`);
+  return size;
 }

@@ -1,0 +1,62 @@
+/**
+ * What a failed deploy does, planned ahead as data: per host, mark the release failed, switch
+ * back, restart the old release; and the on_failure hooks. The run picks the parts that apply
+ * (a host that never switched is only marked), so `--plan` can show them and tests read them.
+ */
+import { pathsFor } from "../config/paths.js";
+import type { Environment, Host } from "../config/resolve.js";
+import * as rel from "../commands/release.js";
+import type { HostScript, Section } from "../commands/script.js";
+import { cmd } from "../commands/script.js";
+import { commandEnv, phaseSection, serviceRestarts } from "./deploy.js";
+
+export interface HostRecovery {
+  env: Record<string, string>;
+  /** Marked failed first: a restart that fails during recovery must not leave the release `ok`. */
+  markFailed: Section;
+  /** Back to the previous release (or `current` removed on a first deploy). */
+  switchBack: Section;
+  /** The old release's restart, for hosts whose services already ran the new one. */
+  restartOld: Section[];
+}
+
+export interface FailureHooks {
+  remote: Record<string, HostScript>;
+  local: HostScript | null;
+}
+
+/** The recovery pieces for each host of a deploy of `id`, given each host's previous release. */
+export function planRecovery(env: Environment, hosts: Host[], id: string, previous: Record<string, string | null>): Record<string, HostRecovery> {
+  // Recovery steps take milliseconds: a host that cannot do them in the switch's limit is stuck.
+  const quick = env.timeouts.switch;
+  return Object.fromEntries(
+    hosts.map((h) => {
+      const p = pathsFor(h.deployTo);
+      const prev = previous[h.name] ?? null;
+      const r: HostRecovery = {
+        env: commandEnv(env, { SLIPWAY_RELEASE: prev ?? "", SLIPWAY_HOST: h.name, SLIPWAY_FAILED_RELEASE: id }),
+        markFailed: { phase: "cleanup", commands: [rel.setStatus(p, id, "failed")], timeoutMs: quick },
+        switchBack: { phase: "switch", commands: [prev ? rel.switchCurrent(p, prev) : rel.removeCurrent(p)], timeoutMs: quick },
+        restartOld: prev ? phaseSection(env, h, "restart", serviceRestarts(env, h), env.restart, p.current) : [],
+      };
+      return [h.name, r];
+    }),
+  );
+}
+
+/** The script recovery runs on one host: always the mark, then the switch back and restart when they apply. */
+export function recoveryScript(r: HostRecovery, switched: boolean, rerunRestart: boolean): HostScript {
+  return { env: r.env, sections: [r.markFailed, ...(switched ? [r.switchBack, ...(rerunRestart ? r.restartOld : [])] : [])] };
+}
+
+/** on_failure hooks: on each host whose roles they apply to, and `local: true` ones once here. */
+export function planFailureHooks(env: Environment, hosts: Host[], extra: Record<string, string>): FailureHooks {
+  const hooks = env.hooks.onFailure;
+  const remote: Record<string, HostScript> = {};
+  for (const h of hosts) {
+    const cmds = hooks.filter((c) => !c.local && (!c.roles || c.roles.some((r) => h.roles.includes(r))));
+    if (cmds.length) remote[h.name] = { env: commandEnv(env, { ...extra, SLIPWAY_HOST: h.name }), sections: [{ phase: "on_failure", cwd: pathsFor(h.deployTo).root, commands: cmds.map((c) => cmd(c.run)) }] };
+  }
+  const local = hooks.filter((c) => c.local);
+  return { remote, local: local.length ? { env: commandEnv(env, extra), sections: [{ phase: "on_failure", cwd: env.configDir, commands: local.map((c) => cmd(c.run)) }] } : null };
+}
