@@ -173,7 +173,7 @@ export function planDeploy(input: DeployInput): DeployPlan {
         const own: ScriptCommand[] = [rel.ensureLayout(p)];
         if (env.source.type === "git" && env.source.distribute === "git") own.push(rel.updateMirror(p, env.source.repo, commit), rel.archiveCommit(p, id, commit));
         own.push(rel.writeManifest(p, id, manifest));
-        if (h.name === primary.name && !isPrivate) own.push(rel.writeDeploying(pathsFor(h.deployTo), deploying));
+        if (h.name === primary.name && !isPrivate) own.push(rel.writeDeploying(p, deploying));
         return phaseSection(env, h, phase, own, []);
       }
       case "link":
@@ -227,7 +227,7 @@ export function planDeploy(input: DeployInput): DeployPlan {
         const sections = phaseSections(h, phase);
         const s = (pending.scripts[h.name] ??= {
           sections: [],
-          journal: `${pathsFor(h.deployTo).releaseMeta(id)}/journal`,
+          journal: pathsFor(h.deployTo).releaseJournal(id),
           env: commandEnv(env, {
             SLIPWAY_RELEASE: id,
             SLIPWAY_RELEASE_PATH: pathsFor(h.deployTo).release(id),
