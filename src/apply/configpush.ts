@@ -7,6 +7,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { pathsFor } from "../config/paths.js";
 import type { Environment, Host } from "../config/resolve.js";
+import { appliesTo } from "../config/roles.js";
 import { renderFile } from "../config/template.js";
 import { fileHash, parsePushed, readPushed, writeFile, writeHashKey, writeRecord, type PushRecord } from "../commands/configpush.js";
 import { MASK } from "../events/redact.js";
@@ -35,7 +36,7 @@ export function renderFor(env: Environment, h: Host): RenderedFile[] {
   const secretNames = new Set(Object.keys(env.secrets));
   const maskedVars = { ...vars, ...Object.fromEntries([...secretNames].map((n) => [n, MASK])) };
   return env.configFiles
-    .filter((f) => !f.roles || f.roles.some((r) => h.roles.includes(r)))
+    .filter((f) => appliesTo(f.roles, h))
     .map((f) => {
       const r = renderFile(f.template, vars, secretNames);
       const secret = r.usedSecrets.length > 0;

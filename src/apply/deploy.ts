@@ -4,6 +4,7 @@
  */
 import { pathsFor } from "../config/paths.js";
 import type { Host } from "../config/resolve.js";
+import { appliesTo } from "../config/roles.js";
 import * as rel from "../commands/release.js";
 import type { HostScript, Section } from "../commands/script.js";
 import { InterruptedError, OperationError, StepTimeoutError } from "../errors.js";
@@ -359,7 +360,7 @@ export async function runFailureHooks(ctx: RunContext, pool: ExecutorPool, hosts
   const local = hooks.filter((c) => c.local);
   const scripts: Record<string, HostScript> = {};
   for (const h of hosts) {
-    const cmds = hooks.filter((c) => !c.local && (!c.roles || c.roles.some((r) => h.roles.includes(r))));
+    const cmds = hooks.filter((c) => !c.local && appliesTo(c.roles, h));
     if (cmds.length) scripts[h.name] = { env: commandEnv(ctx.env, { ...extra, SLIPWAY_HOST: h.name }), sections: [{ phase: "on_failure", cwd: pathsFor(h.deployTo).root, commands: cmds.map((c) => ({ sh: c.run, display: c.run })) }] };
   }
   try {

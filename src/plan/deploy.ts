@@ -4,6 +4,7 @@
  */
 import { parseReleaseTime, pathsFor, releaseId as makeReleaseId } from "../config/paths.js";
 import type { Command, Environment, Host, Service } from "../config/resolve.js";
+import { appliesTo } from "../config/roles.js";
 import * as rel from "../commands/release.js";
 import { cmd, type HostScript, type ScriptCommand, type Section } from "../commands/script.js";
 import { releasesToRemove } from "./cleanup.js";
@@ -60,7 +61,7 @@ export function nextReleaseId(now: Date, commit: string, states: HostState[]): s
   return makeReleaseId(at, commit);
 }
 
-const forHost = (cmds: Command[], h: Host) => cmds.filter((c) => !c.local && (!c.roles || c.roles.some((r) => h.roles.includes(r))));
+const forHost = (cmds: Command[], h: Host) => cmds.filter((c) => !c.local && appliesTo(c.roles, h));
 const userCmds = (cmds: Command[]): ScriptCommand[] => cmds.map((c) => cmd(c.run));
 
 /** Environment passed to every command: the app's env, secrets, and what the release is. */
@@ -179,7 +180,7 @@ export function planDeploy(input: DeployInput): DeployPlan {
       case "link":
         return phaseSection(env, h, phase, rel.linkShared(p, id, env.shared.dirs, env.shared.files), [], release);
       case "build": {
-        const deps = env.dependencies.filter((d) => !d.roles || d.roles.some((r) => h.roles.includes(r)));
+        const deps = env.dependencies.filter((d) => appliesTo(d.roles, h));
         const prev = previous[h.name] ?? null;
         if (input.hotfix) return phaseSection(env, h, phase, deps.map((d) => rel.copyDependency(p, prev, d)), [], release);
         const done = isPrivate ? [rel.setStatus(p, id, "private")] : [];
