@@ -19,6 +19,7 @@ import type { ExecutorPool, RunContext } from "./context.js";
 import { StageError } from "./stages.js";
 import { listFiles, SAFE_PATH, type FileEntry } from "./files.js";
 import { localCommandEnv } from "../exec/local.js";
+import { mergeEnv } from "../config/env.js";
 
 export { listFiles, type FileEntry };
 
@@ -87,7 +88,7 @@ export function buildArtifact(ctx: RunContext, cacheDir: string, commit: string)
   for (const c of src.artifactBuild) {
     ctx.bus.info(`artifact build: ${c}`);
     try {
-      execFileSync("bash", ["-c", c], { cwd: out, stdio: "pipe", env: { ...localCommandEnv(), ...ctx.env.env, ...ctx.env.secrets, SLIPWAY_COMMIT: commit } });
+      execFileSync("bash", ["-c", c], { cwd: out, stdio: "pipe", env: { ...localCommandEnv(), ...mergeEnv(ctx.env, undefined, { SLIPWAY_COMMIT: commit }) } });
     } catch (e) {
       const err = e as { status?: number; stderr?: Buffer };
       throw new CommandError("local", "fetch", c, err.status ?? null, String(err.stderr ?? "").trim().split("\n").slice(-10).join("\n"));

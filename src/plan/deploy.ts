@@ -5,6 +5,7 @@
 import { parseReleaseTime, pathsFor, releaseId as makeReleaseId } from "../config/paths.js";
 import type { Command, Environment, Host, Service } from "../config/resolve.js";
 import { appliesTo } from "../config/roles.js";
+import { mergeEnv } from "../config/env.js";
 import * as rel from "../commands/release.js";
 import { cmd, type HostScript, type ScriptCommand, type Section } from "../commands/script.js";
 import { releasesToRemove } from "./cleanup.js";
@@ -64,10 +65,10 @@ export function nextReleaseId(now: Date, commit: string, states: HostState[]): s
 const forHost = (cmds: Command[], h: Host) => cmds.filter((c) => !c.local && appliesTo(c.roles, h));
 const userCmds = (cmds: Command[]): ScriptCommand[] => cmds.map((c) => cmd(c.run));
 
-/** Environment passed to every command: the app's env, secrets, and what the release is. */
+/** Environment passed to every command (merged by `mergeEnv`): app env, host env, secrets, and what the release is. */
 export function commandEnv(env: Environment, extra: Record<string, string>, host?: Host): Record<string, string> {
   const h = host ?? env.hosts.find((x) => x.name === extra.SLIPWAY_HOST);
-  return { ...env.env, ...(h?.env ?? {}), ...env.secrets, SLIPWAY_APP: env.app, SLIPWAY_ENV: env.name, ...extra };
+  return mergeEnv(env, h, { SLIPWAY_APP: env.app, SLIPWAY_ENV: env.name, ...extra });
 }
 
 /**
@@ -85,7 +86,8 @@ export function serviceRestarts(env: Environment, h: Host): ScriptCommand[] {
 
 /** Paths, supervisor settings and the environment (app env, host env, secrets) a host's services run with. */
 export function serviceContext(env: Environment, h: Host): ServiceContext {
-  return { paths: pathsFor(h.deployTo), supervisor: env.supervisor, env: { ...env.env, ...(h.env ?? {}), ...env.secrets } };
+  // No SLIPWAY_* here: they would change every installed program file and unit on each release.
+  return { paths: pathsFor(h.deployTo), supervisor: env.supervisor, env: mergeEnv(env, h) };
 }
 
 /** The services that run on a host (by role), with the host's `${NAME}` values filled in. */
