@@ -6,6 +6,7 @@ import { parseReleaseTime, pathsFor, releaseId as makeReleaseId } from "../confi
 import type { Command, Environment, Host, Service } from "../config/resolve.js";
 import { appliesTo } from "../config/roles.js";
 import { mergeEnv } from "../config/env.js";
+import { fillVars, legacyVarsWarning } from "../config/template.js";
 import * as rel from "../commands/release.js";
 import { cmd, type HostScript, type ScriptCommand, type Section } from "../commands/script.js";
 import { releasesToRemove } from "./cleanup.js";
@@ -90,16 +91,32 @@ export function serviceContext(env: Environment, h: Host): ServiceContext {
   return { paths: pathsFor(h.deployTo), supervisor: env.supervisor, env: mergeEnv(env, h) };
 }
 
-/** The services that run on a host (by role), with the host's `${NAME}` values filled in. */
+/** The services that run on a host (by role), with the host's `{{ NAME }}` values filled in. */
 export function hostServices(env: Environment, h: Host, services: Service[] = env.services): Service[] {
   const vars = serviceContext(env, h).env;
   return servicesOn(services, h.roles).map((s) => withHostVars(s, vars));
 }
 
-/** `${NAME}` in a service's command and health checks becomes the host's value (e.g. its PORT). */
-export function withHostVars(svc: Service, vars: Record<string, string>): Service {
-  const sub = (t?: string) => t?.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (m, k: string) => vars[k] ?? m);
+/**
+ * `{{ NAME }}` (or the deprecated `${NAME}`) in a service's command and health checks becomes the
+ * host's value (e.g. its PORT); names used the deprecated way are added to `legacy`.
+ */
+export function withHostVars(svc: Service, vars: Record<string, string>, legacy?: Set<string>): Service {
+  const sub = (t?: string) => {
+    if (t === undefined) return t;
+    const f = fillVars(t, vars);
+    for (const k of f.legacy) legacy?.add(k);
+    return f.text;
+  };
   return { ...svc, command: sub(svc.command), health: svc.health && { ...svc.health, http: sub(svc.health.http), tcp: sub(svc.health.tcp) } };
+}
+
+/** The deprecation warning for `${NAME}` in this environment's services, on any host (one per run). */
+export function hostVarWarnings(env: Environment): string[] {
+  const legacy = new Set<string>();
+  for (const h of env.hosts) for (const s of servicesOn(env.services, h.roles)) withHostVars(s, serviceContext(env, h).env, legacy);
+  const w = legacyVarsWarning(legacy);
+  return w ? [w] : [];
 }
 
 /** Sections for one phase on one host: before hooks, the phase's own commands, after hooks. */
