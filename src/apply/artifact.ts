@@ -8,7 +8,7 @@ import { createHash } from "node:crypto";
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { pathsFor } from "../config/paths.js";
+import { FILES, META_DIR, pathsFor, type Paths } from "../config/paths.js";
 import type { Host } from "../config/resolve.js";
 import { receiveDelta } from "../commands/release.js";
 import { shPath } from "../commands/quote.js";
@@ -19,11 +19,17 @@ import type { ExecutorPool, RunContext } from "./context.js";
 import { StageError } from "./stages.js";
 import { listFiles, SAFE_PATH, type FileEntry } from "./files.js";
 import { localCommandEnv } from "../exec/local.js";
+import { mergeEnv } from "../config/env.js";
 
 export { listFiles, type FileEntry };
 
 export function filesTsv(entries: FileEntry[]): string {
   return entries.map((e) => `${e.hash}\t${e.mode.toString(8)}\t${e.path}`).join("\n") + "\n";
+}
+
+/** Read a release's file list (empty when it has none); parsed by parseFilesTsv. */
+export function readFilesTsv(p: Paths, id: string): string {
+  return `cat ${shPath(p.releaseMeta(id))}/${FILES.fileList} 2>/dev/null || true`;
 }
 
 export function parseFilesTsv(text: string): Map<string, string> {
@@ -55,9 +61,10 @@ function stage(dir: string, entries: FileEntry[], send: FileEntry[], reuse: File
     if (e.hash.startsWith("link:")) symlinkSync(e.hash.slice(5), dst);
     else copyFileSync(path.join(dir, e.path), dst);
   }
-  mkdirSync(path.join(st, ".slipway"), { recursive: true });
-  writeFileSync(path.join(st, ".slipway", "files.tsv"), filesTsv(entries.filter((e) => SAFE_PATH.test(e.path))));
-  writeFileSync(path.join(st, ".slipway", "reuse.list"), reuse.map((e) => `./${e.path}\0`).join(""));
+  // The staging directory becomes the release directory: the same names as Paths.releaseFiles/releaseReuse.
+  mkdirSync(path.join(st, META_DIR), { recursive: true });
+  writeFileSync(path.join(st, META_DIR, FILES.fileList), filesTsv(entries.filter((e) => SAFE_PATH.test(e.path))));
+  writeFileSync(path.join(st, META_DIR, FILES.reuseList), reuse.map((e) => `./${e.path}\0`).join(""));
   return st;
 }
 
@@ -81,7 +88,7 @@ export function buildArtifact(ctx: RunContext, cacheDir: string, commit: string)
   for (const c of src.artifactBuild) {
     ctx.bus.info(`artifact build: ${c}`);
     try {
-      execFileSync("bash", ["-c", c], { cwd: out, stdio: "pipe", env: { ...localCommandEnv(), ...ctx.env.env, ...ctx.env.secrets, SLIPWAY_COMMIT: commit } });
+      execFileSync("bash", ["-c", c], { cwd: out, stdio: "pipe", env: { ...localCommandEnv(), ...mergeEnv(ctx.env, undefined, { SLIPWAY_COMMIT: commit }) } });
     } catch (e) {
       const err = e as { status?: number; stderr?: Buffer };
       throw new CommandError("local", "fetch", c, err.status ?? null, String(err.stderr ?? "").trim().split("\n").slice(-10).join("\n"));
@@ -124,7 +131,7 @@ export async function uploadDelta(ctx: RunContext, pool: ExecutorPool, hosts: Ho
         let previous = new Map<string, string>();
         if (prev) {
           // An unreadable list only costs a full upload.
-          const r = await (await pool.get(h)).exec(`cat ${shPath(pathsFor(h.deployTo).releaseMeta(prev))}/files.tsv 2>/dev/null || true`, { signal: ctx.signal }).catch(() => null);
+          const r = await (await pool.get(h)).exec(readFilesTsv(pathsFor(h.deployTo), prev), { signal: ctx.signal }).catch(() => null);
           if (r) previous = parseFilesTsv(r.stdout);
         }
         const { send, reuse } = diffFiles(entries, previous);

@@ -7,6 +7,8 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { pathsFor } from "../config/paths.js";
 import type { Environment, Host } from "../config/resolve.js";
+import { appliesTo } from "../config/roles.js";
+import { mergeEnv } from "../config/env.js";
 import { renderFile } from "../config/template.js";
 import { fileHash, parsePushed, readPushed, writeFile, writeHashKey, writeRecord, type PushRecord } from "../commands/configpush.js";
 import { MASK } from "../events/redact.js";
@@ -31,11 +33,12 @@ const sha = (t: string) => createHash("sha256").update(t).digest("hex");
 
 /** Every file for one host, rendered from its templates. */
 export function renderFor(env: Environment, h: Host): RenderedFile[] {
-  const vars = { ...env.vars, ...env.env, ...(h.env ?? {}), ...env.secrets, SLIPWAY_APP: env.app, SLIPWAY_ENV: env.name, SLIPWAY_HOST: h.name };
+  // Template vars sit under the command environment, merged in its one order.
+  const vars = { ...env.vars, ...mergeEnv(env, h, { SLIPWAY_APP: env.app, SLIPWAY_ENV: env.name, SLIPWAY_HOST: h.name }) };
   const secretNames = new Set(Object.keys(env.secrets));
   const maskedVars = { ...vars, ...Object.fromEntries([...secretNames].map((n) => [n, MASK])) };
   return env.configFiles
-    .filter((f) => !f.roles || f.roles.some((r) => h.roles.includes(r)))
+    .filter((f) => appliesTo(f.roles, h))
     .map((f) => {
       const r = renderFile(f.template, vars, secretNames);
       const secret = r.usedSecrets.length > 0;

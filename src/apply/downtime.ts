@@ -5,6 +5,7 @@
 import { createInterface } from "node:readline/promises";
 import { pathsFor } from "../config/paths.js";
 import type { Host } from "../config/resolve.js";
+import { appliesTo } from "../config/roles.js";
 import { killPids, maintenanceOff, maintenanceOn, maintenancePage, maintenanceState, waitForExit } from "../commands/downtime.js";
 import { servicesOn } from "../commands/services/backend.js";
 import type { HostScript } from "../commands/script.js";
@@ -23,7 +24,7 @@ export interface Straggler {
   command: string;
 }
 
-const pageHosts = (ctx: RunContext, hosts: Host[]) => hosts.filter((h) => !ctx.env.maintenance.roles || h.roles.some((r) => ctx.env.maintenance.roles!.includes(r)));
+const pageHosts = (ctx: RunContext, hosts: Host[]) => hosts.filter((h) => appliesTo(ctx.env.maintenance.roles, h));
 const serviceHosts = (ctx: RunContext, hosts: Host[]) => hosts.filter((h) => servicesOn(ctx.env.services, h.roles).length > 0);
 
 export async function pageUp(ctx: RunContext, pool: ExecutorPool, hosts: Host[], message: string): Promise<void> {

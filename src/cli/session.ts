@@ -23,6 +23,7 @@ import { ExecutorPool, whoAmI } from "../apply/context.js";
 import { VERSION } from "../version.js";
 import { Notifier, NotifySink } from "../notify/notifier.js";
 import type { Globals } from "./registry.js";
+import { hostVarWarnings } from "../plan/deploy.js";
 
 export { verbCommand, parseVerb, configPath } from "./verb-command.js";
 import { configPath } from "./verb-command.js";
@@ -115,6 +116,8 @@ export async function openSession(globals: Globals, o: SessionOptions): Promise<
     notifier = new Notifier(env.notify, bus, redactor);
     bus.add(new NotifySink(notifier, env.app + (env.component ? `/${env.component}` : ""), env.name));
   }
+
+  for (const w of hostVarWarnings(env)) bus.warn(w);
 
   const controller = new AbortController();
   let interrupts = 0;

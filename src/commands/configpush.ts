@@ -19,10 +19,8 @@ export interface PushRecord {
 }
 
 export const destPath = (p: Paths, dest: string) => (dest.startsWith("/") || dest.startsWith("~/") ? dest : path.posix.join(p.root, dest));
-const statePath = (p: Paths) => path.posix.join(p.meta, "config-state.json");
-// The per-environment key of the recorded hashes: a plain sha256 of a short secret in a file
-// anyone can read could be brute-forced offline; an HMAC under a 0600 key cannot.
-const keyPath = (p: Paths) => path.posix.join(p.meta, "config-state.key");
+// The per-environment key of the recorded hashes (p.configStateKey): a plain sha256 of a short
+// secret in a file anyone can read could be brute-forced offline; an HMAC under a 0600 key cannot.
 const KEY = /^[0-9a-f]{64}$/;
 
 /** The recorded hash of a pushed file, keyed so it reveals nothing about a secret in it. */
@@ -33,8 +31,8 @@ export function fileHash(key: string, content: string): string {
 /** Print each file's current content between markers, plus the last push record. */
 export function readPushed(p: Paths, dests: string[]): string {
   const files = dests.map((d) => `printf '\\036FILE %s\\n' ${shq(d)}; cat ${shPath(destPath(p, d))} 2>/dev/null; printf '\\n\\036END\\n'`);
-  const key = `printf '\\036KEY\\n'; cat ${shPath(keyPath(p))} 2>/dev/null; printf '\\n\\036END\\n'`;
-  return [`printf '\\036STATE\\n'; cat ${shPath(statePath(p))} 2>/dev/null; printf '\\n\\036END\\n'`, key, ...files].join("\n");
+  const key = `printf '\\036KEY\\n'; cat ${shPath(p.configStateKey)} 2>/dev/null; printf '\\n\\036END\\n'`;
+  return [`printf '\\036STATE\\n'; cat ${shPath(p.configState)} 2>/dev/null; printf '\\n\\036END\\n'`, key, ...files].join("\n");
 }
 
 export function parsePushed(out: string): { state: PushRecord | null; files: Record<string, string | null>; key: string | null } {
@@ -79,9 +77,9 @@ export function writeFile(p: Paths, dest: string, content: string, mode: string)
 
 /** Store the key of the recorded hashes (0600), once per environment. */
 export function writeHashKey(p: Paths, key: string): ScriptCommand {
-  return cmd(atomicWrite(keyPath(p), key + "\n", "0600"), "create the config-state key");
+  return cmd(atomicWrite(p.configStateKey, key + "\n", "0600"), "create the config-state key");
 }
 
 export function writeRecord(p: Paths, rec: PushRecord): ScriptCommand {
-  return cmd(atomicWrite(statePath(p), JSON.stringify(rec) + "\n", "0600"), "record the push (drift guard)");
+  return cmd(atomicWrite(p.configState, JSON.stringify(rec) + "\n", "0600"), "record the push (drift guard)");
 }

@@ -1,6 +1,6 @@
 /** Builders for planned downtime: the maintenance flag and page, and finding/killing stragglers. */
 import path from "node:path";
-import type { Paths } from "../config/paths.js";
+import { FILES, type Paths } from "../config/paths.js";
 import type { Service } from "../config/resolve.js";
 import { and, shPath, shq } from "./quote.js";
 import { cmd, type ScriptCommand } from "./script.js";
@@ -20,19 +20,20 @@ export function maintenancePage(app: string, message: string): string {
 
 /** Write the page, then the flag (renamed into place, so nginx never sees a half-written state). */
 export function maintenanceOn(p: Paths, dir: string, html: string, info: object): ScriptCommand {
-  const d = shPath(path.posix.join(p.root, dir));
+  const m = p.maintenance(dir);
+  const [d, page, flag] = [shPath(m.dir), FILES.maintenancePage, FILES.maintenanceFlag];
   return cmd(
-    and(`mkdir -p ${d}`, `printf '%s' ${shq(html)} > ${d}/index.html.tmp`, `mv -f ${d}/index.html.tmp ${d}/index.html`, `printf '%s\\n' ${shq(JSON.stringify(info))} > ${d}/on.tmp`, `mv -f ${d}/on.tmp ${d}/on`),
-    `put up the maintenance page (${path.posix.join(p.root, dir)}/on)`,
+    and(`mkdir -p ${d}`, `printf '%s' ${shq(html)} > ${d}/${page}.tmp`, `mv -f ${d}/${page}.tmp ${d}/${page}`, `printf '%s\\n' ${shq(JSON.stringify(info))} > ${d}/${flag}.tmp`, `mv -f ${d}/${flag}.tmp ${d}/${flag}`),
+    `put up the maintenance page (${m.flag})`,
   );
 }
 
 export function maintenanceOff(p: Paths, dir: string): ScriptCommand {
-  return cmd(`rm -f ${shPath(path.posix.join(p.root, dir))}/on`, "take down the maintenance page");
+  return cmd(`rm -f ${shPath(p.maintenance(dir).dir)}/${FILES.maintenanceFlag}`, "take down the maintenance page");
 }
 
 export function maintenanceState(p: Paths, dir: string): string {
-  const f = `${shPath(path.posix.join(p.root, dir))}/on`;
+  const f = `${shPath(p.maintenance(dir).dir)}/${FILES.maintenanceFlag}`;
   return `if [ -f ${f} ]; then echo ON; cat ${f}; else echo OFF; fi`;
 }
 

@@ -3,13 +3,13 @@
  * stdio) so it outlives the SSH connection and the control machine. Its state lives in files under
  * `.slipway/presteps/<name>/<commit>/`, so any control machine can check on it.
  */
-import path from "node:path";
 import type { Paths } from "../config/paths.js";
 import { shPath, shq } from "./quote.js";
 import { cmd, type ScriptCommand } from "./script.js";
 
+/** The pre-step's state directory (Paths names it; the files inside are this state machine's own). */
 export function prestepDir(p: Paths, name: string, commit: string): string {
-  return path.posix.join(p.meta, "presteps", name, commit);
+  return p.prestepDir(name, commit);
 }
 
 /** Start unless already running or done for this commit. Prints `PRESTEP started|running|done`. */

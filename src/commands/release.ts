@@ -1,6 +1,6 @@
 /** Pure builders for the release layout: shell text only, no I/O. Tested by string comparison. */
 import path from "node:path";
-import { COMMIT, type Paths } from "../config/paths.js";
+import { COMMIT, FILES, META_DIR, type Paths } from "../config/paths.js";
 import { and, argv, shPath, shq } from "./quote.js";
 import { cmd, type ScriptCommand } from "./script.js";
 
@@ -47,8 +47,9 @@ export function receiveDelta(p: Paths, id: string, previous: string | null): str
   const rel = shPath(p.release(id));
   const steps = [`mkdir -p ${shPath(p.releases)} ${shPath(p.shared)} ${shPath(p.meta)}`, `mkdir -p ${rel}`, `tar -x -f - -C ${rel}`];
   if (previous) {
+    const reuse = `${META_DIR}/${FILES.reuseList}`;
     steps.push(
-      `{ [ ! -s ${rel}/.slipway/reuse.list ] || { cd ${shPath(p.release(previous))} && tar -c -f - --null --no-recursion -T ${rel}/.slipway/reuse.list | tar -x -f - -C ${rel}; }; }`,
+      `{ [ ! -s ${rel}/${reuse} ] || { cd ${shPath(p.release(previous))} && tar -c -f - --null --no-recursion -T ${rel}/${reuse} | tar -x -f - -C ${rel}; }; }`,
     );
   }
   return and(...steps);
@@ -102,7 +103,7 @@ export function pruneDependencies(p: Paths, depPaths: string[]): ScriptCommand {
 
 /** Resume: stop a process group an interrupted run left running for this release (if still alive). */
 export function stopLeftovers(p: Paths, id: string): ScriptCommand {
-  const f = `${shPath(p.releaseMeta(id))}/running.pgid`;
+  const f = `${shPath(p.releaseMeta(id))}/${FILES.pgid}`;
   return cmd(
     `if [ -f ${f} ]; then g=$(cat ${f}); mine=$(awk '{print $5}' /proc/$$/stat); if [ -n "$g" ] && [ "$g" != "$mine" ] && kill -0 -- -"$g" 2>/dev/null; then kill -TERM -- -"$g"; sleep 0.5; kill -KILL -- -"$g" 2>/dev/null; echo "stopped leftover processes of the interrupted run" >&2; fi; fi; true`,
     "stop processes left by the interrupted run",
@@ -124,8 +125,8 @@ export function copyDependency(p: Paths, previous: string | null, dep: { path: s
 export function writeManifest(p: Paths, id: string, manifest: object): ScriptCommand {
   const meta = shPath(p.releaseMeta(id));
   return cmd(
-    `mkdir -p ${meta} && printf '%s\\n' ${shq(JSON.stringify(manifest))} > ${meta}/manifest.json && printf building > ${meta}/status`,
-    `write ${p.releaseMeta(id)}/manifest.json`,
+    `mkdir -p ${meta} && printf '%s\\n' ${shq(JSON.stringify(manifest))} > ${meta}/${FILES.manifest} && printf building > ${meta}/${FILES.status}`,
+    `write ${p.releaseManifest(id)}`,
   );
 }
 
@@ -134,7 +135,7 @@ export type ReleaseStatus = "building" | "ok" | "failed" | "bad" | "private";
 /** Status lives in its own one-word file so the manifest stays immutable. */
 export function setStatus(p: Paths, id: string, status: ReleaseStatus): ScriptCommand {
   const meta = shPath(p.releaseMeta(id));
-  return cmd(`if [ -d ${shPath(p.release(id))} ]; then mkdir -p ${meta} && printf ${status} > ${meta}/status; fi`, `mark ${id} ${status}`);
+  return cmd(`if [ -d ${shPath(p.release(id))} ]; then mkdir -p ${meta} && printf ${status} > ${meta}/${FILES.status}; fi`, `mark ${id} ${status}`);
 }
 
 /**
@@ -179,11 +180,11 @@ export function removeReleases(p: Paths, ids: string[]): ScriptCommand {
 
 /** Marks a deploy in progress on the primary, so `deploy --resume` from any machine finds it. */
 export function writeDeploying(p: Paths, info: object): ScriptCommand {
-  return cmd(`printf '%s\\n' ${shq(JSON.stringify(info))} > ${shPath(p.meta)}/deploying`, "record the deploy in progress");
+  return cmd(`printf '%s\\n' ${shq(JSON.stringify(info))} > ${shPath(p.meta)}/${FILES.deploying}`, "record the deploy in progress");
 }
 
 export function clearDeploying(p: Paths): string {
-  return `rm -f ${shPath(p.meta)}/deploying`;
+  return `rm -f ${shPath(p.meta)}/${FILES.deploying}`;
 }
 
 /** Append one JSON line to the host's deploy history. */
@@ -204,6 +205,9 @@ const RELEASE_GLOB = `${"[0-9]".repeat(8)}-${"[0-9]".repeat(6)}-${"[0-9a-f]".rep
  */
 export function readState(p: Paths): string {
   const root = shPath(p.root);
+  // Relative to the root (one `cd`), from the same names as Paths.
+  const [m, lock, cfg] = [`$d${META_DIR}`, `${META_DIR}/${FILES.lockDir}/${FILES.lockInfo}`, `${META_DIR}/${FILES.configState}`];
+  const deploying = `${META_DIR}/${FILES.deploying}`;
   return [
     `cd ${root} 2>/dev/null || { echo NOROOT; exit 0; }`,
     `printf 'CURRENT\\t%s\\n' "$(readlink current 2>/dev/null)"`,
@@ -211,12 +215,12 @@ export function readState(p: Paths): string {
     // otherwise forge lines); others are reported with unsafe characters replaced.
     `for d in releases/*/; do [ -d "$d" ] || continue; id=\${d#releases/}; id=\${id%/}; ` +
       `case "$id" in ${RELEASE_GLOB}) ;; *) printf 'BADREL\\t%s\\n' "$(printf '%s' "$id" | head -c 200 | tr -c 'A-Za-z0-9._-' '?')"; continue;; esac; ` +
-      `st=$(cat "$d.slipway/status" 2>/dev/null); ` +
-      `printf 'REL\\t%s\\t%s\\t%s\\n' "$id" "$st" "$(head -c 4096 "$d.slipway/manifest.json" 2>/dev/null | tr -d '\\n')"; ` +
+      `st=$(cat "${m}/${FILES.status}" 2>/dev/null); ` +
+      `printf 'REL\\t%s\\t%s\\t%s\\n' "$id" "$st" "$(head -c 4096 "${m}/${FILES.manifest}" 2>/dev/null | tr -d '\\n')"; ` +
       // Each release reports its step journal, for `deploy --resume`.
-      `if [ -f "$d.slipway/journal" ]; then sed "s/^/JOURNAL\\t$id\\t/" "$d.slipway/journal"; fi; done`,
-    `if [ -d .slipway/lock ]; then printf 'LOCK\\t%s\\n' "$(head -c 4096 .slipway/lock/info.json 2>/dev/null | tr -d '\\n')"; fi`,
-    `if [ -f .slipway/deploying ]; then printf 'DEPLOYING\\t%s\\n' "$(head -c 4096 .slipway/deploying | tr -d '\\n')"; fi`,
-    `if [ -f .slipway/config-state.json ]; then printf 'CONFIGSTATE\\t%s\\n' "$(head -c 65536 .slipway/config-state.json | tr -d '\\n')"; fi`,
+      `if [ -f "${m}/${FILES.journal}" ]; then sed "s/^/JOURNAL\\t$id\\t/" "${m}/${FILES.journal}"; fi; done`,
+    `if [ -d ${META_DIR}/${FILES.lockDir} ]; then printf 'LOCK\\t%s\\n' "$(head -c 4096 ${lock} 2>/dev/null | tr -d '\\n')"; fi`,
+    `if [ -f ${deploying} ]; then printf 'DEPLOYING\\t%s\\n' "$(head -c 4096 ${deploying} | tr -d '\\n')"; fi`,
+    `if [ -f ${cfg} ]; then printf 'CONFIGSTATE\\t%s\\n' "$(head -c 65536 ${cfg} | tr -d '\\n')"; fi`,
   ].join("\n");
 }

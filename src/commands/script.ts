@@ -4,6 +4,8 @@
  * failure still names the exact command, its exit code and that command's stderr tail.
  */
 import { createHash } from "node:crypto";
+import path from "node:path";
+import { FILES } from "../config/paths.js";
 import { exportLine, shPath, shq } from "./quote.js";
 
 /** What a step's journal entry is keyed by: its phase, directory and exact commands. */
@@ -48,9 +50,10 @@ export function compileScript(script: HostScript): string {
   // Markers go to both streams so each stream's lines are attributed to the right command.
   out.push(`__m() { printf '${MARK}%s\\n' "$*"; printf '${MARK}%s\\n' "$*" >&2; }`);
   if (script.journal) {
-    // A resume first stops what an interrupted run left behind on this host: record our process group.
-    const meta = script.journal.replace(/\/journal$/, "");
-    out.push(`mkdir -p ${shPath(meta)} && awk '{print $5}' /proc/$$/stat > ${shPath(meta)}/running.pgid 2>/dev/null || true`);
+    // A resume first stops what an interrupted run left behind on this host: record our process
+    // group beside the journal (`Paths.releasePgid`; not a field of its own, so plans print as before).
+    const meta = shPath(path.posix.dirname(script.journal));
+    out.push(`mkdir -p ${meta} && awk '{print $5}' /proc/$$/stat > ${meta}/${FILES.pgid} 2>/dev/null || true`);
   }
   script.sections.forEach((sec, si) => {
     sec.commands.forEach((c, ci) => {

@@ -66,7 +66,8 @@ A **command** (in \`build\`, \`migrate\`, \`restart\`, \`verify\` and hooks) is 
 | \`roles\` | list of string | all hosts | Only on hosts with one of these roles. |
 
 Every command also sees \`SLIPWAY_APP\`, \`SLIPWAY_ENV\`, \`SLIPWAY_RELEASE\`, \`SLIPWAY_RELEASE_PATH\`,
-\`SLIPWAY_COMMIT\`, \`SLIPWAY_HOST\` and \`SLIPWAY_PREVIOUS_RELEASE\`.
+\`SLIPWAY_COMMIT\`, \`SLIPWAY_HOST\` and \`SLIPWAY_PREVIOUS_RELEASE\`. Variables are merged in one order,
+later wins: \`env\` < the host's \`env\` < secrets < these \`SLIPWAY_*\` variables.
 
 | key | type | required | default | description |
 |---|---|---|---|---|

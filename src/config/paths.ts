@@ -13,8 +13,51 @@ export interface Paths {
   deps: string;
   meta: string;
   lockDir: string;
+  /** The lock holder's details (token, who, why), inside lockDir. */
+  lockInfo: string;
   history: string;
+  /** The deploy in progress, kept on the primary so `deploy --resume` from any machine finds it. */
+  deploying: string;
+  /** update-config's push record (the drift guard), and the key its file hashes are made with. */
+  configState: string;
+  configStateKey: string;
+  /** A release's immutable manifest, its one-word status, step journal and running process group. */
+  releaseManifest(id: string): string;
+  releaseStatus(id: string): string;
+  releaseJournal(id: string): string;
+  releasePgid(id: string): string;
+  /** The hashed file list of an uploaded release, and the list of files reused from the previous one. */
+  releaseFiles(id: string): string;
+  releaseReuse(id: string): string;
+  /** A detached pre-step's state directory for one commit. */
+  prestepDir(name: string, commit: string): string;
+  /** The maintenance directory (`maintenance.dir`, relative to deploy_to), its flag and its page. */
+  maintenance(dir: string): { dir: string; flag: string; page: string };
 }
+
+/** The metadata directory, at the root and inside each release. */
+export const META_DIR = ".slipway";
+
+/**
+ * Every file name of the remote layout, named once. Builders that quote a directory and then
+ * append a name (`'<dir>'/status`) use these, so their shell text stays as it was.
+ */
+export const FILES = {
+  lockDir: "lock",
+  lockInfo: "info.json",
+  history: "history.ndjson",
+  deploying: "deploying",
+  configState: "config-state.json",
+  configStateKey: "config-state.key",
+  manifest: "manifest.json",
+  status: "status",
+  journal: "journal",
+  pgid: "running.pgid",
+  fileList: "files.tsv",
+  reuseList: "reuse.list",
+  maintenanceFlag: "on",
+  maintenancePage: "index.html",
+} as const;
 
 /**
  * A release id is also a directory name that reaches `rm -rf`: refuse anything else here, the one
@@ -29,18 +72,31 @@ function checkedId(id: string): string {
 export function pathsFor(deployTo: string): Paths {
   const root = deployTo.replace(/\/+$/, "") || "/";
   const j = (...p: string[]) => path.posix.join(root, ...p);
+  const inMeta = (id: string, file: string) => j("releases", checkedId(id), META_DIR, file);
   return {
     root,
     releases: j("releases"),
     release: (id) => j("releases", checkedId(id)),
-    releaseMeta: (id) => j("releases", checkedId(id), ".slipway"),
+    releaseMeta: (id) => j("releases", checkedId(id), META_DIR),
     current: j("current"),
     shared: j("shared"),
     repo: j("repo"),
     deps: j("deps"),
-    meta: j(".slipway"),
-    lockDir: j(".slipway", "lock"),
-    history: j(".slipway", "history.ndjson"),
+    meta: j(META_DIR),
+    lockDir: j(META_DIR, FILES.lockDir),
+    lockInfo: j(META_DIR, FILES.lockDir, FILES.lockInfo),
+    history: j(META_DIR, FILES.history),
+    deploying: j(META_DIR, FILES.deploying),
+    configState: j(META_DIR, FILES.configState),
+    configStateKey: j(META_DIR, FILES.configStateKey),
+    releaseManifest: (id) => inMeta(id, FILES.manifest),
+    releaseStatus: (id) => inMeta(id, FILES.status),
+    releaseJournal: (id) => inMeta(id, FILES.journal),
+    releasePgid: (id) => inMeta(id, FILES.pgid),
+    releaseFiles: (id) => inMeta(id, FILES.fileList),
+    releaseReuse: (id) => inMeta(id, FILES.reuseList),
+    prestepDir: (name, commit) => j(META_DIR, "presteps", name, commit),
+    maintenance: (dir) => ({ dir: j(dir), flag: j(dir, FILES.maintenanceFlag), page: j(dir, FILES.maintenancePage) }),
   };
 }
 

@@ -3,6 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { UsageError } from "../errors.js";
 import { loadSecretsFile, readKey } from "./secrets.js";
+import { appliesTo } from "./roles.js";
 import type { LoadedConfig } from "./load.js";
 import { TIMEOUT_DEFAULTS, type CommandSpec, type RawConfig } from "./schema.js";
 
@@ -177,7 +178,7 @@ export function resolveEnvironment(loaded: LoadedConfig, envName: string, readEn
       }
     : raw;
   const baseDeployTo = env.deploy_to ?? cfg.deploy_to ?? `~/apps/${cfg.app}`;
-  const hostSpecs = comp?.roles ? env.hosts.filter((h) => h.roles.some((r) => comp.roles!.includes(r))) : env.hosts;
+  const hostSpecs = env.hosts.filter((h) => appliesTo(comp?.roles, h));
   const hosts: Host[] = hostSpecs.map((h) => {
     const transport = h.transport ?? (h.address ? "ssh" : "local");
     const appDir = h.deploy_to ?? baseDeployTo;

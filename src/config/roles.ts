@@ -2,6 +2,11 @@
 import { UsageError } from "../errors.js";
 import type { Host } from "./resolve.js";
 
+/** Whether something limited to `roles` (none: every host) applies to this host. */
+export function appliesTo(roles: readonly string[] | undefined, host: Pick<Host, "roles">): boolean {
+  return !roles || roles.some((r) => host.roles.includes(r));
+}
+
 /**
  * A role's primary is its host marked `primary: true`, else its first host, so one-off commands
  * (`run --role db`, `ssh django_manage`) always land on the same machine.

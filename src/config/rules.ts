@@ -2,6 +2,7 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import type { RawConfig } from "./schema.js";
+import { appliesTo } from "./roles.js";
 
 export interface RuleProblem {
   path: PropertyKey[];
@@ -35,7 +36,7 @@ export function checkRules(cfg: RawConfig, configDir: string): RuleProblem[] {
     const roles = cfg.components[c]!.roles;
     if (roles) {
       for (const [envName, env] of Object.entries(cfg.environments)) {
-        if (!env.hosts.some((h) => h.roles.some((r) => roles.includes(r)))) problems.push({ path: ["components", c, "roles"], message: `no host of environment "${envName}" has one of these roles` });
+        if (!env.hosts.some((h) => appliesTo(roles, h))) problems.push({ path: ["components", c, "roles"], message: `no host of environment "${envName}" has one of these roles` });
       }
     }
   }

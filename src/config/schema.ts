@@ -64,7 +64,7 @@ export const hostSchema = z
     env: z
       .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string())
       .optional()
-      .describe("Per-host environment variables (e.g. PORT); `${NAME}` in service commands and health checks is replaced with them."),
+      .describe("Per-host environment variables (e.g. PORT); `{{ NAME }}` in service commands and health checks is replaced with them (`${NAME}` still works but is deprecated)."),
   })
   .strict();
 

@@ -4,6 +4,9 @@
  */
 import { parseReleaseTime, pathsFor, releaseId as makeReleaseId } from "../config/paths.js";
 import type { Command, Environment, Host, Service } from "../config/resolve.js";
+import { appliesTo } from "../config/roles.js";
+import { mergeEnv } from "../config/env.js";
+import { fillVars, legacyVarsWarning } from "../config/template.js";
 import * as rel from "../commands/release.js";
 import { cmd, type HostScript, type ScriptCommand, type Section } from "../commands/script.js";
 import { releasesToRemove } from "./cleanup.js";
@@ -75,13 +78,13 @@ export function nextReleaseId(now: Date, commit: string, states: HostState[]): s
   return makeReleaseId(at, commit);
 }
 
-const forHost = (cmds: Command[], h: Host) => cmds.filter((c) => !c.local && (!c.roles || c.roles.some((r) => h.roles.includes(r))));
+const forHost = (cmds: Command[], h: Host) => cmds.filter((c) => !c.local && appliesTo(c.roles, h));
 const userCmds = (cmds: Command[]): ScriptCommand[] => cmds.map((c) => cmd(c.run));
 
-/** Environment passed to every command: the app's env, secrets, and what the release is. */
+/** Environment passed to every command (merged by `mergeEnv`): app env, host env, secrets, and what the release is. */
 export function commandEnv(env: Environment, extra: Record<string, string>, host?: Host): Record<string, string> {
   const h = host ?? env.hosts.find((x) => x.name === extra.SLIPWAY_HOST);
-  return { ...env.env, ...(h?.env ?? {}), ...env.secrets, SLIPWAY_APP: env.app, SLIPWAY_ENV: env.name, ...extra };
+  return mergeEnv(env, h, { SLIPWAY_APP: env.app, SLIPWAY_ENV: env.name, ...extra });
 }
 
 /**
@@ -99,19 +102,36 @@ export function serviceRestarts(env: Environment, h: Host): ScriptCommand[] {
 
 /** Paths, supervisor settings and the environment (app env, host env, secrets) a host's services run with. */
 export function serviceContext(env: Environment, h: Host): ServiceContext {
-  return { paths: pathsFor(h.deployTo), supervisor: env.supervisor, env: { ...env.env, ...(h.env ?? {}), ...env.secrets } };
+  // No SLIPWAY_* here: they would change every installed program file and unit on each release.
+  return { paths: pathsFor(h.deployTo), supervisor: env.supervisor, env: mergeEnv(env, h) };
 }
 
-/** The services that run on a host (by role), with the host's `${NAME}` values filled in. */
+/** The services that run on a host (by role), with the host's `{{ NAME }}` values filled in. */
 export function hostServices(env: Environment, h: Host, services: Service[] = env.services): Service[] {
   const vars = serviceContext(env, h).env;
   return servicesOn(services, h.roles).map((s) => withHostVars(s, vars));
 }
 
-/** `${NAME}` in a service's command and health checks becomes the host's value (e.g. its PORT). */
-export function withHostVars(svc: Service, vars: Record<string, string>): Service {
-  const sub = (t?: string) => t?.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (m, k: string) => vars[k] ?? m);
+/**
+ * `{{ NAME }}` (or the deprecated `${NAME}`) in a service's command and health checks becomes the
+ * host's value (e.g. its PORT); names used the deprecated way are added to `legacy`.
+ */
+export function withHostVars(svc: Service, vars: Record<string, string>, legacy?: Set<string>): Service {
+  const sub = (t?: string) => {
+    if (t === undefined) return t;
+    const f = fillVars(t, vars);
+    for (const k of f.legacy) legacy?.add(k);
+    return f.text;
+  };
   return { ...svc, command: sub(svc.command), health: svc.health && { ...svc.health, http: sub(svc.health.http), tcp: sub(svc.health.tcp) } };
+}
+
+/** The deprecation warning for `${NAME}` in this environment's services, on any host (one per run). */
+export function hostVarWarnings(env: Environment): string[] {
+  const legacy = new Set<string>();
+  for (const h of env.hosts) for (const s of servicesOn(env.services, h.roles)) withHostVars(s, serviceContext(env, h).env, legacy);
+  const w = legacyVarsWarning(legacy);
+  return w ? [w] : [];
 }
 
 /** Sections for one phase on one host: before hooks, the phase's own commands, after hooks. */
@@ -188,13 +208,13 @@ export function planDeploy(input: DeployInput): DeployPlan {
         const own: ScriptCommand[] = [rel.ensureLayout(p)];
         if (env.source.type === "git" && env.source.distribute === "git") own.push(rel.updateMirror(p, env.source.repo, commit), rel.archiveCommit(p, id, commit));
         own.push(rel.writeManifest(p, id, manifest));
-        if (h.name === primary.name && !isPrivate) own.push(rel.writeDeploying(pathsFor(h.deployTo), deploying));
+        if (h.name === primary.name && !isPrivate) own.push(rel.writeDeploying(p, deploying));
         return phaseSection(env, h, phase, own, []);
       }
       case "link":
         return phaseSection(env, h, phase, rel.linkShared(p, id, env.shared.dirs, env.shared.files), [], release);
       case "build": {
-        const deps = env.dependencies.filter((d) => !d.roles || d.roles.some((r) => h.roles.includes(r)));
+        const deps = env.dependencies.filter((d) => appliesTo(d.roles, h));
         const prev = previous[h.name] ?? null;
         if (input.hotfix) return phaseSection(env, h, phase, deps.map((d) => rel.copyDependency(p, prev, d)), [], release);
         const done = isPrivate ? [rel.setStatus(p, id, "private")] : [];
@@ -242,7 +262,7 @@ export function planDeploy(input: DeployInput): DeployPlan {
         const sections = phaseSections(h, phase);
         const s = (pending.scripts[h.name] ??= {
           sections: [],
-          journal: `${pathsFor(h.deployTo).releaseMeta(id)}/journal`,
+          journal: pathsFor(h.deployTo).releaseJournal(id),
           env: commandEnv(env, {
             SLIPWAY_RELEASE: id,
             SLIPWAY_RELEASE_PATH: pathsFor(h.deployTo).release(id),

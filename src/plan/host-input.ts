@@ -5,7 +5,7 @@
  * problem the caller reports; it is never fatal to a read-only verb.
  */
 import { z } from "zod";
-import { COMMIT, RELEASE_ID } from "../config/paths.js";
+import { COMMIT, FILES, META_DIR, RELEASE_ID } from "../config/paths.js";
 
 export { COMMIT };
 
@@ -107,9 +107,9 @@ function parseWith<T>(schema: z.ZodType<T>, what: string, raw: string): Parsed<T
   return { ok: false, problem: `${what}${at}: ${issue.message}` };
 }
 
-export const parseManifest = (raw: string) => parseWith(manifestSchema, "manifest.json", raw);
-export const parseDeploying = (raw: string) => parseWith(deployingSchema, ".slipway/deploying", raw);
-export const parseLockInfo = (raw: string) => parseWith(lockSchema, "lock info.json", raw);
+export const parseManifest = (raw: string) => parseWith(manifestSchema, FILES.manifest, raw);
+export const parseDeploying = (raw: string) => parseWith(deployingSchema, `${META_DIR}/${FILES.deploying}`, raw);
+export const parseLockInfo = (raw: string) => parseWith(lockSchema, `lock ${FILES.lockInfo}`, raw);
 export const parseHistoryLine = (raw: string) => parseWith(historySchema, "history line", raw);
 
 /**

@@ -5,6 +5,7 @@
  */
 import { pathsFor } from "../config/paths.js";
 import type { Environment, Host } from "../config/resolve.js";
+import { appliesTo } from "../config/roles.js";
 import * as rel from "../commands/release.js";
 import type { HostScript, Section } from "../commands/script.js";
 import { cmd } from "../commands/script.js";
@@ -54,7 +55,7 @@ export function planFailureHooks(env: Environment, hosts: Host[], extra: Record<
   const hooks = env.hooks.onFailure;
   const remote: Record<string, HostScript> = {};
   for (const h of hosts) {
-    const cmds = hooks.filter((c) => !c.local && (!c.roles || c.roles.some((r) => h.roles.includes(r))));
+    const cmds = hooks.filter((c) => !c.local && appliesTo(c.roles, h));
     if (cmds.length) remote[h.name] = { env: commandEnv(env, { ...extra, SLIPWAY_HOST: h.name }), sections: [{ phase: "on_failure", cwd: pathsFor(h.deployTo).root, commands: cmds.map((c) => cmd(c.run)) }] };
   }
   const local = hooks.filter((c) => c.local);

@@ -6,6 +6,7 @@
 import { actionCommands, serviceStates } from "../../apply/services.js";
 import { runScripts, StageError } from "../../apply/stages.js";
 import { pathsFor } from "../../config/paths.js";
+import { appliesTo } from "../../config/roles.js";
 import { cmd, type HostScript } from "../../commands/script.js";
 import { OperationError } from "../../errors.js";
 import { commandEnv } from "../../plan/deploy.js";
@@ -25,7 +26,7 @@ export async function run(args: string[], globals: Globals): Promise<number> {
     const pool = s.ctx.pool;
     const scripts: Record<string, HostScript> = {};
     for (const h of s.hosts) {
-      const hooks = s.env.afterReboot.filter((c) => !c.roles || c.roles.some((r) => h.roles.includes(r))).map((c) => cmd(c.run));
+      const hooks = s.env.afterReboot.filter((c) => appliesTo(c.roles, h)).map((c) => cmd(c.run));
       const sections = [
         ...(hooks.length ? [{ phase: "reboot hooks", cwd: pathsFor(h.deployTo).root, commands: hooks }] : []),
         ...(actionCommands(s.env, h, s.env.services, "start").length ? [{ phase: "start services", cwd: pathsFor(h.deployTo).root, commands: actionCommands(s.env, h, s.env.services, "start") }] : []),
