@@ -14,7 +14,7 @@ import { forEachHost } from "../exec/fanout.js";
 import { capture } from "../exec/runner.js";
 import type { ExecutorPool, RunContext } from "./context.js";
 import { runServiceAction, serviceStates } from "./services.js";
-import { hostServices, serviceContext } from "../plan/deploy.js";
+import { hostServices, serviceContext } from "../plan/sections.js";
 import { runScripts } from "./stages.js";
 
 export interface Straggler {

@@ -5,7 +5,7 @@ import { rolePrimary } from "../config/roles.js";
 import { checkPrestep, claimNotification, parsePrestep, startPrestep, type PrestepStatus } from "../commands/prestep.js";
 import { OperationError } from "../errors.js";
 import { capture, runHostScript } from "../exec/runner.js";
-import { commandEnv } from "../plan/deploy.js";
+import { commandEnv } from "../plan/sections.js";
 import type { ExecutorPool, RunContext } from "./context.js";
 import { sleep } from "./sleep.js";
 

@@ -9,7 +9,7 @@ import type { HostScript, ScriptCommand } from "../commands/script.js";
 import { OperationError } from "../errors.js";
 import { failures, forEachHost } from "../exec/fanout.js";
 import { capture } from "../exec/runner.js";
-import { commandEnv, hostServices, serviceContext } from "../plan/deploy.js";
+import { commandEnv, hostServices, serviceContext } from "../plan/sections.js";
 
 export { serviceContext };
 import type { ExecutorPool, RunContext } from "./context.js";

@@ -23,7 +23,7 @@ import { ExecutorPool, whoAmI } from "../apply/context.js";
 import { VERSION } from "../version.js";
 import { Notifier, NotifySink } from "../notify/notifier.js";
 import type { Globals } from "./registry.js";
-import { hostVarWarnings } from "../plan/deploy.js";
+import { hostVarWarnings } from "../plan/sections.js";
 
 export { verbCommand, parseVerb, configPath } from "./verb-command.js";
 import { configPath } from "./verb-command.js";

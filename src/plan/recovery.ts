@@ -9,7 +9,7 @@ import { appliesTo } from "../config/roles.js";
 import * as rel from "../commands/release.js";
 import type { HostScript, Section } from "../commands/script.js";
 import { cmd } from "../commands/script.js";
-import { commandEnv, phaseSection, serviceRestarts } from "./deploy.js";
+import { commandEnv, phaseSection, serviceRestarts } from "./sections.js";
 
 export interface HostRecovery {
   env: Record<string, string>;

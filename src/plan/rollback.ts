@@ -7,7 +7,8 @@ import { pathsFor } from "../config/paths.js";
 import type { Environment, Host } from "../config/resolve.js";
 import * as rel from "../commands/release.js";
 import type { HostScript } from "../commands/script.js";
-import { commandEnv, phaseSection, serviceRestarts, type Stage } from "./deploy.js";
+import type { Stage } from "./stage.js";
+import { commandEnv, phaseSection, serviceRestarts } from "./sections.js";
 import { rollbackCandidates, type HostState } from "./state.js";
 
 export interface RollbackPlan {

@@ -2,7 +2,7 @@
  * Rolling deploys as plan data: the switch+cleanup and restart+verify stages become one pair per
  * batch, with a wait between batches, so `--plan` shows the batches and the run walks them.
  */
-import type { Stage } from "./deploy.js";
+import type { Stage } from "./stage.js";
 
 type HostStage = Extract<Stage, { kind: "hosts" }>;
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { mergeEnv } from "../../src/config/env.js";
-import { commandEnv, serviceContext } from "../../src/plan/deploy.js";
+import { commandEnv, serviceContext } from "../../src/plan/sections.js";
 import { pathsFor } from "../../src/config/paths.js";
 import type { Environment, Host } from "../../src/config/resolve.js";
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { fillVars, legacyVarsWarning } from "../../src/config/template.js";
-import { hostVarWarnings, withHostVars } from "../../src/plan/deploy.js";
+import { hostVarWarnings, withHostVars } from "../../src/plan/sections.js";
 import type { Environment, Host, Service } from "../../src/config/resolve.js";
 
 const svc = (command: string, http?: string, tcp?: string): Service => ({ name: "web", backend: "supervisord", roles: ["web"], component: null, order: 0, command, program: "p", gracefulReload: false, health: http || tcp ? { http, tcp, timeout: 5 } : undefined }) as unknown as Service;

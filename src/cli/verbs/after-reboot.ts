@@ -9,7 +9,7 @@ import { pathsFor } from "../../config/paths.js";
 import { appliesTo } from "../../config/roles.js";
 import { cmd, type HostScript } from "../../commands/script.js";
 import { OperationError } from "../../errors.js";
-import { commandEnv } from "../../plan/deploy.js";
+import { commandEnv } from "../../plan/sections.js";
 import { table } from "../../render/table.js";
 import type { Globals } from "../registry.js";
 import { openSession, parseVerb, runOperation, verbCommand } from "../session.js";

@@ -5,7 +5,7 @@ import { rolePrimary } from "../../config/roles.js";
 import { argv } from "../../commands/quote.js";
 import { cmd, type HostScript } from "../../commands/script.js";
 import { OperationError, UsageError } from "../../errors.js";
-import { commandEnv } from "../../plan/deploy.js";
+import { commandEnv } from "../../plan/sections.js";
 import type { Globals } from "../registry.js";
 import { openSession, parseVerb, runOperation, verbCommand } from "../session.js";
 
