@@ -5,7 +5,7 @@ import { UsageError } from "../errors.js";
 import { loadSecretsFile, readKey } from "./secrets.js";
 import { appliesTo } from "./roles.js";
 import type { LoadedConfig } from "./load.js";
-import { TIMEOUT_DEFAULTS, type CommandSpec, type RawConfig } from "./schema.js";
+import { TIMEOUT_DEFAULTS, type CommandSpec, type RawConfig } from "./schema/index.js";
 
 export interface Host {
   name: string;
