@@ -1,5 +1,5 @@
 /** Renders the config reference (docs/config.md) from the JSON Schema generated from the zod schema. */
-import { jsonSchema } from "./schema.js";
+import { jsonSchema } from "./schema/index.js";
 
 type Schema = {
   type?: string | string[];

@@ -7,7 +7,7 @@ import path from "node:path";
 import { LineCounter, parseDocument, isMap, isNode, isScalar } from "yaml";
 import type { z } from "zod";
 import { ConfigError } from "../errors.js";
-import { configSchema, type RawConfig } from "./schema.js";
+import { configSchema, type RawConfig } from "./schema/index.js";
 import { checkRules } from "./rules.js";
 
 /** One config problem, structured for `config validate --json`: key path (null for the whole file), line and message. */

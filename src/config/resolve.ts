@@ -1,11 +1,13 @@
 /** Normalize a parsed config + environment name into typed, frozen objects the engine uses. */
-import os from "node:os";
 import path from "node:path";
 import { UsageError } from "../errors.js";
-import { loadSecretsFile, readKey } from "./secrets.js";
-import { appliesTo } from "./roles.js";
 import type { LoadedConfig } from "./load.js";
-import { TIMEOUT_DEFAULTS, type CommandSpec, type RawConfig } from "./schema.js";
+import { mapHooks, overlayComponent, toCommands } from "./resolve-components.js";
+import { resolveHosts, resolveSource } from "./resolve-hosts.js";
+import { resolveSecrets } from "./resolve-secrets.js";
+import { resolveServices } from "./resolve-services.js";
+import { resolveSsh, resolveTimeouts } from "./resolve-ssh.js";
+import type { RawConfig, TIMEOUT_DEFAULTS } from "./schema/index.js";
 
 export interface Host {
   name: string;
@@ -127,25 +129,12 @@ export interface Environment {
   secrets: Record<string, string>;
 }
 
-const toCommand = (c: CommandSpec): Command => (typeof c === "string" ? { run: c, local: false } : { run: c.run, local: c.local, roles: c.roles });
-const toCommands = (cs: CommandSpec[] | undefined): Command[] => (cs ?? []).map(toCommand);
-const mapHooks = (h: Record<string, CommandSpec[] | undefined> | undefined) =>
-  Object.fromEntries(Object.entries(h ?? {}).map(([k, v]) => [k, toCommands(v)]));
-
-/** A git "repo" that is a plain path is resolved against the config directory. */
-function resolveRepo(repo: string, dir: string): string {
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(repo) || /^[^/]+@[^/]+:/.test(repo)) return repo;
-  return path.resolve(dir, repo.replace(/^~(?=\/|$)/, os.homedir()));
-}
-
-function resolveLocalPath(p: string, dir: string): string {
-  return path.resolve(dir, p.replace(/^~(?=\/|$)/, os.homedir()));
-}
-
+/** Environment names in the order written. */
 export function environmentNames(cfg: RawConfig): string[] {
   return Object.keys(cfg.environments);
 }
 
+/** Component names in the order written (the order of `deploy --all`). */
 export function componentNames(cfg: RawConfig): string[] {
   return Object.keys(cfg.components);
 }
@@ -161,89 +150,14 @@ export function resolveEnvironment(loaded: LoadedConfig, envName: string, readEn
   if (component !== null && !comp) {
     throw new UsageError(`unknown component "${component}"; expected one of: ${componentNames(raw).join(", ") || "(none configured)"}`);
   }
-  // A component is the app's config with its own keys laid over it.
-  const cfg: RawConfig = comp
-    ? {
-        ...raw,
-        source: comp.source ?? raw.source,
-        keep_releases: comp.keep_releases ?? raw.keep_releases,
-        shared: comp.shared ?? { dirs: [], files: [] },
-        dependencies: comp.dependencies ?? [],
-        build: comp.build ?? [],
-        migrate: comp.migrate ?? [],
-        restart: comp.restart ?? [],
-        verify: comp.verify ?? [],
-        hooks: comp.hooks ?? {},
-        env: { ...raw.env, ...(comp.env ?? {}) },
-      }
-    : raw;
-  const baseDeployTo = env.deploy_to ?? cfg.deploy_to ?? `~/apps/${cfg.app}`;
-  const hostSpecs = env.hosts.filter((h) => appliesTo(comp?.roles, h));
-  const hosts: Host[] = hostSpecs.map((h) => {
-    const transport = h.transport ?? (h.address ? "ssh" : "local");
-    const appDir = h.deploy_to ?? baseDeployTo;
-    const dir = comp ? (comp.deploy_to ?? `${appDir.replace(/\/+$/, "")}-${component}`) : appDir;
-    const deployTo = transport === "local" ? resolveLocalPath(dir, loaded.dir) : dir;
-    return Object.freeze({ name: h.name, transport, address: h.address, user: h.user, port: h.port, roles: [...h.roles], primary: h.primary, deployTo, env: h.env ? { ...h.env } : undefined });
-  });
+  const cfg = overlayComponent(raw, comp);
+  const hosts = resolveHosts(cfg, env, comp, component, loaded.dir);
   if (!hosts.length) throw new UsageError(`component "${component}" has no hosts in ${envName}`);
   const primary = hosts.find((h) => h.primary) ?? hosts[0]!;
-  const source: Source =
-    "git" in cfg.source
-      ? {
-          type: "git",
-          repo: resolveRepo(cfg.source.git, loaded.dir),
-          ref: env.ref ?? cfg.source.ref,
-          distribute: cfg.source.distribute,
-          artifactBuild: [...cfg.source.artifact_build],
-          artifactPath: cfg.source.artifact_path,
-        }
-      : { type: "dir", path: resolveLocalPath(cfg.source.dir, loaded.dir) };
-  const sshRaw = { ...cfg.ssh, ...(env.ssh ?? {}) };
-  const ssh: SshSettings = {
-    configFile: resolveLocalPath(sshRaw.config_file ?? "~/.ssh/config", loaded.dir),
-    knownHosts: sshRaw.known_hosts ? resolveLocalPath(sshRaw.known_hosts, loaded.dir) : undefined,
-    hostKeyChecking: sshRaw.host_key_checking ?? "strict",
-    identityFile: sshRaw.identity_file ? resolveLocalPath(sshRaw.identity_file, loaded.dir) : undefined,
-    connectTimeoutMs: (sshRaw.connect_timeout ?? 10) * 1000,
-    keepaliveMs: (sshRaw.keepalive ?? 3) * 1000,
-    keepaliveCount: sshRaw.keepalive_count ?? 3,
-  };
-  const timeoutSeconds = { ...TIMEOUT_DEFAULTS, ...cfg.timeouts, ...(env.timeouts ?? {}) };
-  const timeouts = Object.fromEntries(Object.entries(timeoutSeconds).map(([k, v]) => [k, v * 1000])) as Timeouts;
-  const secretNames = [...new Set([...cfg.secret_env, ...(env.secret_env ?? [])])];
-  const secrets: Record<string, string> = {};
-  const missing: string[] = [];
-  for (const n of secretNames) {
-    const v = readEnv(n);
-    if (v === undefined) missing.push(n);
-    else secrets[n] = v;
-  }
-  const redact: string[] = [];
-  const secretsFile = env.secrets_file ?? raw.secrets_file;
-  if (secretsFile) {
-    // Encrypted secrets behave like secret_env: exported to commands, usable in templates, redacted.
-    const fromFile = loadSecretsFile(path.resolve(loaded.dir, secretsFile), readKey(raw.secrets_key_file, loaded.dir, readEnv));
-    for (const [k, v] of Object.entries(fromFile)) if (!(k in secrets)) secrets[k] = v;
-  }
-  const notifyRaw = env.notify ?? cfg.notify;
-  const fromEnv = (name: string, what: string) => {
-    const v = readEnv(name);
-    if (v === undefined) missing.push(`${name} (${what})`);
-    else redact.push(v); // redacted like every secret, but not exported to commands
-    return v ?? "";
-  };
-  const notify: NotifySettings = {
-    webhooks: notifyRaw.webhooks.map((w) => ({ url: w.url_env ? fromEnv(w.url_env, "notify webhook url_env") : (w.url ?? ""), events: w.events })),
-    email: notifyRaw.email && {
-      ...notifyRaw.email.smtp,
-      password: notifyRaw.email.smtp.password_env ? fromEnv(notifyRaw.email.smtp.password_env, "notify smtp password_env") : undefined,
-      from: notifyRaw.email.from,
-      to: notifyRaw.email.to,
-      events: notifyRaw.email.events,
-    },
-  };
-  if (missing.length) throw new UsageError(`secret_env: ${missing.join(", ")} not set in the environment of this control machine`);
+  const source = resolveSource(cfg, env, loaded.dir);
+  const ssh = resolveSsh(cfg, env, loaded.dir);
+  const timeouts = resolveTimeouts(cfg, env);
+  const { secrets, redact, notify } = resolveSecrets(loaded, cfg, env, readEnv);
   return Object.freeze({
     app: cfg.app,
     name: envName,
@@ -264,33 +178,14 @@ export function resolveEnvironment(loaded: LoadedConfig, envName: string, readEn
     ssh,
     timeouts,
     notify,
-    // Pre-steps belong to the app's own release track.
-    services: Object.entries(raw.services)
-      .filter(([, sv]) => (sv.component ?? null) === component)
-      .map(([n, sv]) => ({
-        name: n,
-        backend: sv.backend,
-        roles: sv.roles,
-        component: sv.component ?? null,
-        order: sv.order,
-        command: sv.command,
-        program: sv.program ?? `${raw.app}-${n}`,
-        start: sv.start,
-        stop: sv.stop,
-        reload: sv.reload,
-        status: sv.status,
-        pidFile: sv.pid_file,
-        processes: sv.processes,
-        health: sv.health,
-        gracefulReload: sv.graceful_reload,
-      }))
-      .sort((a, b) => a.order - b.order),
+    services: resolveServices(raw, component),
     supervisor: { config: raw.supervisor.config, includeDir: raw.supervisor.include_dir },
     afterReboot: toCommands(raw.after_reboot),
     onUnhealthy: raw.rollout.on_unhealthy,
     configFiles: raw.config_files.map((f) => ({ ...f, template: path.resolve(loaded.dir, f.template) })),
     vars: { ...raw.vars, ...(env.vars ?? {}) },
     maintenance: { roles: raw.maintenance.roles, dir: raw.maintenance.dir, stopTimeout: raw.maintenance.stop_timeout },
+    // Pre-steps belong to the app's own release track.
     presteps: comp ? [] : Object.entries(raw.presteps).map(([n, ps]) => ({ name: n, run: ps.run, role: ps.role, required: ps.required })),
     redact,
     dependencies: cfg.dependencies.map((d) => ({ ...d })),

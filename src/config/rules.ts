@@ -1,7 +1,7 @@
 /** Named cross-field rules the schema cannot express. Each returns problems with key paths. */
 import { existsSync } from "node:fs";
 import path from "node:path";
-import type { RawConfig } from "./schema.js";
+import type { RawConfig } from "./schema/index.js";
 import { appliesTo } from "./roles.js";
 
 export interface RuleProblem {

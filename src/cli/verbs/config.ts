@@ -3,7 +3,7 @@ import path from "node:path";
 import { stringify } from "yaml";
 import { ConfigProblems, loadConfig, type LoadedConfig } from "../../config/load.js";
 import { environmentNames, resolveEnvironment } from "../../config/resolve.js";
-import { jsonSchema } from "../../config/schema.js";
+import { jsonSchema } from "../../config/schema/index.js";
 import { UsageError } from "../../errors.js";
 import { redactDeep } from "../../events/redact.js";
 import type { Globals } from "../registry.js";
