@@ -54,7 +54,7 @@ export function renderConfigDoc(): string {
   const unique = rows.filter((r) => (seen.has(r[0]!) ? false : (seen.add(r[0]!), true)));
   return `# slipway.yml reference
 
-Generated from the schema in \`src/config/schema.ts\` by \`npm run docs\`; do not edit by hand.
+Generated from the schema in \`src/config/schema/\` by \`npm run docs\`; do not edit by hand.
 Editors can validate against the JSON Schema: \`slipway config schema > slipway.schema.json\`.
 
 A **command** (in \`build\`, \`migrate\`, \`restart\`, \`verify\` and hooks) is a shell string, or an object:
