@@ -37,7 +37,7 @@ function roundTrips(ndjson: string): number {
 
 async function main() {
   const names = Array.from({ length: MAX }, (_, i) => `h${i + 1}`);
-  let t = now();
+  const t = now();
   const fleet = await Fleet.start(names);
   console.error(`fleet of ${MAX} sshd hosts up in ${fmtMs(now() - t)}`);
   process.env.HOME = fleet.clientHome;

@@ -6,7 +6,13 @@ import path from "node:path";
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..", "src");
 const files = [];
-const walk = (d) => readdirSync(d).forEach((n) => (statSync(path.join(d, n)).isDirectory() ? walk(path.join(d, n)) : n.endsWith(".ts") && files.push(path.join(d, n))));
+const walk = (d) => {
+  for (const n of readdirSync(d)) {
+    const f = path.join(d, n);
+    if (statSync(f).isDirectory()) walk(f);
+    else if (n.endsWith(".ts")) files.push(f);
+  }
+};
 walk(root);
 
 const edges = new Map();
@@ -35,7 +41,7 @@ const visit = (f) => {
   stack.pop();
   state.set(f, 2);
 };
-files.forEach((f) => state.get(f) || visit(f));
+for (const f of files) if (!state.get(f)) visit(f);
 if (cycles.length) {
   console.error(`import cycles in src/ (${cycles.length}):\n${cycles.map((c) => `  ${c}`).join("\n")}`);
   process.exit(1);

@@ -56,8 +56,8 @@ export function renderFor(env: Environment, h: Host): RenderedFile[] {
 export function maskOldSide(before: string, maskedNew: string): string {
   const known = maskedNew.split("\n");
   const exact = new Set(known);
-  const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  const patterns = known.filter((l) => l.includes(MASK)).map((l) => ({ line: l, re: new RegExp(`^${l.split(MASK).map(escape).join(".+?")}$`) }));
+  const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const patterns = known.filter((l) => l.includes(MASK)).map((l) => ({ line: l, re: new RegExp(`^${l.split(MASK).map(escapeRe).join(".+?")}$`) }));
   return before
     .split("\n")
     .map((l, i, all) => (i === all.length - 1 && l === "" ? l : exact.has(l) ? l : (patterns.find((p) => p.re.test(l))?.line ?? MASK)))

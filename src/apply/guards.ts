@@ -11,8 +11,10 @@ export function driftGuard(ctx: RunContext, hosts: Host[], states: Record<string
   const rev = configRevision(ctx.env.configDir);
   const refusals = hosts.map((h) => guardRefusal(states[h.name]?.pushRecord ?? null, rev, ctx.toolVersion, ctx.env.configDir, h.name)).filter((x): x is string => x !== null);
   if (!refusals.length) return;
-  if (force) return ctx.bus.warn(`deploying past the drift guard (--force):
-${refusals.join("\n")}`);
+  if (force) {
+    ctx.bus.warn(`deploying past the drift guard (--force):\n${refusals.join("\n")}`);
+    return;
+  }
   throw new OperationError(`deploy refused (drift guard):
 ${refusals.map((r) => `  ${r}`).join("\n")}
 update your checkout, or use --force`);

@@ -13,7 +13,7 @@ export function selectHosts(hosts: readonly Host[], limit: string | undefined): 
     const isMatch = picomatch(t, { dot: true });
     const matches = hosts.filter((h) => isMatch(h.name) || h.roles.some((r) => isMatch(r)));
     if (!matches.length) throw new UsageError(`--limit ${JSON.stringify(t)} matches no host or role (hosts: ${hosts.map((h) => h.name).join(", ")})`);
-    matches.forEach((h) => picked.add(h.name));
+    for (const h of matches) picked.add(h.name);
   }
   return hosts.filter((h) => picked.has(h.name));
 }

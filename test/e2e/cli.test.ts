@@ -17,7 +17,7 @@ describe("usage", () => {
     for (const args of [["prod", "deploy"], ["prod", "rollback"], ["prod", "releases"], ["prod", "history"], ["prod", "lock"], ["prod", "cleanup"], ["prod", "run"], ["prod", "ssh"], ["init"], ["config"], ["demo"], ["version"]]) {
       const h = cli([...args, "--help"], { cwd: tmpdir() });
       expect(h.code, args.join(" ")).toBe(0);
-      expect(h.stdout, args.join(" ")).toMatch(/Example:\n  slipway /);
+      expect(h.stdout, args.join(" ")).toMatch(/Example:\n {2}slipway /);
     }
   });
 

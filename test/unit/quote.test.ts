@@ -3,7 +3,7 @@ import { execFileSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { argv, exportLine, shPath, shq } from "../../src/commands/quote.js";
 
-export const HOSTILE = [
+const HOSTILE = [
   "plain",
   "with space",
   "it's",

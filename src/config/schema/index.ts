@@ -3,10 +3,10 @@
  * `slipway config schema` (JSON Schema) and docs/config.md are generated from it.
  */
 import { z } from "zod";
-import { commandList, commandSchema, hooksSchema } from "./commands.js";
+import { commandList, type commandSchema, hooksSchema } from "./commands.js";
 import { envVars, name, secretEnv } from "./common.js";
 import { componentSchema, dependencySchema } from "./components.js";
-import { environmentSchema, hostSchema, rolesSchema } from "./hosts.js";
+import { environmentSchema, type hostSchema, rolesSchema } from "./hosts.js";
 import { notifySchema } from "./notify.js";
 import { configFilesSchema, maintenanceSchema, prestepsSchema, rolloutSchema } from "./operations.js";
 import { serviceSchema, supervisorSchema } from "./services.js";

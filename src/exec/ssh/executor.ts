@@ -137,7 +137,7 @@ export class SshExecutor implements Executor {
         this.client = c;
         return c;
       } catch (e) {
-        opened.forEach((c) => c.end());
+        for (const c of opened) c.end();
         throw e;
       } finally {
         this.connecting = null;

@@ -66,6 +66,6 @@ describe("deploy plan stages", () => {
     expect(shown(true, true)).toEqual([`cleanup: mark ${plan.releaseId} failed`, `switch: switch current → releases/${OLD}`, "restart: ./restart.sh"]);
     expect(r.env.SLIPWAY_FAILED_RELEASE).toBe(plan.releaseId);
     expect(Object.keys(plan.onFailure.remote)).toEqual(["web1", "web2", "web3", "web4", "web5"]);
-    expect(plan.onFailure.local?.sections[0]!.commands.map((c) => c.display)).toEqual(["./page-local.sh"]);
+    expect(plan.onFailure.local!.sections[0]!.commands.map((c) => c.display)).toEqual(["./page-local.sh"]);
   });
 });

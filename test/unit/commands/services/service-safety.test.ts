@@ -19,7 +19,7 @@ import { installSupervisorProgram, supervisorProgram } from "../../../../src/com
 import { systemdEnvFile, systemdUnit } from "../../../../src/commands/services/systemd.js";
 
 /** Values that break naive env quoting: supervisord's parser, systemd's, or a shell. */
-export const HOSTILE_ENV: Record<string, string> = {
+const HOSTILE_ENV: Record<string, string> = {
   QUOTE: `a"b`,
   INJECT: `x",INJECTED=yes`,
   HASH: "v#1;2",
