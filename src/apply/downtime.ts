@@ -1,21 +1,21 @@
 /**
- * Planned downtime: maintenance page up on the web hosts, services stopped and their processes
- * waited for (stragglers listed, then killed on request), and the reverse on `end`.
+ * Planned downtime: walk the plan from planDowntime (page, services, stragglers), and read the
+ * state for `downtime status`. Questions go through an injected `ask`: apply does no terminal I/O.
  */
-import { createInterface } from "node:readline/promises";
 import { pathsFor } from "../config/paths.js";
 import type { Host } from "../config/resolve.js";
 import { appliesTo } from "../config/roles.js";
-import { killPids, maintenanceOff, maintenanceOn, maintenancePage, maintenanceState, waitForExit } from "../commands/downtime.js";
-import { servicesOn } from "../commands/services/backend.js";
-import type { HostScript } from "../commands/script.js";
+import { killPids, maintenanceState, waitForExit } from "../commands/downtime.js";
 import { OperationError } from "../errors.js";
 import { forEachHost } from "../exec/fanout.js";
 import { capture } from "../exec/runner.js";
-import type { ExecutorPool, RunContext } from "./context.js";
-import { runServiceAction, serviceStates } from "./services.js";
+import type { DowntimePlan } from "../plan/downtime.js";
+import type { OpsStage } from "../plan/ops.js";
 import { hostServices, serviceContext } from "../plan/sections.js";
-import { runScripts } from "./stages.js";
+import type { Ask } from "../render/prompt.js";
+import type { ExecutorPool, RunContext } from "./context.js";
+import { runHostsStage, stageHosts } from "./ops.js";
+import { serviceStates } from "./services.js";
 
 export interface Straggler {
   host: string;
@@ -24,26 +24,9 @@ export interface Straggler {
   command: string;
 }
 
-const pageHosts = (ctx: RunContext, hosts: Host[]) => hosts.filter((h) => appliesTo(ctx.env.maintenance.roles, h));
-const serviceHosts = (ctx: RunContext, hosts: Host[]) => hosts.filter((h) => servicesOn(ctx.env.services, h.roles).length > 0);
-
-export async function pageUp(ctx: RunContext, pool: ExecutorPool, hosts: Host[], message: string): Promise<void> {
-  const html = maintenancePage(ctx.env.app, message);
-  const info = { message, by: ctx.by, since: new Date().toISOString() };
-  const scripts: Record<string, HostScript> = {};
-  for (const h of pageHosts(ctx, hosts)) scripts[h.name] = { env: {}, sections: [{ phase: "downtime", commands: [maintenanceOn(pathsFor(h.deployTo), ctx.env.maintenance.dir, html, info)] }] };
-  await runScripts(ctx, pool, pageHosts(ctx, hosts), scripts, "maintenance page");
-}
-
-export async function pageDown(ctx: RunContext, pool: ExecutorPool, hosts: Host[]): Promise<void> {
-  const scripts: Record<string, HostScript> = {};
-  for (const h of pageHosts(ctx, hosts)) scripts[h.name] = { env: {}, sections: [{ phase: "downtime", commands: [maintenanceOff(pathsFor(h.deployTo), ctx.env.maintenance.dir)] }] };
-  await runScripts(ctx, pool, pageHosts(ctx, hosts), scripts, "maintenance page");
-}
-
 /** Wait up to `seconds` (on the hosts, one round trip each) and return the processes still alive. */
 export async function waitStragglers(ctx: RunContext, pool: ExecutorPool, hosts: Host[], seconds: number): Promise<Straggler[]> {
-  const results = await forEachHost(serviceHosts(ctx, hosts), ctx.parallel, async (h) => {
+  const results = await forEachHost(hosts, ctx.parallel, async (h) => {
     const out = await capture(await pool.get(h), "downtime", waitForExit(hostServices(ctx.env, h), serviceContext(ctx.env, h), seconds), "wait for processes to exit", ctx.signal);
     return out
       .split("\n")
@@ -67,52 +50,45 @@ export function describeStragglers(list: Straggler[]): string {
   return list.map((s) => `  ${s.host}: ${s.service} pid ${s.pid}: ${s.command}`).join("\n");
 }
 
+/** Walk a downtime plan under the lock the verb holds; returns the summary lines. */
+export async function applyDowntime(ctx: RunContext, pool: ExecutorPool, hosts: Host[], plan: DowntimePlan, ask?: Ask): Promise<string[]> {
+  const lines: string[] = [];
+  for (const stage of plan.stages) {
+    if (stage.kind === "hosts") lines.push(...(await runHostsStage(ctx, pool, hosts, stage)));
+    else if (stage.kind === "stragglers") lines.push(await stragglers(ctx, pool, stageHosts(hosts, stage.hosts), stage, ask));
+  }
+  return lines;
+}
+
 /**
- * `downtime start`: page up, services stopped (reverse order), processes waited for. Stragglers
- * are killed after `killAfterS` seconds when given; otherwise a terminal asks, and a
- * non-interactive run stops with the list (the page stays up).
+ * Wait for the stopped services' processes; those left are terminated (`--kill-after`), asked
+ * about on a terminal, or stop the run with their list (the page stays up).
  */
-export async function downtimeStart(ctx: RunContext, pool: ExecutorPool, hosts: Host[], message: string, killAfterS: number | undefined, interactive: boolean): Promise<string[]> {
-  await pageUp(ctx, pool, hosts, message);
-  const lines = [`maintenance page up on ${pageHosts(ctx, hosts).map((h) => h.name).join(", ") || "(no host)"}`];
-  if (!ctx.env.services.length) return lines;
-  await runServiceAction(ctx, pool, serviceHosts(ctx, hosts), ctx.env.services, "stop");
-  let wait = killAfterS ?? ctx.env.maintenance.stopTimeout;
+async function stragglers(ctx: RunContext, pool: ExecutorPool, hosts: Host[], stage: Extract<OpsStage, { kind: "stragglers" }>, ask?: Ask): Promise<string> {
+  let wait = stage.waitS;
   for (;;) {
     const left = await waitStragglers(ctx, pool, hosts, wait);
-    if (!left.length) return [...lines, "every service stopped and its processes exited"];
-    if (killAfterS !== undefined) {
-      ctx.bus.warn(`still running after ${killAfterS}s; terminating:\n${describeStragglers(left)}`);
+    if (!left.length) return "every service stopped and its processes exited";
+    if (stage.onLeft === "kill") {
+      ctx.bus.warn(`still running after ${stage.waitS}s; terminating:\n${describeStragglers(left)}`);
       await killStragglers(ctx, pool, hosts, left);
       const after = await waitStragglers(ctx, pool, hosts, 2);
       if (after.length) throw new OperationError(`could not terminate:\n${describeStragglers(after)}`);
-      return [...lines, `terminated ${left.length} straggling process(es)`];
+      return `terminated ${left.length} straggling process(es)`;
     }
-    if (!interactive) throw new OperationError(`services stopped, but processes are still running after ${wait}s (the page stays up):\n${describeStragglers(left)}\nwait and re-run, or use --kill-after 60s`);
-    const rl = createInterface({ input: process.stdin, output: process.stderr });
-    const answer = (await rl.question(`still running:\n${describeStragglers(left)}\n[w]ait ${ctx.env.maintenance.stopTimeout}s more, [t]erminate them, or [l]eave them? `)).trim().toLowerCase();
-    rl.close();
-    if (answer.startsWith("t")) {
+    if (stage.onLeft === "fail" || !ask) throw new OperationError(`services stopped, but processes are still running after ${wait}s (the page stays up):\n${describeStragglers(left)}\nwait and re-run, or use --kill-after 60s`);
+    const answer = await ask(`still running:\n${describeStragglers(left)}\n[w]ait ${stage.retryS}s more, [t]erminate them, or [l]eave them? `, ["wait", "terminate", "leave"]);
+    if (answer === "terminate") {
       await killStragglers(ctx, pool, hosts, left);
-      return [...lines, `terminated ${left.length} straggling process(es)`];
+      return `terminated ${left.length} straggling process(es)`;
     }
-    if (answer.startsWith("l")) return [...lines, `left ${left.length} process(es) running`];
-    wait = ctx.env.maintenance.stopTimeout;
+    if (answer === "leave") return `left ${left.length} process(es) running`;
+    wait = stage.retryS;
   }
-}
-
-/** `downtime end`: services started in order and healthy, then the page comes down. */
-export async function downtimeEnd(ctx: RunContext, pool: ExecutorPool, hosts: Host[]): Promise<string[]> {
-  const lines: string[] = [];
-  if (ctx.env.services.length) {
-    lines.push(...(await runServiceAction(ctx, pool, serviceHosts(ctx, hosts), ctx.env.services, "start")));
-  }
-  await pageDown(ctx, pool, hosts);
-  return [...lines, "maintenance page down"];
 }
 
 export async function downtimeStatus(ctx: RunContext, pool: ExecutorPool, hosts: Host[]) {
-  const page = await forEachHost(pageHosts(ctx, hosts), ctx.parallel, async (h) => {
+  const page = await forEachHost(hosts.filter((h) => appliesTo(ctx.env.maintenance.roles, h)), ctx.parallel, async (h) => {
     const out = await capture(await pool.get(h), "downtime", maintenanceState(pathsFor(h.deployTo), ctx.env.maintenance.dir), "read maintenance flag", ctx.signal);
     const [state, ...rest] = out.trim().split("\n");
     let info: { message?: string; by?: string; since?: string } = {};

@@ -42,7 +42,8 @@ function hostStage(stage: Extract<Stage, { kind: "hosts" }>): string[] {
   return [`${stage.phases.join("+").padEnd(9)} on ${stage.hosts.join(", ")} (${batch}one round trip per host):`, ...stage.hosts.flatMap((h) => hostCommands(h, stage.scripts[h]))];
 }
 
-function hostCommands(host: string, script: HostScript | undefined): string[] {
+/** One host's commands in a stage, each under its phase. */
+export function hostCommands(host: string, script: HostScript | undefined): string[] {
   return [`  ${host}:`, ...(script?.sections ?? []).flatMap((s) => s.commands.map((c) => `    ${s.phase.padEnd(8)} $ ${c.display}`))];
 }
 

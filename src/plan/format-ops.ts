@@ -1,0 +1,23 @@
+/** `--plan` text for the operations verbs (service, downtime, after-reboot): each stage, each host's commands. */
+import { PHASE_HELP } from "./phases.js";
+import { hostCommands } from "./format.js";
+import type { OpsPlan, OpsStage } from "./ops.js";
+
+export function formatOpsPlan(plan: OpsPlan): string {
+  const what = [plan.verb, plan.action].filter(Boolean).join(" ");
+  const out = [`plan: ${what} ${plan.env}`, `  hosts  ${plan.hosts.join(", ") || "(none)"}`, ""];
+  if (plan.lock) out.push(`lock      on ${plan.lock}: ${PHASE_HELP.lock}`);
+  for (const stage of plan.stages) out.push(...stageLines(stage));
+  if (plan.lock) out.push(`unlock    on ${plan.lock}: release the environment lock`);
+  return out.join("\n") + "\n";
+}
+
+function stageLines(stage: OpsStage): string[] {
+  const on = stage.hosts.join(", ") || "(no host)";
+  if (stage.kind === "stragglers") {
+    const then = { kill: "terminate those still running (TERM, then KILL)", ask: `ask: wait ${stage.retryS}s more, terminate them, or leave them`, fail: "stop with their list (the page stays up)" }[stage.onLeft];
+    return [`stragglers on ${on}: wait up to ${stage.waitS}s for the stopped services' processes to exit, then ${then}`];
+  }
+  if (stage.kind === "report") return [`report    on ${on}: probe every service; list those still unhealthy (exit 1 if any)`];
+  return [`${stage.label} on ${on} (one round trip per host):`, ...stage.hosts.flatMap((h) => hostCommands(h, stage.scripts[h]))];
+}
