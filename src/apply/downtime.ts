@@ -39,7 +39,7 @@ export async function waitStragglers(ctx: RunContext, pool: ExecutorPool, hosts:
   return results.flatMap((r) => (r.ok ? r.value : [{ host: r.host, service: "?", pid: 0, command: `cannot check: ${r.error.message}` }]));
 }
 
-export async function killStragglers(ctx: RunContext, pool: ExecutorPool, hosts: Host[], list: Straggler[]): Promise<void> {
+export async function killStragglers(_ctx: RunContext, pool: ExecutorPool, hosts: Host[], list: Straggler[]): Promise<void> {
   for (const h of hosts) {
     const pids = list.filter((s) => s.host === h.name && s.pid > 0).map((s) => s.pid);
     if (pids.length) await capture(await pool.get(h), "downtime", killPids(pids), `kill ${pids.join(" ")}`);

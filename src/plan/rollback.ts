@@ -39,7 +39,7 @@ export interface RollbackInput {
 /** Pure: pick the target, or explain why there is nothing to roll back to. */
 export function chooseRollback(states: Record<string, HostState>, primary: string, requested?: string): { target: string; from: string } | { refuse: string } {
   const ps = states[primary];
-  if (!ps || !ps.current) return { refuse: `nothing to roll back: ${primary} has no current release` };
+  if (!ps?.current) return { refuse: `nothing to roll back: ${primary} has no current release` };
   const from = ps.current;
   let target = requested;
   if (target === undefined) {

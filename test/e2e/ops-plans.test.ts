@@ -34,7 +34,7 @@ describe("operations --plan", () => {
     let r = p.run("prod", "service", "marker", "restart", "--plan");
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^plan: service restart prod\n/);
-    expect(r.stdout).toMatch(/service restart on h1, h2 \(one round trip per host\):\n  h1:\n    service restart \$ restart marker\n    service restart \$ wait for marker to be healthy\n  h2:/);
+    expect(r.stdout).toMatch(/service restart on h1, h2 \(one round trip per host\):\n {2}h1:\n {4}service restart \$ restart marker\n {4}service restart \$ wait for marker to be healthy\n {2}h2:/);
     const svc = JSON.parse(p.run("prod", "service", "marker", "restart", "--plan", "--json").stdout);
     expect(svc).toMatchObject({ verb: "service", action: "restart", hosts: ["h1", "h2"], lock: null, services: { h1: ["marker"], h2: ["marker"] } });
     expect(svc.stages[0].scripts.h2.sections[0].commands.map((c: { display: string }) => c.display)).toEqual(["restart marker", "wait for marker to be healthy"]);
@@ -44,7 +44,7 @@ describe("operations --plan", () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^plan: downtime start prod\n/);
     expect(r.stdout).toContain("lock      on h1:");
-    expect(r.stdout).toMatch(/maintenance page on h1, h2 \(one round trip per host\):\n  h1:\n    downtime \$ put up the maintenance page/);
+    expect(r.stdout).toMatch(/maintenance page on h1, h2 \(one round trip per host\):\n {2}h1:\n {4}downtime \$ put up the maintenance page/);
     expect(r.stdout).toContain("service stop $ stop marker");
     expect(r.stdout).toMatch(/stragglers on h1, h2: wait up to 30s .* then stop with their list/);
     const end = JSON.parse(p.run("prod", "downtime", "end", "--plan", "--json").stdout);

@@ -80,6 +80,7 @@ describe.skipIf(SKIP_FLEET)("ssh fleet: safety", () => {
     const t = (h: string, which: string) => BigInt(readFileSync(path.join(p.home(h), `restart-${which}-${p.app}`), "utf8").trim());
     const batches = [["web1", "web2"], ["web3", "worker1"], ["worker2"]];
     for (let i = 1; i < batches.length; i++) {
+      // biome-ignore lint/complexity/useMathMinMax: these are bigint timestamps, which Math.max does not take
       const prevEnd = batches[i - 1]!.map((h) => t(h, "end")).reduce((a, b) => (a > b ? a : b));
       for (const h of batches[i]!) expect(t(h, "start") >= prevEnd, `${h} started before batch ${i} ended`).toBe(true);
     }
