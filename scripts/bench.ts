@@ -31,7 +31,11 @@ function slipway(dir: string, env: Record<string, string>, ...args: string[]): s
 }
 
 function roundTrips(ndjson: string): number {
-  const stats = ndjson.trim().split("\n").map((l) => JSON.parse(l)).find((e) => e.type === "stats");
+  const stats = ndjson
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l))
+    .find((e) => e.type === "stats");
   return stats ? Math.max(...(Object.values(stats.roundTrips) as number[])) : NaN;
 }
 
@@ -41,7 +45,13 @@ async function main() {
   const fleet = await Fleet.start(names);
   console.error(`fleet of ${MAX} sshd hosts up in ${fmtMs(now() - t)}`);
   process.env.HOME = fleet.clientHome;
-  const settings: SshSettings = { configFile: path.join(fleet.clientHome, ".ssh/config"), hostKeyChecking: "strict", connectTimeoutMs: 10_000, keepaliveMs: 3000, keepaliveCount: 3 };
+  const settings: SshSettings = {
+    configFile: path.join(fleet.clientHome, ".ssh/config"),
+    hostKeyChecking: "strict",
+    connectTimeoutMs: 10_000,
+    keepaliveMs: 3000,
+    keepaliveCount: 3,
+  };
   const host = (n: string): Host => ({ name: n, transport: "ssh", address: n, roles: [], primary: false, deployTo: "~/x" });
   try {
     // --help
@@ -72,7 +82,16 @@ async function main() {
     rows.push(["command on open connection (ssh2)", "1", fmtMs(median(cmds)), "-"]);
     await ex.close();
     const h1 = fleet.host("h1");
-    const base = ["-F", settings.configFile, "-o", `UserKnownHostsFile=${path.join(fleet.clientHome, ".ssh/known_hosts")}`, "-i", path.join(fleet.clientHome, ".ssh/id_ed25519"), "-o", "BatchMode=yes"];
+    const base = [
+      "-F",
+      settings.configFile,
+      "-o",
+      `UserKnownHostsFile=${path.join(fleet.clientHome, ".ssh/known_hosts")}`,
+      "-i",
+      path.join(fleet.clientHome, ".ssh/id_ed25519"),
+      "-o",
+      "BatchMode=yes",
+    ];
     const ctl = path.join(tmp, "ctl");
     execFileSync("ssh", [...base, "-o", "ControlMaster=yes", "-o", `ControlPath=${ctl}`, "-o", "ControlPersist=60", "-fN", "h1"]);
     const viaMaster: number[] = [];
@@ -102,8 +121,14 @@ async function main() {
       git("add", "-A");
       git("commit", "-q", "-m", "v1");
       const dir = mkdtempSync(path.join(os.tmpdir(), "slipway-bench-"));
-      const hostsYaml = names.slice(0, n).map((h) => `      - { name: ${h}, address: ${h} }`).join("\n");
-      writeFileSync(path.join(dir, "slipway.yml"), `app: ${app}\nsource: { git: "${fleet.gitUrl(app)}", ref: main }\nkeep_releases: 3\nshared: { dirs: [log, tmp] }\nenvironments:\n  bench:\n    hosts:\n${hostsYaml}\n`);
+      const hostsYaml = names
+        .slice(0, n)
+        .map((h) => `      - { name: ${h}, address: ${h} }`)
+        .join("\n");
+      writeFileSync(
+        path.join(dir, "slipway.yml"),
+        `app: ${app}\nsource: { git: "${fleet.gitUrl(app)}", ref: main }\nkeep_releases: 3\nshared: { dirs: [log, tmp] }\nenvironments:\n  bench:\n    hosts:\n${hostsYaml}\n`,
+      );
       let v = 1;
       const change = () => {
         writeFileSync(path.join(repo, "VERSION"), String(++v));
@@ -129,7 +154,10 @@ async function main() {
         slipway(dir, fleet.env, "bench", "deploy");
       });
       // The same app shipped as an artifact: built once here, only changed files uploaded.
-      writeFileSync(path.join(dir, "slipway.yml"), readFileSync(path.join(dir, "slipway.yml"), "utf8").replace("ref: main }", "ref: main, distribute: artifact }"));
+      writeFileSync(
+        path.join(dir, "slipway.yml"),
+        readFileSync(path.join(dir, "slipway.yml"), "utf8").replace("ref: main }", "ref: main, distribute: artifact }"),
+      );
       change();
       slipway(dir, fleet.env, "bench", "deploy");
       measure("redeploy (distribute: artifact)", "deploy", change);
@@ -142,10 +170,15 @@ async function main() {
 
   const header = ["what", "hosts", "median", "ssh round trips per host"];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const fmt = (r: string[]) => r.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd();
+  const fmt = (r: string[]) =>
+    r
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join("  ")
+      .trimEnd();
   const table = [fmt(header), fmt(widths.map((w) => "-".repeat(w))), ...rows.map(fmt)].join("\n");
   const cpu = (readFileSync("/proc/cpuinfo", "utf8").match(/model name\s*:\s*(.*)/) ?? [])[1] ?? os.cpus()[0]?.model ?? "unknown";
-  const ssh = execFileSync("ssh", ["-V"], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }) || spawnSync("ssh", ["-V"], { encoding: "utf8" }).stderr.trim();
+  const ssh =
+    execFileSync("ssh", ["-V"], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }) || spawnSync("ssh", ["-V"], { encoding: "utf8" }).stderr.trim();
   const machine = `${os.cpus().length} cores (${cpu}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB RAM, ${os.type()} ${os.release()}, node ${process.version}, ${String(ssh).trim()}`;
   console.log(`real sshd hosts on loopback; CLI runs include node start-up; ${REPEAT} runs each, median\nmachine: ${machine}\n\n${table}`);
   if (process.argv.includes("--write")) {

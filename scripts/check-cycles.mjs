@@ -25,7 +25,10 @@ for (const f of files) {
     if (/^import\s*\{\s*(?:type\s+\w+\s*,?\s*)+\}/.test(m[0])) continue;
     deps.add(path.resolve(path.dirname(f), m[1].replace(/\.js$/, ".ts")));
   }
-  edges.set(f, [...deps].filter((d) => edges.has(d) || files.includes(d)));
+  edges.set(
+    f,
+    [...deps].filter((d) => edges.has(d) || files.includes(d)),
+  );
 }
 
 const cycles = [];

@@ -6,7 +6,14 @@ import { existsSync, readFileSync, rmSync } from "node:fs";
 
 // On CI every system tool the suites use must be present: a missing one fails the run here,
 // loudly, instead of a suite skipping itself. Locally, the ssh fleet suite skips with a warning.
-const REQUIRED_TOOLS = ["bash", "git", "tar", ...(process.env.CI === "true" ? ["/usr/sbin/sshd", "ssh", "ssh-keygen", "python3", "supervisord", "supervisorctl", "/usr/sbin/nginx", "curl", "systemd-analyze"] : [])];
+const REQUIRED_TOOLS = [
+  "bash",
+  "git",
+  "tar",
+  ...(process.env.CI === "true"
+    ? ["/usr/sbin/sshd", "ssh", "ssh-keygen", "python3", "supervisord", "supervisorctl", "/usr/sbin/nginx", "curl", "systemd-analyze"]
+    : []),
+];
 const results = ".test-results.json";
 
 function have(tool) {

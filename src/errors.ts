@@ -44,7 +44,9 @@ export class StepTimeoutError extends OperationError {
     readonly ms: number,
     readonly command: string | null,
   ) {
-    super(`${host}: ${phase} timed out after ${formatSeconds(ms)}${command ? ` in \`${command}\`` : ""}: the host stopped answering or the step hangs (limit: timeouts.${phase})`);
+    super(
+      `${host}: ${phase} timed out after ${formatSeconds(ms)}${command ? ` in \`${command}\`` : ""}: the host stopped answering or the step hangs (limit: timeouts.${phase})`,
+    );
   }
 }
 

@@ -11,7 +11,9 @@ import path from "node:path";
 
 export const IS_ROOT = process.getuid?.() === 0;
 export const HAVE_SSHD =
-  existsSync("/usr/sbin/sshd") && existsSync("/usr/sbin/nginx") && spawnSync("bash", ["-c", "command -v ssh-keygen && command -v git && command -v supervisord && command -v curl"], { stdio: "ignore" }).status === 0;
+  existsSync("/usr/sbin/sshd") &&
+  existsSync("/usr/sbin/nginx") &&
+  spawnSync("bash", ["-c", "command -v ssh-keygen && command -v git && command -v supervisord && command -v curl"], { stdio: "ignore" }).status === 0;
 /** On CI a missing sshd is a failure, never a silent skip. */
 export const SKIP_FLEET = !HAVE_SSHD && process.env.CI !== "true";
 if (SKIP_FLEET) console.warn("SKIPPING ssh fleet tests: needs openssh-server, supervisor, nginx, curl (apt-get install ...); CI=true makes this a failure");
@@ -127,7 +129,9 @@ export class Fleet {
   private async startGitDaemon(): Promise<void> {
     this.gitPort = await freePort();
     const pid = path.join(this.root, "git-daemon.pid");
-    sh(`git daemon --reuseaddr --listen=127.0.0.1 --port=${this.gitPort} --base-path=${this.gitBase} --export-all --max-connections=0 --detach --pid-file=${pid}`);
+    sh(
+      `git daemon --reuseaddr --listen=127.0.0.1 --port=${this.gitPort} --base-path=${this.gitBase} --export-all --max-connections=0 --detach --pid-file=${pid}`,
+    );
     this.gitPid = pid;
     await waitForPort(this.gitPort);
   }
@@ -186,7 +190,14 @@ export class Fleet {
 
   stop(): void {
     for (const h of this.hosts) {
-      spawnSync("bash", ["-c", `kill $(cat ${h.home}/supervisor/supervisord.pid 2>/dev/null) 2>/dev/null; kill $(cat ${h.pidFile} 2>/dev/null) 2>/dev/null; ${IS_ROOT ? `pkill -KILL -u ${h.user}; userdel ${h.user}` : "true"}`], { stdio: "ignore" });
+      spawnSync(
+        "bash",
+        [
+          "-c",
+          `kill $(cat ${h.home}/supervisor/supervisord.pid 2>/dev/null) 2>/dev/null; kill $(cat ${h.pidFile} 2>/dev/null) 2>/dev/null; ${IS_ROOT ? `pkill -KILL -u ${h.user}; userdel ${h.user}` : "true"}`,
+        ],
+        { stdio: "ignore" },
+      );
     }
     if (this.gitPid) spawnSync("bash", ["-c", `kill $(cat ${this.gitPid}) 2>/dev/null`], { stdio: "ignore" });
     rmSync(this.root, { recursive: true, force: true });
@@ -206,4 +217,3 @@ async function waitForPort(port: number, ms = 5000): Promise<void> {
     await new Promise((r) => setTimeout(r, 20));
   }
 }
-

@@ -19,7 +19,12 @@ export function tmpdir(prefix = "slipway-test-"): string {
 }
 
 export function cli(args: string[], opts: { cwd: string; env?: Record<string, string> }): CliResult {
-  const r = spawnSync(process.execPath, [MAIN, ...args], { cwd: opts.cwd, env: { ...process.env, ...opts.env, FORCE_COLOR: "0" }, encoding: "utf8", timeout: 60_000 });
+  const r = spawnSync(process.execPath, [MAIN, ...args], {
+    cwd: opts.cwd,
+    env: { ...process.env, ...opts.env, FORCE_COLOR: "0" },
+    encoding: "utf8",
+    timeout: 60_000,
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -126,7 +131,10 @@ export async function waitFor(cond: () => boolean, ms = 20_000): Promise<void> {
  * Run a command in a pseudo-terminal (python3's pty module), typing each answer once its prompt
  * appears (`when: ""` types at once). Returns what the terminal showed and the exit code.
  */
-export function runInPty(argv: string[], opts: { cwd: string; env?: Record<string, string>; answers: { when: string; send: string }[] }): { output: string; status: number | null } {
+export function runInPty(
+  argv: string[],
+  opts: { cwd: string; env?: Record<string, string>; answers: { when: string; send: string }[] },
+): { output: string; status: number | null } {
   const py = `import json, os, pty, sys, time
 answers = json.loads(sys.argv[1])
 pid, fd = pty.fork()
@@ -148,6 +156,11 @@ sys.stdout.write(out.decode(errors="replace"))
 _, status = os.waitpid(pid, 0)
 sys.exit(os.waitstatus_to_exitcode(status))
 `;
-  const r = spawnSync("python3", ["-c", py, JSON.stringify(opts.answers), ...argv], { cwd: opts.cwd, env: { ...process.env, ...opts.env }, encoding: "utf8", timeout: 90_000 });
+  const r = spawnSync("python3", ["-c", py, JSON.stringify(opts.answers), ...argv], {
+    cwd: opts.cwd,
+    env: { ...process.env, ...opts.env },
+    encoding: "utf8",
+    timeout: 90_000,
+  });
   return { output: r.stdout, status: r.status };
 }

@@ -24,7 +24,12 @@ export async function applyAfterReboot(ctx: RunContext, pool: ExecutorPool, host
         failed = e.message;
       });
     } else if (stage.kind === "report") {
-      const states = await serviceStates(ctx, pool, hosts.filter((h) => stage.hosts.includes(h.name)), ctx.env.services);
+      const states = await serviceStates(
+        ctx,
+        pool,
+        hosts.filter((h) => stage.hosts.includes(h.name)),
+        ctx.env.services,
+      );
       unhealthy.push(...Object.entries(states).flatMap(([h, l]) => l.filter((x) => !x.ok).map((x) => [h, x.service, x.output])));
     }
   }

@@ -81,7 +81,14 @@ export function buildArtifact(ctx: RunContext, cacheDir: string, commit: string)
     try {
       execFileSync("git", ["-C", repo, "cat-file", "-e", `${commit}^{commit}`], { stdio: "ignore" });
     } catch {
-      execFileSync("bash", ["-c", `if [ -d ${shPath(repo)} ]; then git -C ${shPath(repo)} fetch -q --prune origin '+refs/*:refs/*'; else git clone -q --mirror ${shPath(src.repo)} ${shPath(repo)}; fi`], { stdio: "pipe" });
+      execFileSync(
+        "bash",
+        [
+          "-c",
+          `if [ -d ${shPath(repo)} ]; then git -C ${shPath(repo)} fetch -q --prune origin '+refs/*:refs/*'; else git clone -q --mirror ${shPath(src.repo)} ${shPath(repo)}; fi`,
+        ],
+        { stdio: "pipe" },
+      );
     }
   }
   execFileSync("bash", ["-c", `git -C ${shPath(repo)} archive ${shPath(commit)} | tar -x -f - -C ${shPath(out)}`], { stdio: "pipe" });
@@ -91,7 +98,17 @@ export function buildArtifact(ctx: RunContext, cacheDir: string, commit: string)
       execFileSync("bash", ["-c", c], { cwd: out, stdio: "pipe", env: { ...localCommandEnv(), ...mergeEnv(ctx.env, undefined, { SLIPWAY_COMMIT: commit }) } });
     } catch (e) {
       const err = e as { status?: number; stderr?: Buffer };
-      throw new CommandError("local", "fetch", c, err.status ?? null, String(err.stderr ?? "").trim().split("\n").slice(-10).join("\n"));
+      throw new CommandError(
+        "local",
+        "fetch",
+        c,
+        err.status ?? null,
+        String(err.stderr ?? "")
+          .trim()
+          .split("\n")
+          .slice(-10)
+          .join("\n"),
+      );
     }
   }
   return { root: out, dir: path.resolve(out, src.artifactPath) };
@@ -119,7 +136,15 @@ function tarDir(dir: string): Promise<Buffer> {
  * Send each host only what differs from its current release. Hosts on the same current release
  * get the same tarball, built once; its file list is read from one of them.
  */
-export async function uploadDelta(ctx: RunContext, pool: ExecutorPool, hosts: Host[], id: string, dir: string, states: Record<string, HostState>, listed?: FileEntry[]): Promise<void> {
+export async function uploadDelta(
+  ctx: RunContext,
+  pool: ExecutorPool,
+  hosts: Host[],
+  id: string,
+  dir: string,
+  states: Record<string, HostState>,
+  listed?: FileEntry[],
+): Promise<void> {
   ctx.bus.emit({ type: "phase:start", phase: "fetch", hosts: hosts.map((h) => h.name) });
   const entries = listed ?? listFiles(dir);
   const packs = new Map<string, Promise<Pack>>();
@@ -157,7 +182,14 @@ export async function uploadDelta(ctx: RunContext, pool: ExecutorPool, hosts: Ho
     if (res.code !== 0) {
       const tail = res.stderr.trim().split("\n").slice(-10).join("\n");
       ctx.bus.emit({ type: "host:phase", host: h.name, phase: "fetch", status: "failed" });
-      ctx.bus.emit({ type: "command:failed", host: h.name, phase: "fetch", command: `upload ${pack.send} changed file(s)`, exitCode: res.code, stderrTail: tail });
+      ctx.bus.emit({
+        type: "command:failed",
+        host: h.name,
+        phase: "fetch",
+        command: `upload ${pack.send} changed file(s)`,
+        exitCode: res.code,
+        stderrTail: tail,
+      });
       throw new CommandError(h.name, "fetch", `upload ${pack.send} changed file(s) → ${p.release(id)}`, res.code, tail);
     }
     ctx.bus.info(`uploaded ${pack.send} changed file(s), reused ${pack.reuse} from ${prev ?? "nothing"}`, h.name);

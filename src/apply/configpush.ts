@@ -82,7 +82,11 @@ export function configRevision(dir: string): Revision {
   }
 }
 
-const semver = (v: string) => v.split(/[.-]/).slice(0, 3).map((x) => Number(x) || 0);
+const semver = (v: string) =>
+  v
+    .split(/[.-]/)
+    .slice(0, 3)
+    .map((x) => Number(x) || 0);
 export function olderVersion(ours: string, theirs: string): boolean {
   const a = semver(ours);
   const b = semver(theirs);
@@ -109,7 +113,12 @@ export interface HostConfigState {
   key: string | null;
 }
 
-export async function readHostConfig(ctx: RunContext, pool: ExecutorPool, hosts: Host[], dests: (h: Host) => string[]): Promise<Record<string, HostConfigState>> {
+export async function readHostConfig(
+  ctx: RunContext,
+  pool: ExecutorPool,
+  hosts: Host[],
+  dests: (h: Host) => string[],
+): Promise<Record<string, HostConfigState>> {
   const results = await forEachHost(hosts, ctx.parallel, async (h) => {
     const parsed = parsePushed(await capture(await pool.get(h), "config", readPushed(pathsFor(h.deployTo), dests(h)), "read pushed files", ctx.signal));
     return { record: parsed.state, files: parsed.files, key: parsed.key };
@@ -150,9 +159,13 @@ export async function updateConfig(ctx: RunContext, pool: ExecutorPool, hosts: H
   const rendered = new Map(hosts.map((h) => [h.name, renderFor(ctx.env, h)]));
   const states = await readHostConfig(ctx, pool, hosts, (h) => rendered.get(h.name)!.map((f) => f.dest));
   const rev = configRevision(ctx.env.configDir);
-  if (rev.dirty) ctx.bus.warn(`${ctx.env.configDir} has uncommitted changes: the pushed revision ${rev.revision?.slice(0, 12) ?? "(none)"} does not describe them`);
-  const refusals = hosts.map((h) => guardRefusal(states[h.name]!.record, rev, ctx.toolVersion, ctx.env.configDir, h.name)).filter((x): x is string => x !== null);
-  if (refusals.length && !opts.force) throw new OperationError(`update-config refused (drift guard):\n${refusals.map((r) => `  ${r}`).join("\n")}\nuse --force to push anyway (it is recorded)`);
+  if (rev.dirty)
+    ctx.bus.warn(`${ctx.env.configDir} has uncommitted changes: the pushed revision ${rev.revision?.slice(0, 12) ?? "(none)"} does not describe them`);
+  const refusals = hosts
+    .map((h) => guardRefusal(states[h.name]!.record, rev, ctx.toolVersion, ctx.env.configDir, h.name))
+    .filter((x): x is string => x !== null);
+  if (refusals.length && !opts.force)
+    throw new OperationError(`update-config refused (drift guard):\n${refusals.map((r) => `  ${r}`).join("\n")}\nuse --force to push anyway (it is recorded)`);
   if (refusals.length) ctx.bus.warn(`forcing past the drift guard:\n${refusals.join("\n")}`);
   const diffs: FileDiff[] = [];
   const changedHosts: Host[] = [];

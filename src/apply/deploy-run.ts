@@ -59,7 +59,11 @@ export class DeployRun {
   async walk(): Promise<void> {
     for (const stage of this.plan.stages) {
       if (this.ctx.signal.aborted) throw new InterruptedError();
-      if (stage.kind === "upload") await this.tolerant(() => uploadSource(this.ctx, this.ctx.pool, this.activeHosts(), this.plan.releaseId, this.plan.commit, this.states, this.opts.files), "fetch");
+      if (stage.kind === "upload")
+        await this.tolerant(
+          () => uploadSource(this.ctx, this.ctx.pool, this.activeHosts(), this.plan.releaseId, this.plan.commit, this.states, this.opts.files),
+          "fetch",
+        );
       else if (stage.kind === "local") await runLocal(this.ctx, stage.script);
       else if (stage.kind === "gate") await ensurePresteps(this.ctx, this.ctx.pool, this.plan.commit, this.plan.releaseId, this.activeHosts());
       else if (stage.kind === "wait") await sleep(stage.ms, this.ctx.signal);
@@ -100,7 +104,13 @@ export class DeployRun {
       if (!(e instanceof StageError) || this.ctx.env.onUnhealthy === "all" || this.ctx.signal.aborted) throw e;
       const batchNames = new Set(this.batchHosts(index));
       const back = this.activeHosts().filter((h) => batchNames.has(h.name));
-      const summary = await recover(this.ctx, this.plan, back, back.map((h) => h.name), true);
+      const summary = await recover(
+        this.ctx,
+        this.plan,
+        back,
+        back.map((h) => h.name),
+        true,
+      );
       const done = this.switched.filter((n) => !batchNames.has(n));
       const untouched = this.plan.hosts.filter((n) => this.switchHosts().includes(n) && !this.switched.includes(n) && this.active.has(n));
       throw new RolloutStopped(
@@ -139,7 +149,13 @@ export class DeployRun {
       // A host that timed out in the switch may or may not have switched: switching it back is
       // harmless (the previous release is there), leaving it on the new one is not.
       const maybeSwitched = e.failed.filter((f) => f.error instanceof StepTimeoutError).map((f) => f.host);
-      if (switchingHosts) this.switched = [...new Set([...this.switched.filter((n) => !switchingHosts.includes(n)), ...switchingHosts.filter((n) => !failedHosts.has(n) || maybeSwitched.includes(n))])];
+      if (switchingHosts)
+        this.switched = [
+          ...new Set([
+            ...this.switched.filter((n) => !switchingHosts.includes(n)),
+            ...switchingHosts.filter((n) => !failedHosts.has(n) || maybeSwitched.includes(n)),
+          ]),
+        ];
       if (hard.length || remaining.length === 0 || phase === "migrate") throw e;
       for (const f of e.failed) {
         this.active.delete(f.host);
@@ -147,7 +163,13 @@ export class DeployRun {
         this.ctx.bus.warn(`${f.host} failed in ${phase} and is left out (partial deploy allowed): ${f.error.message.split("\n")[0]}`);
       }
       const wasSwitched = this.restarted || phase.includes("restart") ? e.failed.map((f) => f.host) : switchingHosts ? maybeSwitched : [];
-      await recover(this.ctx, this.plan, e.failed.map((f) => this.byName.get(f.host)!), wasSwitched, wasSwitched.length > 0);
+      await recover(
+        this.ctx,
+        this.plan,
+        e.failed.map((f) => this.byName.get(f.host)!),
+        wasSwitched,
+        wasSwitched.length > 0,
+      );
     }
   }
 

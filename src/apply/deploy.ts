@@ -52,7 +52,18 @@ export async function previewDeploy(ctx: RunContext, hosts: Host[], opts: Deploy
   const pool = ctx.pool;
   const src = await resolveSource(ctx.env.source, opts.ref);
   const states = await gatherStates(ctx, pool, hosts);
-  return planDeploy({ env: ctx.env, hosts, states, commit: src.commit, ref: src.ref, now: new Date(), by: ctx.by, toolVersion: ctx.toolVersion, batchSize: opts.batchSize, batchWaitMs: opts.batchWaitMs });
+  return planDeploy({
+    env: ctx.env,
+    hosts,
+    states,
+    commit: src.commit,
+    ref: src.ref,
+    now: new Date(),
+    by: ctx.by,
+    toolVersion: ctx.toolVersion,
+    batchSize: opts.batchSize,
+    batchWaitMs: opts.batchWaitMs,
+  });
 }
 
 export async function applyDeploy(ctx: RunContext, hosts: Host[], opts: DeployOptions): Promise<OperationResult> {
@@ -67,74 +78,95 @@ export async function applyDeploy(ctx: RunContext, hosts: Host[], opts: DeployOp
   // The history entry is appended on the primary in the unlock round trip, whatever the outcome.
   let history: string | undefined;
   const primaryPaths = pathsFor(ctx.env.primary.deployTo);
-  return await withLock(ctx, pool, verb, opts.reason ?? "", opts.lockWaitMs, async (primaryOut) => {
-    const { states, unreachable } = await gatherReachable(ctx, pool, hosts, knownPrimary(ctx, primaryOut, stateCmd));
-    // Hosts allowed to fail that cannot even be read are left out before planning; any other
-    // unreachable host stops the deploy before anything changes.
-    const lost = unreachable.filter((u) => u.host === ctx.env.primary.name || !(opts.allowPartial === true || isPartialHost(ctx, hosts.find((h) => h.name === u.host)!)));
-    if (lost.length || unreachable.length === hosts.length) throw new OperationError(unreachable.map((f) => `${f.host}: ${f.error.message}`).join("\n"));
-    const unreadable = unreachable.map((u) => ({ host: u.host, phase: "check", error: u.error }));
-    for (const u of unreadable) ctx.bus.warn(`${u.host} cannot be read and is left out (partial deploy allowed): ${u.error.message.split("\n")[0]}`);
-    hosts = hosts.filter((h) => states[h.name]);
-    const badCurrent = badCurrentRefusal(states);
-    if (badCurrent) throw new OperationError(`deploy refused:\n${badCurrent}`);
-    driftGuard(ctx, hosts, states, opts.force === true);
-    const resume = opts.resume ? resumeInfo(ctx, states, hosts, src?.commit) : undefined;
-    const commit = resume?.deploying.commit ?? src!.commit;
-    const ref = resume?.deploying.ref ?? src!.ref;
-    const plan = planDeploy({
-      env: ctx.env,
-      hosts,
-      states,
-      commit,
-      ref,
-      now: new Date(),
-      by: ctx.by,
-      toolVersion: ctx.toolVersion,
-      resume,
-      hotfix: opts.hotfix ?? resume?.deploying.hotfix,
-      privateDays: opts.privateDays,
-      batchSize: opts.batchSize,
-      batchWaitMs: opts.batchWaitMs,
-    });
-    if (resume) ctx.bus.info(`resuming ${plan.releaseId} (${commit.slice(0, 12)}), started by ${resume.deploying.by} at ${resume.deploying.startedAt}`);
-    ctx.bus.emit({ type: "run:start", verb, env: ctx.env.name, hosts: plan.hosts, releaseId: plan.releaseId, commit: plan.commit, ref: plan.ref });
-    const primaryState = states[plan.primary];
-    const entry = (outcome: HistoryEntry["outcome"]) =>
-      historyEntry(ctx, t0, outcome, {
-        verb,
-        ...(plan.manifest.hotfix ? { hotfix: true } : {}),
-        ...(resume ? { resumed: true } : {}),
-        release: plan.releaseId,
-        fromRelease: plan.previous[plan.primary] ?? null,
-        fromCommit: commitOf(primaryState, plan.previous[plan.primary] ?? null),
-        toCommit: plan.commit,
-        ...(opts.reason ? { message: opts.reason } : {}),
+  return await withLock(
+    ctx,
+    pool,
+    verb,
+    opts.reason ?? "",
+    opts.lockWaitMs,
+    async (primaryOut) => {
+      const { states, unreachable } = await gatherReachable(ctx, pool, hosts, knownPrimary(ctx, primaryOut, stateCmd));
+      // Hosts allowed to fail that cannot even be read are left out before planning; any other
+      // unreachable host stops the deploy before anything changes.
+      const lost = unreachable.filter(
+        (u) => u.host === ctx.env.primary.name || !(opts.allowPartial === true || isPartialHost(ctx, hosts.find((h) => h.name === u.host)!)),
+      );
+      if (lost.length || unreachable.length === hosts.length) throw new OperationError(unreachable.map((f) => `${f.host}: ${f.error.message}`).join("\n"));
+      const unreadable = unreachable.map((u) => ({ host: u.host, phase: "check", error: u.error }));
+      for (const u of unreadable) ctx.bus.warn(`${u.host} cannot be read and is left out (partial deploy allowed): ${u.error.message.split("\n")[0]}`);
+      hosts = hosts.filter((h) => states[h.name]);
+      const badCurrent = badCurrentRefusal(states);
+      if (badCurrent) throw new OperationError(`deploy refused:\n${badCurrent}`);
+      driftGuard(ctx, hosts, states, opts.force === true);
+      const resume = opts.resume ? resumeInfo(ctx, states, hosts, src?.commit) : undefined;
+      const commit = resume?.deploying.commit ?? src!.commit;
+      const ref = resume?.deploying.ref ?? src!.ref;
+      const plan = planDeploy({
+        env: ctx.env,
+        hosts,
+        states,
+        commit,
+        ref,
+        now: new Date(),
+        by: ctx.by,
+        toolVersion: ctx.toolVersion,
+        resume,
+        hotfix: opts.hotfix ?? resume?.deploying.hotfix,
+        privateDays: opts.privateDays,
+        batchSize: opts.batchSize,
+        batchWaitMs: opts.batchWaitMs,
       });
-    // On resume, hosts already on the new release count as switched (a later failure puts them back).
-    const run = new DeployRun(ctx, plan, hosts, states, { allowPartial: opts.allowPartial, files: src?.files }, unreadable, resume ? plan.hosts.filter((n) => states[n]?.current === plan.releaseId) : []);
-    const finish = (outcome: HistoryEntry["outcome"]) => (history = and(rel.appendHistory(primaryPaths, entry(outcome)).sh, rel.clearDeploying(primaryPaths)));
-    try {
-      await run.walk();
-      finish(run.dropped.length ? "partial" : "ok");
-    } catch (e) {
-      if (e instanceof RolloutStopped) {
-        finish("partial");
-        throw new OperationError(e.message);
+      if (resume) ctx.bus.info(`resuming ${plan.releaseId} (${commit.slice(0, 12)}), started by ${resume.deploying.by} at ${resume.deploying.startedAt}`);
+      ctx.bus.emit({ type: "run:start", verb, env: ctx.env.name, hosts: plan.hosts, releaseId: plan.releaseId, commit: plan.commit, ref: plan.ref });
+      const primaryState = states[plan.primary];
+      const entry = (outcome: HistoryEntry["outcome"]) =>
+        historyEntry(ctx, t0, outcome, {
+          verb,
+          ...(plan.manifest.hotfix ? { hotfix: true } : {}),
+          ...(resume ? { resumed: true } : {}),
+          release: plan.releaseId,
+          fromRelease: plan.previous[plan.primary] ?? null,
+          fromCommit: commitOf(primaryState, plan.previous[plan.primary] ?? null),
+          toCommit: plan.commit,
+          ...(opts.reason ? { message: opts.reason } : {}),
+        });
+      // On resume, hosts already on the new release count as switched (a later failure puts them back).
+      const run = new DeployRun(
+        ctx,
+        plan,
+        hosts,
+        states,
+        { allowPartial: opts.allowPartial, files: src?.files },
+        unreadable,
+        resume ? plan.hosts.filter((n) => states[n]?.current === plan.releaseId) : [],
+      );
+      const finish = (outcome: HistoryEntry["outcome"]) =>
+        (history = and(rel.appendHistory(primaryPaths, entry(outcome)).sh, rel.clearDeploying(primaryPaths)));
+      try {
+        await run.walk();
+        finish(run.dropped.length ? "partial" : "ok");
+      } catch (e) {
+        if (e instanceof RolloutStopped) {
+          finish("partial");
+          throw new OperationError(e.message);
+        }
+        const interrupted = e instanceof InterruptedError || ctx.signal.aborted;
+        finish(interrupted ? "interrupted" : "failed");
+        const summary = await recover(ctx, plan, run.activeHosts(), run.switched, run.restarted || run.switched.length > 0);
+        const why = e instanceof StageError ? e.failed.map((f) => f.error.message).join("\n") : (e as Error).message;
+        throw new OperationError(`${interrupted ? "deploy interrupted" : "deploy failed"}: ${why}\n${summary.join("\n")}${run.droppedSummary()}`);
       }
-      const interrupted = e instanceof InterruptedError || ctx.signal.aborted;
-      finish(interrupted ? "interrupted" : "failed");
-      const summary = await recover(ctx, plan, run.activeHosts(), run.switched, run.restarted || run.switched.length > 0);
-      const why = e instanceof StageError ? e.failed.map((f) => f.error.message).join("\n") : (e as Error).message;
-      throw new OperationError(`${interrupted ? "deploy interrupted" : "deploy failed"}: ${why}\n${summary.join("\n")}${run.droppedSummary()}`);
-    }
-    for (const [h, ids] of Object.entries(plan.removals)) if (ids.length) ctx.bus.info(`removed ${ids.length} old release(s): ${ids.join(", ")}`, h);
-    return {
-      releaseId: plan.releaseId,
-      commit: plan.commit,
-      removed: plan.removals,
-      partial: run.dropped.length > 0,
-      summary: [...run.activeHosts().map((h) => `${h.name}: current → ${plan.releaseId}`), ...run.droppedSummary().split("\n").filter(Boolean)],
-    };
-  }, stateCmd, () => history, opts.resume === true);
+      for (const [h, ids] of Object.entries(plan.removals)) if (ids.length) ctx.bus.info(`removed ${ids.length} old release(s): ${ids.join(", ")}`, h);
+      return {
+        releaseId: plan.releaseId,
+        commit: plan.commit,
+        removed: plan.removals,
+        partial: run.dropped.length > 0,
+        summary: [...run.activeHosts().map((h) => `${h.name}: current → ${plan.releaseId}`), ...run.droppedSummary().split("\n").filter(Boolean)],
+      };
+    },
+    stateCmd,
+    () => history,
+    opts.resume === true,
+  );
 }

@@ -27,7 +27,13 @@ export interface Straggler {
 /** Wait up to `seconds` (on the hosts, one round trip each) and return the processes still alive. */
 export async function waitStragglers(ctx: RunContext, pool: ExecutorPool, hosts: Host[], seconds: number): Promise<Straggler[]> {
   const results = await forEachHost(hosts, ctx.parallel, async (h) => {
-    const out = await capture(await pool.get(h), "downtime", waitForExit(hostServices(ctx.env, h), serviceContext(ctx.env, h), seconds), "wait for processes to exit", ctx.signal);
+    const out = await capture(
+      await pool.get(h),
+      "downtime",
+      waitForExit(hostServices(ctx.env, h), serviceContext(ctx.env, h), seconds),
+      "wait for processes to exit",
+      ctx.signal,
+    );
     return out
       .split("\n")
       .filter((l) => l.startsWith("PID\t"))
@@ -76,8 +82,15 @@ async function stragglers(ctx: RunContext, pool: ExecutorPool, hosts: Host[], st
       if (after.length) throw new OperationError(`could not terminate:\n${describeStragglers(after)}`);
       return `terminated ${left.length} straggling process(es)`;
     }
-    if (stage.onLeft === "fail" || !ask) throw new OperationError(`services stopped, but processes are still running after ${wait}s (the page stays up):\n${describeStragglers(left)}\nwait and re-run, or use --kill-after 60s`);
-    const answer = await ask(`still running:\n${describeStragglers(left)}\n[w]ait ${stage.retryS}s more, [t]erminate them, or [l]eave them? `, ["wait", "terminate", "leave"]);
+    if (stage.onLeft === "fail" || !ask)
+      throw new OperationError(
+        `services stopped, but processes are still running after ${wait}s (the page stays up):\n${describeStragglers(left)}\nwait and re-run, or use --kill-after 60s`,
+      );
+    const answer = await ask(`still running:\n${describeStragglers(left)}\n[w]ait ${stage.retryS}s more, [t]erminate them, or [l]eave them? `, [
+      "wait",
+      "terminate",
+      "leave",
+    ]);
     if (answer === "terminate") {
       await killStragglers(ctx, pool, hosts, left);
       return `terminated ${left.length} straggling process(es)`;
@@ -88,15 +101,25 @@ async function stragglers(ctx: RunContext, pool: ExecutorPool, hosts: Host[], st
 }
 
 export async function downtimeStatus(ctx: RunContext, pool: ExecutorPool, hosts: Host[]) {
-  const page = await forEachHost(hosts.filter((h) => appliesTo(ctx.env.maintenance.roles, h)), ctx.parallel, async (h) => {
-    const out = await capture(await pool.get(h), "downtime", maintenanceState(pathsFor(h.deployTo), ctx.env.maintenance.dir), "read maintenance flag", ctx.signal);
-    const [state, ...rest] = out.trim().split("\n");
-    let info: { message?: string; by?: string; since?: string } = {};
-    try {
-      info = JSON.parse(rest.join("\n") || "{}");
-    } catch {}
-    return { on: state === "ON", ...info };
-  });
+  const page = await forEachHost(
+    hosts.filter((h) => appliesTo(ctx.env.maintenance.roles, h)),
+    ctx.parallel,
+    async (h) => {
+      const out = await capture(
+        await pool.get(h),
+        "downtime",
+        maintenanceState(pathsFor(h.deployTo), ctx.env.maintenance.dir),
+        "read maintenance flag",
+        ctx.signal,
+      );
+      const [state, ...rest] = out.trim().split("\n");
+      let info: { message?: string; by?: string; since?: string } = {};
+      try {
+        info = JSON.parse(rest.join("\n") || "{}");
+      } catch {}
+      return { on: state === "ON", ...info };
+    },
+  );
   const services = await serviceStates(ctx, pool, hosts, ctx.env.services);
   return { page: Object.fromEntries(page.map((r) => [r.host, r.ok ? r.value : { error: r.error.message }])), services };
 }

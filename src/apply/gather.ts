@@ -9,20 +9,33 @@ import { parseState, type HostState } from "../plan/state.js";
 import type { ExecutorPool, RunContext } from "./context.js";
 
 /** `known`: states already read in another round trip (the primary's, together with the lock). */
-export async function gatherStates(ctx: RunContext, pool: ExecutorPool, hosts: Host[], known: Record<string, string> = {}, phase = "check"): Promise<Record<string, HostState>> {
+export async function gatherStates(
+  ctx: RunContext,
+  pool: ExecutorPool,
+  hosts: Host[],
+  known: Record<string, string> = {},
+  phase = "check",
+): Promise<Record<string, HostState>> {
   const { states, unreachable } = await gatherReachable(ctx, pool, hosts, known, phase);
   if (unreachable.length) throw new OperationError(unreachable.map((f) => `${f.host}: ${f.error.message}`).join("\n"));
   return states;
 }
 
 /** Like gatherStates, but hosts that cannot be read are returned, not thrown (partial deploys). */
-export async function gatherReachable(ctx: RunContext, pool: ExecutorPool, hosts: Host[], known: Record<string, string> = {}, phase = "check"): Promise<{ states: Record<string, HostState>; unreachable: { host: string; error: Error }[] }> {
+export async function gatherReachable(
+  ctx: RunContext,
+  pool: ExecutorPool,
+  hosts: Host[],
+  known: Record<string, string> = {},
+  phase = "check",
+): Promise<{ states: Record<string, HostState>; unreachable: { host: string; error: Error }[] }> {
   ctx.bus.emit({ type: "phase:start", phase, hosts: hosts.map((h) => h.name) });
   const results = await forEachHost(hosts, ctx.parallel, async (h) => {
     ctx.bus.emit({ type: "host:phase", host: h.name, phase, status: "running" });
     const t0 = Date.now();
     try {
-      const out = known[h.name] ?? (await capture(await pool.get(h), phase, readState(pathsFor(h.deployTo)), "read release state", ctx.signal, ctx.env.timeouts.check));
+      const out =
+        known[h.name] ?? (await capture(await pool.get(h), phase, readState(pathsFor(h.deployTo)), "read release state", ctx.signal, ctx.env.timeouts.check));
       const st = parseState(h.name, out);
       for (const problem of st.problems) ctx.bus.warn(`unexpected data on the host: ${problem}`, h.name);
       ctx.bus.emit({ type: "host:phase", host: h.name, phase, status: "done", ms: Date.now() - t0 });

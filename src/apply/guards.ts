@@ -9,7 +9,9 @@ import type { RunContext } from "./context.js";
 export function driftGuard(ctx: RunContext, hosts: Host[], states: Record<string, HostState>, force: boolean): void {
   if (!hosts.some((h) => states[h.name]?.pushRecord)) return;
   const rev = configRevision(ctx.env.configDir);
-  const refusals = hosts.map((h) => guardRefusal(states[h.name]?.pushRecord ?? null, rev, ctx.toolVersion, ctx.env.configDir, h.name)).filter((x): x is string => x !== null);
+  const refusals = hosts
+    .map((h) => guardRefusal(states[h.name]?.pushRecord ?? null, rev, ctx.toolVersion, ctx.env.configDir, h.name))
+    .filter((x): x is string => x !== null);
   if (!refusals.length) return;
   if (force) {
     ctx.bus.warn(`deploying past the drift guard (--force):\n${refusals.join("\n")}`);
@@ -35,7 +37,9 @@ export function resumeInfo(ctx: RunContext, states: Record<string, HostState>, h
     );
   }
   if (wantCommit && wantCommit !== dep.commit) {
-    throw new OperationError(`resume refused: the interrupted deploy ${dep.release} is commit ${dep.commit.slice(0, 12)} (${dep.ref}), but --ref resolves to ${wantCommit.slice(0, 12)}`);
+    throw new OperationError(
+      `resume refused: the interrupted deploy ${dep.release} is commit ${dep.commit.slice(0, 12)} (${dep.ref}), but --ref resolves to ${wantCommit.slice(0, 12)}`,
+    );
   }
   const odd = hosts.filter((h) => ![dep.previous, dep.release].includes(states[h.name]?.current ?? null));
   if (odd.length) {

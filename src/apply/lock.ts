@@ -38,12 +38,23 @@ export function describeHolder(info: Partial<LockInfo>, envName: string, compone
     `slipway ${info.version ?? "?"}`,
   ];
   let text = parts.join("; ");
-  if (isStale(info)) text += `\nthe holder process is gone: the lock is stale. Clear it with: slipway ${envName} lock release${component ? ` ${component}` : ""}`;
+  if (isStale(info))
+    text += `\nthe holder process is gone: the lock is stale. Clear it with: slipway ${envName} lock release${component ? ` ${component}` : ""}`;
   return text;
 }
 
 export function newLockInfo(ctx: RunContext, verb: string, reason: string, manual: boolean): LockInfo {
-  return { token: randomUUID(), who: ctx.by, reason, verb, since: new Date().toISOString(), version: ctx.toolVersion, controlHost: os.hostname(), pid: process.pid, manual };
+  return {
+    token: randomUUID(),
+    who: ctx.by,
+    reason,
+    verb,
+    since: new Date().toISOString(),
+    version: ctx.toolVersion,
+    controlHost: os.hostname(),
+    pid: process.pid,
+    manual,
+  };
 }
 
 /** The holder's details after HELD: checked like any host data; unreadable details show as unknown. */
@@ -68,7 +79,10 @@ export async function acquire(ctx: RunContext, pool: ExecutorPool, info: LockInf
       await capture(ex, "lock", releaseLock(p, null), "release stale lock", ctx.signal, ctx.env.timeouts.check);
       continue;
     }
-    if (Date.now() >= deadline) throw new LockHeldError(`${ctx.env.name}${ctx.env.component ? ` ${ctx.env.component}` : ""} is locked (on ${ctx.env.primary.name}): ${describeHolder(holder, ctx.env.name, ctx.env.component)}`);
+    if (Date.now() >= deadline)
+      throw new LockHeldError(
+        `${ctx.env.name}${ctx.env.component ? ` ${ctx.env.component}` : ""} is locked (on ${ctx.env.primary.name}): ${describeHolder(holder, ctx.env.name, ctx.env.component)}`,
+      );
     if (!told) ctx.bus.info(`waiting for the lock: ${describeHolder(holder, ctx.env.name, ctx.env.component)}`);
     told = true;
     await sleep(Math.min(1000, Math.max(50, deadline - Date.now())), ctx.signal);
@@ -78,7 +92,9 @@ export async function acquire(ctx: RunContext, pool: ExecutorPool, info: LockInf
 /** Release our lock (token) or, with null, whatever lock is there. Never aborts: runs during cleanup. */
 export async function release(ctx: RunContext, pool: ExecutorPool, token: string | null, before?: string): Promise<string> {
   const ex = await pool.get(ctx.env.primary);
-  return (await capture(ex, "unlock", releaseLock(pathsFor(ctx.env.primary.deployTo), token, before), "release lock", undefined, ctx.env.timeouts.check)).trim();
+  return (
+    await capture(ex, "unlock", releaseLock(pathsFor(ctx.env.primary.deployTo), token, before), "release lock", undefined, ctx.env.timeouts.check)
+  ).trim();
 }
 
 export async function status(ctx: RunContext, pool: ExecutorPool): Promise<Partial<LockInfo> | null> {
@@ -114,7 +130,9 @@ export async function withLock<T>(
       await release(ctx, pool, info.token, beforeRelease?.());
       ctx.bus.emit({ type: "host:phase", host: ctx.env.primary.name, phase: "unlock", status: "done" });
     } catch (e) {
-      ctx.bus.warn(`could not release the lock on ${ctx.env.primary.name}: ${(e as Error).message}. Clear it with: slipway ${ctx.env.name} lock release${ctx.env.component ? ` ${ctx.env.component}` : ""}`);
+      ctx.bus.warn(
+        `could not release the lock on ${ctx.env.primary.name}: ${(e as Error).message}. Clear it with: slipway ${ctx.env.name} lock release${ctx.env.component ? ` ${ctx.env.component}` : ""}`,
+      );
     }
   }
 }

@@ -21,7 +21,9 @@ export function findPrestep(env: Environment, name: string): Prestep {
 
 export async function prestepStatus(ctx: RunContext, pool: ExecutorPool, ps: Prestep, commit: string): Promise<PrestepStatus> {
   const h = prestepHost(ctx.env, ps);
-  return parsePrestep(await capture(await pool.get(h), "prestep", checkPrestep(pathsFor(h.deployTo), ps.name, commit), `check pre-step ${ps.name}`, ctx.signal));
+  return parsePrestep(
+    await capture(await pool.get(h), "prestep", checkPrestep(pathsFor(h.deployTo), ps.name, commit), `check pre-step ${ps.name}`, ctx.signal),
+  );
 }
 
 export async function startInRelease(ctx: RunContext, pool: ExecutorPool, ps: Prestep, commit: string, releaseId: string): Promise<void> {
@@ -66,7 +68,9 @@ export async function waitForPrestep(ctx: RunContext, pool: ExecutorPool, ps: Pr
       ctx.bus.info(`pre-step ${ps.name} done`, prestepHost(ctx.env, ps).name);
       return st;
     }
-    throw new OperationError(`pre-step ${ps.name} ${st.status === "none" ? "was not started" : `${st.status} (exit ${st.exit || "?"})`} on ${prestepHost(ctx.env, ps).name}${st.log.length ? `:\n${st.log.map((l) => `    ${l}`).join("\n")}` : ""}`);
+    throw new OperationError(
+      `pre-step ${ps.name} ${st.status === "none" ? "was not started" : `${st.status} (exit ${st.exit || "?"})`} on ${prestepHost(ctx.env, ps).name}${st.log.length ? `:\n${st.log.map((l) => `    ${l}`).join("\n")}` : ""}`,
+    );
   }
 }
 
@@ -74,7 +78,8 @@ export async function waitForPrestep(ctx: RunContext, pool: ExecutorPool, ps: Pr
 export async function ensurePresteps(ctx: RunContext, pool: ExecutorPool, commit: string, releaseId: string, targeted: Host[]): Promise<void> {
   for (const ps of ctx.env.presteps.filter((x) => x.required)) {
     const h = prestepHost(ctx.env, ps);
-    if (!targeted.some((t) => t.name === h.name)) throw new OperationError(`pre-step ${ps.name} runs on ${h.name}, which this deploy does not target (--limit)`);
+    if (!targeted.some((t) => t.name === h.name))
+      throw new OperationError(`pre-step ${ps.name} runs on ${h.name}, which this deploy does not target (--limit)`);
     const st = await prestepStatus(ctx, pool, ps, commit);
     if (st.status === "none" || st.status === "failed" || st.status === "died") {
       ctx.bus.info(`starting pre-step ${ps.name} (detached) in ${releaseId}`, h.name);

@@ -38,40 +38,62 @@ export async function applyRollback(ctx: RunContext, hosts: Host[], opts: Rollba
   const stateCmd = primaryStateCommand(ctx, hosts);
   let history: string | undefined;
   const primaryPaths = pathsFor(ctx.env.primary.deployTo);
-  return await withLock(ctx, pool, "rollback", opts.reason ?? "", opts.lockWaitMs, async (primaryOut) => {
-    const states = await gatherStates(ctx, pool, hosts, knownPrimary(ctx, primaryOut, stateCmd));
-    const badCurrent = badCurrentRefusal(states);
-    if (badCurrent) throw new OperationError(`rollback refused:\n${badCurrent}`);
-    const plan = planRollback({ env: ctx.env, hosts, states, requested: opts.target });
-    if ("refuse" in plan) throw new OperationError(`rollback refused: ${plan.refuse}`);
-    ctx.bus.emit({ type: "run:start", verb: "rollback", env: ctx.env.name, hosts: plan.hosts, releaseId: plan.target, commit: plan.toCommit });
-    const entry = (outcome: HistoryEntry["outcome"]) =>
-      historyEntry(ctx, t0, outcome, { verb: "rollback", release: plan.target, fromRelease: plan.from, fromCommit: plan.fromCommit, toCommit: plan.toCommit, ...(opts.reason ? { message: opts.reason } : {}) });
-    // Hosts whose `current` may have moved: recovery puts exactly these back.
-    let switched: string[] = [];
-    try {
-      for (const stage of plan.stages) {
-        if (ctx.signal.aborted) throw new InterruptedError();
-        const stageHosts = hosts.filter((h) => stage.hosts.includes(h.name));
-        const isSwitch = stage.phases.includes("switch");
-        try {
-          await runScripts(ctx, pool, stageHosts, stage.scripts, stage.phases.join("+"));
-          if (isSwitch) switched = stage.hosts;
-        } catch (e) {
-          // A host that timed out may have switched: it is switched back with the others.
-          if (isSwitch && e instanceof StageError) switched = stage.hosts.filter((n) => !e.failed.some((f) => f.host === n && !(f.error instanceof StepTimeoutError)));
-          throw e;
+  return await withLock(
+    ctx,
+    pool,
+    "rollback",
+    opts.reason ?? "",
+    opts.lockWaitMs,
+    async (primaryOut) => {
+      const states = await gatherStates(ctx, pool, hosts, knownPrimary(ctx, primaryOut, stateCmd));
+      const badCurrent = badCurrentRefusal(states);
+      if (badCurrent) throw new OperationError(`rollback refused:\n${badCurrent}`);
+      const plan = planRollback({ env: ctx.env, hosts, states, requested: opts.target });
+      if ("refuse" in plan) throw new OperationError(`rollback refused: ${plan.refuse}`);
+      ctx.bus.emit({ type: "run:start", verb: "rollback", env: ctx.env.name, hosts: plan.hosts, releaseId: plan.target, commit: plan.toCommit });
+      const entry = (outcome: HistoryEntry["outcome"]) =>
+        historyEntry(ctx, t0, outcome, {
+          verb: "rollback",
+          release: plan.target,
+          fromRelease: plan.from,
+          fromCommit: plan.fromCommit,
+          toCommit: plan.toCommit,
+          ...(opts.reason ? { message: opts.reason } : {}),
+        });
+      // Hosts whose `current` may have moved: recovery puts exactly these back.
+      let switched: string[] = [];
+      try {
+        for (const stage of plan.stages) {
+          if (ctx.signal.aborted) throw new InterruptedError();
+          const stageHosts = hosts.filter((h) => stage.hosts.includes(h.name));
+          const isSwitch = stage.phases.includes("switch");
+          try {
+            await runScripts(ctx, pool, stageHosts, stage.scripts, stage.phases.join("+"));
+            if (isSwitch) switched = stage.hosts;
+          } catch (e) {
+            // A host that timed out may have switched: it is switched back with the others.
+            if (isSwitch && e instanceof StageError)
+              switched = stage.hosts.filter((n) => !e.failed.some((f) => f.host === n && !(f.error instanceof StepTimeoutError)));
+            throw e;
+          }
         }
+        history = rel.appendHistory(primaryPaths, entry("ok")).sh;
+      } catch (e) {
+        history = rel.appendHistory(primaryPaths, entry(ctx.signal.aborted ? "interrupted" : "failed")).sh;
+        await recover(ctx, hosts, plan, switched);
+        const why = e instanceof StageError ? e.failed.map((f) => f.error.message).join("\n") : (e as Error).message;
+        throw new OperationError(`rollback failed: ${why}\n  every host is back on its previous current release`);
       }
-      history = rel.appendHistory(primaryPaths, entry("ok")).sh;
-    } catch (e) {
-      history = rel.appendHistory(primaryPaths, entry(ctx.signal.aborted ? "interrupted" : "failed")).sh;
-      await recover(ctx, hosts, plan, switched);
-      const why = e instanceof StageError ? e.failed.map((f) => f.error.message).join("\n") : (e as Error).message;
-      throw new OperationError(`rollback failed: ${why}\n  every host is back on its previous current release`);
-    }
-    return { releaseId: plan.target, commit: plan.toCommit, removed: {}, summary: hosts.map((h) => `${h.name}: current → ${plan.target} (${plan.previous[h.name] ?? "none"} marked bad)`) };
-  }, stateCmd, () => history);
+      return {
+        releaseId: plan.target,
+        commit: plan.toCommit,
+        removed: {},
+        summary: hosts.map((h) => `${h.name}: current → ${plan.target} (${plan.previous[h.name] ?? "none"} marked bad)`),
+      };
+    },
+    stateCmd,
+    () => history,
+  );
 }
 
 /** Put switched hosts back (with its own signal: Ctrl-C must not stop it half-way), then run on_failure hooks. */
@@ -79,6 +101,7 @@ async function recover(ctx: RunContext, hosts: Host[], plan: RollbackPlan, switc
   const calm = new AbortController().signal;
   const back = hosts.filter((h) => switched.includes(h.name) && plan.recovery[h.name]);
   if (switched.length) ctx.bus.warn(`rollback failed; switching ${switched.length} host(s) back to ${plan.from}`);
-  if (back.length) await runScripts(ctx, ctx.pool, back, plan.recovery, "recover", calm).catch((err) => ctx.bus.warn(`recovery incomplete: ${(err as Error).message}`));
+  if (back.length)
+    await runScripts(ctx, ctx.pool, back, plan.recovery, "recover", calm).catch((err) => ctx.bus.warn(`recovery incomplete: ${(err as Error).message}`));
   await runFailureHooks(ctx, hosts, { SLIPWAY_FAILED_RELEASE: plan.target });
 }

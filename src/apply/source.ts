@@ -25,13 +25,16 @@ export async function resolveSource(src: Source, refOverride?: string): Promise<
   const ref = refOverride ?? src.ref;
   if (FULL_SHA.test(ref)) return { commit: ref, ref };
   // A ref is never an option to git, whatever it was given as.
-  if (ref.startsWith("-") || /[\0-\x1f\x7f]/.test(ref)) throw new UsageError(`invalid ref ${JSON.stringify(ref)}: a branch, tag or commit cannot start with "-" or contain control characters`);
+  if (ref.startsWith("-") || /[\0-\x1f\x7f]/.test(ref))
+    throw new UsageError(`invalid ref ${JSON.stringify(ref)}: a branch, tag or commit cannot start with "-" or contain control characters`);
   let out: string;
   // A ref that is not there is the caller's mistake (exit 2); failing to ask is an operation failure.
   const notFound = () => new UsageError(`ref "${ref}" not found in ${src.repo} (use a branch, a tag or a full 40-character commit)`);
   if (!/:/.test(src.repo)) {
     // A local repository path is asked directly (this also resolves short commits).
-    const r = await run("git", ["-C", src.repo, "rev-parse", "--verify", "--quiet", "--end-of-options", `${ref}^{commit}`]).catch((e: { stderr?: string; code?: number }) => e);
+    const r = await run("git", ["-C", src.repo, "rev-parse", "--verify", "--quiet", "--end-of-options", `${ref}^{commit}`]).catch(
+      (e: { stderr?: string; code?: number }) => e,
+    );
     if ("stdout" in r && FULL_SHA.test(String(r.stdout).trim())) return { commit: String(r.stdout).trim(), ref };
     if (!("stdout" in r) && (r as { code?: number }).code === 1) throw notFound();
   }
@@ -41,7 +44,11 @@ export async function resolveSource(src: Source, refOverride?: string): Promise<
     const err = e as { stderr?: string; message: string };
     throw new OperationError(`cannot resolve ${ref} in ${src.repo}: ${(err.stderr || err.message).trim().split("\n").slice(-3).join(" ")}`);
   }
-  const lines = out.trim().split("\n").filter(Boolean).map((l) => l.split("\t") as [string, string]);
+  const lines = out
+    .trim()
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => l.split("\t") as [string, string]);
   // Prefer a peeled tag (the commit), then an exact branch, then anything matching.
   const pick = lines.find(([, n]) => n.endsWith("^{}")) ?? lines.find(([, n]) => n === `refs/heads/${ref}`) ?? lines[0];
   if (!pick) throw notFound();

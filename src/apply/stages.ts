@@ -20,7 +20,14 @@ export class StageError extends Error {
 }
 
 /** Run one script per host concurrently; throws StageError listing every host that failed. */
-export async function runScripts(ctx: RunContext, pool: ExecutorPool, hosts: Host[], scripts: Record<string, HostScript>, label: string, signal = ctx.signal): Promise<HostOutcome<void>[]> {
+export async function runScripts(
+  ctx: RunContext,
+  pool: ExecutorPool,
+  hosts: Host[],
+  scripts: Record<string, HostScript>,
+  label: string,
+  signal = ctx.signal,
+): Promise<HostOutcome<void>[]> {
   ctx.bus.emit({ type: "phase:start", phase: label, hosts: hosts.map((h) => h.name) });
   const results = await forEachHost(hosts, ctx.parallel, async (h) => {
     const script = scripts[h.name];
@@ -39,7 +46,15 @@ export async function runLocal(ctx: RunContext, script: HostScript, signal = ctx
 }
 
 /** Upload stage: a `source: dir` directory, or an artifact built here from the commit; only changed files travel. */
-export async function uploadSource(ctx: RunContext, pool: ExecutorPool, hosts: Host[], id: string, commit: string, states: Record<string, HostState>, listed?: FileEntry[]): Promise<void> {
+export async function uploadSource(
+  ctx: RunContext,
+  pool: ExecutorPool,
+  hosts: Host[],
+  id: string,
+  commit: string,
+  states: Record<string, HostState>,
+  listed?: FileEntry[],
+): Promise<void> {
   const { uploadDelta, buildArtifact } = await import("./artifact.js");
   if (ctx.env.source.type === "dir") return uploadDelta(ctx, pool, hosts, id, ctx.env.source.path, states, listed);
   const artifact = buildArtifact(ctx, path.join(ctx.stateDir, "cache"), commit);

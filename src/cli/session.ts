@@ -28,8 +28,6 @@ import { hostVarWarnings } from "../plan/sections.js";
 export { verbCommand, parseVerb, configPath } from "./verb-command.js";
 import { configPath } from "./verb-command.js";
 
-
-
 /** Where the control machine keeps its state: `.slipway/` beside the config, or $SLIPWAY_STATE_DIR. */
 export function stateDir(env: Environment): string {
   return path.resolve(process.env.SLIPWAY_STATE_DIR ?? path.join(env.configDir, ".slipway"));
@@ -102,7 +100,13 @@ export async function openSession(globals: Globals, o: SessionOptions): Promise<
     bus.add(new LogFileSink(logPath));
     const { SqliteStore, StoreSink } = await import("../store/sqlite.js");
     const store = new SqliteStore(path.join(dir, "state.db"));
-    const runId = store.beginRun({ verb: o.component ? `${o.verb} ${o.component}` : o.verb, env: env.name, by: whoAmI(), startedAt: started.toISOString(), logPath });
+    const runId = store.beginRun({
+      verb: o.component ? `${o.verb} ${o.component}` : o.verb,
+      env: env.name,
+      by: whoAmI(),
+      startedAt: started.toISOString(),
+      logPath,
+    });
     const sink = new StoreSink(store, runId);
     bus.add(sink);
     finishStore = () => {
@@ -136,7 +140,17 @@ export async function openSession(globals: Globals, o: SessionOptions): Promise<
   // One connection pool for the whole session: every operation of the verb (and each component of
   // `deploy --all`) reuses the same connections, and they are closed once, in finish().
   const pool = new ExecutorPool(executorFactory(env));
-  const ctx: RunContext = { env, bus, signal: controller.signal, pool, parallel: o.parallel ?? 64, by: whoAmI(), toolVersion: VERSION, stateDir: dir, notifier };
+  const ctx: RunContext = {
+    env,
+    bus,
+    signal: controller.signal,
+    pool,
+    parallel: o.parallel ?? 64,
+    by: whoAmI(),
+    toolVersion: VERSION,
+    stateDir: dir,
+    notifier,
+  };
   return {
     loaded,
     env,
@@ -171,7 +185,8 @@ export async function runOperation(s: Session, op: () => Promise<string[]>): Pro
     }
     const interrupted = s.ctx.signal.aborted;
     await s.finish(false, (e as Error).message.split("\n"));
-    if (!(e instanceof OperationError) && s.ctx.bus && (process.argv.includes("-v") || process.argv.includes("--verbose"))) process.stderr.write(`${s.redact(String((e as Error).stack))}
+    if (!(e instanceof OperationError) && s.ctx.bus && (process.argv.includes("-v") || process.argv.includes("--verbose")))
+      process.stderr.write(`${s.redact(String((e as Error).stack))}
 `);
     throw new Reported(interrupted ? 130 : 1);
   }

@@ -27,7 +27,16 @@ export function parseVerb<T>(cmd: Command, args: string[], globals: Globals): { 
     throw new UsageError(err.message.replace(/^error: /, ""));
   }
   const o = cmd.opts() as T & Partial<Globals>;
-  return { opts: { ...o, config: o.config ?? globals.config, json: Boolean(o.json || globals.json), verbose: Boolean(o.verbose || globals.verbose), env: globals.env } as T & Globals, args: cmd.args };
+  return {
+    opts: {
+      ...o,
+      config: o.config ?? globals.config,
+      json: Boolean(o.json || globals.json),
+      verbose: Boolean(o.verbose || globals.verbose),
+      env: globals.env,
+    } as T & Globals,
+    args: cmd.args,
+  };
 }
 
 /** The config file: -c, $SLIPWAY_CONFIG, or ./slipway.yml. */

@@ -23,7 +23,13 @@ export function maintenanceOn(p: Paths, dir: string, html: string, info: object)
   const m = p.maintenance(dir);
   const [d, page, flag] = [shPath(m.dir), FILES.maintenancePage, FILES.maintenanceFlag];
   return cmd(
-    and(`mkdir -p ${d}`, `printf '%s' ${shq(html)} > ${d}/${page}.tmp`, `mv -f ${d}/${page}.tmp ${d}/${page}`, `printf '%s\\n' ${shq(JSON.stringify(info))} > ${d}/${flag}.tmp`, `mv -f ${d}/${flag}.tmp ${d}/${flag}`),
+    and(
+      `mkdir -p ${d}`,
+      `printf '%s' ${shq(html)} > ${d}/${page}.tmp`,
+      `mv -f ${d}/${page}.tmp ${d}/${page}`,
+      `printf '%s\\n' ${shq(JSON.stringify(info))} > ${d}/${flag}.tmp`,
+      `mv -f ${d}/${flag}.tmp ${d}/${flag}`,
+    ),
     `put up the maintenance page (${m.flag})`,
   );
 }
@@ -43,7 +49,8 @@ export function stragglerProbe(services: Service[], c: ServiceContext): string {
     const sources: string[] = [];
     if (svc.pidFile) sources.push(`cat ${shPath(path.posix.join(c.paths.root, svc.pidFile))} 2>/dev/null`);
     if (svc.processes) sources.push(`pgrep -u "$(id -u)" -f ${shq(svc.processes)} 2>/dev/null`);
-    if (svc.backend === "supervisord") sources.push(`supervisorctl -c ${shPath(c.supervisor.config)} pid ${shq(svc.program)} 2>/dev/null | grep -E '^[1-9][0-9]*$'`);
+    if (svc.backend === "supervisord")
+      sources.push(`supervisorctl -c ${shPath(c.supervisor.config)} pid ${shq(svc.program)} 2>/dev/null | grep -E '^[1-9][0-9]*$'`);
     if (!sources.length) return "";
     return `for p in $( { ${sources.join("; ")}; } | sort -u); do [ "$p" != "$$" ] && kill -0 "$p" 2>/dev/null && s=$(awk '{print $3}' /proc/$p/stat 2>/dev/null) && [ "$s" != Z ] && printf 'PID\\t%s\\t%s\\t%s\\n' ${shq(svc.name)} "$p" "$(tr '\\0' ' ' < /proc/$p/cmdline 2>/dev/null | cut -c1-120)"; done`;
   });

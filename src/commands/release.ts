@@ -4,9 +4,9 @@ import { COMMIT, FILES, META_DIR, type Paths } from "../config/paths.js";
 import { and, argv, shPath, shq } from "./quote.js";
 import { cmd, type ScriptCommand } from "./script.js";
 
-
 /** Create the top-level layout if missing. */
-export const ensureLayout = (p: Paths): ScriptCommand => cmd(`mkdir -p ${shPath(p.releases)} ${shPath(p.shared)} ${shPath(p.meta)}`, `mkdir -p ${p.releases} ${p.shared} ${p.meta}`);
+export const ensureLayout = (p: Paths): ScriptCommand =>
+  cmd(`mkdir -p ${shPath(p.releases)} ${shPath(p.shared)} ${shPath(p.meta)}`, `mkdir -p ${p.releases} ${p.shared} ${p.meta}`);
 
 /** Commits reach git as arguments: only a full hex id is one (checked again here, whatever the caller parsed). */
 function gitCommit(commit: string): void {
@@ -36,7 +36,10 @@ export function updateMirror(p: Paths, repo: string, commit: string): ScriptComm
 export function archiveCommit(p: Paths, id: string, commit: string): ScriptCommand {
   const rel = shPath(p.release(id));
   gitCommit(commit);
-  return cmd(`mkdir -p ${rel} && git -C ${shPath(p.repo)} archive --end-of-options ${shq(commit)} | tar -x -f - -C ${rel}`, `git archive ${commit.slice(0, 12)} | tar -x -C ${p.release(id)}`);
+  return cmd(
+    `mkdir -p ${rel} && git -C ${shPath(p.repo)} archive --end-of-options ${shq(commit)} | tar -x -f - -C ${rel}`,
+    `git archive ${commit.slice(0, 12)} | tar -x -C ${p.release(id)}`,
+  );
 }
 
 /**
@@ -148,7 +151,9 @@ export function linkShared(p: Paths, id: string, dirs: string[], files: string[]
   const items = [...dirs, ...files];
   const src = (x: string) => path.posix.join(p.shared, x);
   const dst = (x: string) => path.posix.join(rel, x);
-  const checks = files.map((f) => `{ [ -e ${shPath(src(f))} ] || { echo ${shq(`shared file missing: ${src(f)} (create it on the host first)`)} >&2; exit 1; }; }`);
+  const checks = files.map(
+    (f) => `{ [ -e ${shPath(src(f))} ] || { echo ${shq(`shared file missing: ${src(f)} (create it on the host first)`)} >&2; exit 1; }; }`,
+  );
   const parents = [...new Set(items.map((x) => path.posix.dirname(dst(x))))];
   const sh = and(
     ...checks,
@@ -175,7 +180,10 @@ export function removeCurrent(p: Paths): ScriptCommand {
 
 /** Remove releases; a failure only warns, because the deploy it belongs to has already succeeded. */
 export function removeReleases(p: Paths, ids: string[]): ScriptCommand {
-  return cmd(`rm -rf ${ids.map((id) => shPath(p.release(id))).join(" ")} || echo ${shq(`warning: could not remove every old release under ${p.releases}`)} >&2`, `remove releases ${ids.join(", ")}`);
+  return cmd(
+    `rm -rf ${ids.map((id) => shPath(p.release(id))).join(" ")} || echo ${shq(`warning: could not remove every old release under ${p.releases}`)} >&2`,
+    `remove releases ${ids.join(", ")}`,
+  );
 }
 
 /** Marks a deploy in progress on the primary, so `deploy --resume` from any machine finds it. */

@@ -70,7 +70,10 @@ export function compileScript(script: HostScript): string {
   return out.join("\n") + "\n";
 }
 
-export type Marker = { kind: "S"; section: number; command: number } | { kind: "F"; section: number; command: number; code: number } | { kind: "D"; section: number };
+export type Marker =
+  | { kind: "S"; section: number; command: number }
+  | { kind: "F"; section: number; command: number; code: number }
+  | { kind: "D"; section: number };
 
 /** Parse a stderr line; returns a marker or null for ordinary output. */
 export function parseMarker(line: string): Marker | null {

@@ -23,14 +23,23 @@ function typeOf(s: Schema): string {
   if (s.enum) return s.enum.map((e) => JSON.stringify(e)).join(" \\| ");
   if (s.anyOf) return s.anyOf.map(typeOf).join(" or ");
   if (s.type === "array") return `list of ${s.items ? typeOf(s.items) : "any"}`;
-  if (s.type === "object" && s.additionalProperties && typeof s.additionalProperties === "object" && !s.properties) return `map of name → ${typeOf(s.additionalProperties)}`;
-  if (s.type === "integer") return `integer${s.minimum !== undefined ? ` ≥ ${s.minimum}` : ""}${s.maximum !== undefined && s.maximum < Number.MAX_SAFE_INTEGER ? ` ≤ ${s.maximum}` : ""}`;
+  if (s.type === "object" && s.additionalProperties && typeof s.additionalProperties === "object" && !s.properties)
+    return `map of name → ${typeOf(s.additionalProperties)}`;
+  if (s.type === "integer")
+    return `integer${s.minimum !== undefined ? ` ≥ ${s.minimum}` : ""}${s.maximum !== undefined && s.maximum < Number.MAX_SAFE_INTEGER ? ` ≤ ${s.maximum}` : ""}`;
   return Array.isArray(s.type) ? s.type.join(" \\| ") : (s.type ?? "any");
 }
 
 function walk(s: Schema, prefix: string, rows: string[][], required: boolean): void {
   const desc = s.description ?? s.anyOf?.find((x) => x.description)?.description ?? "";
-  if (prefix) rows.push([`\`${prefix}\``, typeOf(s), required ? "yes" : "", s.default !== undefined ? `\`${JSON.stringify(s.default)}\`` : "", desc.replace(/\|/g, "\\|")]);
+  if (prefix)
+    rows.push([
+      `\`${prefix}\``,
+      typeOf(s),
+      required ? "yes" : "",
+      s.default !== undefined ? `\`${JSON.stringify(s.default)}\`` : "",
+      desc.replace(/\|/g, "\\|"),
+    ]);
   if (isCommandList(s)) return;
   const props = Object.values(s.properties ?? {});
   if (props.length > 1 && props.every(isCommandList)) {
@@ -41,10 +50,15 @@ function walk(s: Schema, prefix: string, rows: string[][], required: boolean): v
   if (obj?.properties) {
     for (const [k, v] of Object.entries(obj.properties)) walk(v, prefix ? `${prefix}.${k}` : k, rows, obj.required?.includes(k) ?? false);
   }
-  if (s.anyOf) for (const alt of s.anyOf.filter((x) => x.properties && x !== obj)) for (const [k, v] of Object.entries(alt.properties!)) walk(v, `${prefix}.${k}`, rows, alt.required?.includes(k) ?? false);
+  if (s.anyOf)
+    for (const alt of s.anyOf.filter((x) => x.properties && x !== obj))
+      for (const [k, v] of Object.entries(alt.properties!)) walk(v, `${prefix}.${k}`, rows, alt.required?.includes(k) ?? false);
   if (s.type === "array" && s.items?.properties) walk({ ...s.items, description: undefined }, `${prefix}[]`, rows, false);
-  if (s.type === "array" && s.items?.anyOf) for (const alt of s.items.anyOf.filter((x) => x.properties)) for (const [k, v] of Object.entries(alt.properties!)) walk(v, `${prefix}[].${k}`, rows, alt.required?.includes(k) ?? false);
-  if (s.additionalProperties && typeof s.additionalProperties === "object" && s.additionalProperties.properties) walk({ ...s.additionalProperties, description: undefined }, `${prefix}.<name>`, rows, false);
+  if (s.type === "array" && s.items?.anyOf)
+    for (const alt of s.items.anyOf.filter((x) => x.properties))
+      for (const [k, v] of Object.entries(alt.properties!)) walk(v, `${prefix}[].${k}`, rows, alt.required?.includes(k) ?? false);
+  if (s.additionalProperties && typeof s.additionalProperties === "object" && s.additionalProperties.properties)
+    walk({ ...s.additionalProperties, description: undefined }, `${prefix}.<name>`, rows, false);
 }
 
 export function renderConfigDoc(): string {

@@ -7,6 +7,10 @@
 import type { Environment, Host } from "./resolve.js";
 
 /** Merge the environment layers in the one documented order (see the file comment). */
-export function mergeEnv(env: Pick<Environment, "env" | "secrets">, host: Pick<Host, "env"> | undefined, slipway: Record<string, string> = {}): Record<string, string> {
+export function mergeEnv(
+  env: Pick<Environment, "env" | "secrets">,
+  host: Pick<Host, "env"> | undefined,
+  slipway: Record<string, string> = {},
+): Record<string, string> {
   return { ...env.env, ...(host?.env ?? {}), ...env.secrets, ...slipway };
 }

@@ -6,7 +6,10 @@ import type { Host } from "./resolve.js";
 /** The hosts named by `limit` (all when it is empty), in config order; a term matching nothing is a usage error. */
 export function selectHosts(hosts: readonly Host[], limit: string | undefined): Host[] {
   if (!limit) return [...hosts];
-  const terms = limit.split(",").map((t) => t.trim()).filter(Boolean);
+  const terms = limit
+    .split(",")
+    .map((t) => t.trim())
+    .filter(Boolean);
   const picked = new Set<string>();
   for (const t of terms) {
     // dot: a host name like db.internal is a name, not a hidden file.

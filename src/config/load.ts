@@ -132,7 +132,9 @@ export function loadConfig(file: string): LoadedConfig {
     text = readFileSync(file, "utf8");
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new ConfigProblems(file, [{ path: null, line: null, message: code === "ENOENT" ? "file not found (create one with `slipway init`)" : `cannot read: ${(e as Error).message}` }]);
+    throw new ConfigProblems(file, [
+      { path: null, line: null, message: code === "ENOENT" ? "file not found (create one with `slipway init`)" : `cannot read: ${(e as Error).message}` },
+    ]);
   }
   return parseConfig(text, file);
 }

@@ -21,7 +21,13 @@ export function resolveLocalPath(p: string, dir: string): string {
 }
 
 /** The environment's hosts that `comp` deploys to (all of them for the app), frozen. */
-export function resolveHosts(cfg: RawConfig, env: EnvironmentSpec, comp: ComponentSpec | null | undefined, component: string | null, configDir: string): Host[] {
+export function resolveHosts(
+  cfg: RawConfig,
+  env: EnvironmentSpec,
+  comp: ComponentSpec | null | undefined,
+  component: string | null,
+  configDir: string,
+): Host[] {
   const baseDeployTo = env.deploy_to ?? cfg.deploy_to ?? `~/apps/${cfg.app}`;
   const hostSpecs = env.hosts.filter((h) => appliesTo(comp?.roles, h));
   return hostSpecs.map((h) => {
@@ -29,7 +35,17 @@ export function resolveHosts(cfg: RawConfig, env: EnvironmentSpec, comp: Compone
     const appDir = h.deploy_to ?? baseDeployTo;
     const dir = comp ? (comp.deploy_to ?? `${appDir.replace(/\/+$/, "")}-${component}`) : appDir;
     const deployTo = transport === "local" ? resolveLocalPath(dir, configDir) : dir;
-    return Object.freeze({ name: h.name, transport, address: h.address, user: h.user, port: h.port, roles: [...h.roles], primary: h.primary, deployTo, env: h.env ? { ...h.env } : undefined });
+    return Object.freeze({
+      name: h.name,
+      transport,
+      address: h.address,
+      user: h.user,
+      port: h.port,
+      roles: [...h.roles],
+      primary: h.primary,
+      deployTo,
+      env: h.env ? { ...h.env } : undefined,
+    });
   });
 }
 

@@ -140,7 +140,12 @@ export function componentNames(cfg: RawConfig): string[] {
 }
 
 /** Resolve one environment. `readEnv` supplies secrets (process.env by default). */
-export function resolveEnvironment(loaded: LoadedConfig, envName: string, readEnv: (k: string) => string | undefined = (k) => process.env[k], component: string | null = null): Environment {
+export function resolveEnvironment(
+  loaded: LoadedConfig,
+  envName: string,
+  readEnv: (k: string) => string | undefined = (k) => process.env[k],
+  component: string | null = null,
+): Environment {
   const raw = loaded.raw;
   const env = raw.environments[envName];
   if (!env) {
@@ -189,7 +194,9 @@ export function resolveEnvironment(loaded: LoadedConfig, envName: string, readEn
     presteps: comp ? [] : Object.entries(raw.presteps).map(([n, ps]) => ({ name: n, run: ps.run, role: ps.role, required: ps.required })),
     redact,
     dependencies: cfg.dependencies.map((d) => ({ ...d })),
-    partialRoles: Object.entries(cfg.roles).filter(([, r]) => r.allow_partial).map(([n]) => n),
+    partialRoles: Object.entries(cfg.roles)
+      .filter(([, r]) => r.allow_partial)
+      .map(([n]) => n),
     secrets,
   });
 }

@@ -36,13 +36,15 @@ export function checkRules(cfg: RawConfig, configDir: string): RuleProblem[] {
     const roles = cfg.components[c]!.roles;
     if (roles) {
       for (const [envName, env] of Object.entries(cfg.environments)) {
-        if (!env.hosts.some((h) => appliesTo(roles, h))) problems.push({ path: ["components", c, "roles"], message: `no host of environment "${envName}" has one of these roles` });
+        if (!env.hosts.some((h) => appliesTo(roles, h)))
+          problems.push({ path: ["components", c, "roles"], message: `no host of environment "${envName}" has one of these roles` });
       }
     }
   }
   for (const [n, sv] of Object.entries(cfg.services)) {
     const at = ["services", n];
-    if ((sv.backend === "supervisord" || sv.backend === "systemd") && !sv.command) problems.push({ path: [...at, "command"], message: `is required for the ${sv.backend} backend` });
+    if ((sv.backend === "supervisord" || sv.backend === "systemd") && !sv.command)
+      problems.push({ path: [...at, "command"], message: `is required for the ${sv.backend} backend` });
     if (sv.backend === "command" && (!sv.start || !sv.stop)) problems.push({ path: at, message: "the command backend needs `start` and `stop`" });
     if (sv.component && !cfg.components[sv.component]) problems.push({ path: [...at, "component"], message: `unknown component "${sv.component}"` });
   }
@@ -62,7 +64,8 @@ export function checkRules(cfg: RawConfig, configDir: string): RuleProblem[] {
     deps.forEach((d, i) => {
       for (const key of ["path", "lockfile"] as const) {
         const p = d[key];
-        if (outside(p) || path.posix.normalize(p) === ".") problems.push({ path: [...at, "dependencies", i, key], message: `expected a relative path inside the release, got ${JSON.stringify(p)}` });
+        if (outside(p) || path.posix.normalize(p) === ".")
+          problems.push({ path: [...at, "dependencies", i, key], message: `expected a relative path inside the release, got ${JSON.stringify(p)}` });
       }
     });
   checkDeps(cfg.dependencies, []);

@@ -37,4 +37,3 @@ export function redactDeep<T>(value: T, redact: Redactor): T {
   }
   return value;
 }
-

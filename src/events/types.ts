@@ -6,7 +6,7 @@ export type SlipwayEvent =
   | { type: "run:start"; verb: string; env: string; hosts: string[]; releaseId?: string; commit?: string; ref?: string }
   | { type: "phase:start"; phase: string; hosts: string[] }
   | { type: "phase:end"; phase: string; ok: boolean }
-  | { type: "host:phase"; host: string; phase: string; status: HostPhaseStatus; ms?: number; /** journaled step: input hash */ hash?: string }
+  | { type: "host:phase"; host: string; phase: string; status: HostPhaseStatus; ms?: number /** journaled step: input hash */; hash?: string }
   | { type: "output"; host: string; phase: string; stream: "stdout" | "stderr"; line: string }
   | { type: "command:failed"; host: string; phase: string; command: string; exitCode: number | null; stderrTail: string }
   | { type: "stats"; roundTrips: Record<string, number> }

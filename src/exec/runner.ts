@@ -150,7 +150,14 @@ function sectionTimer(script: HostScript, make: (section: number, ms: number) =>
 }
 
 /** Run a single command and return its stdout; throws CommandError on a non-zero exit. */
-export async function capture(ex: Executor, phase: string, commandLine: string, display = commandLine, signal?: AbortSignal, timeoutMs?: number): Promise<string> {
+export async function capture(
+  ex: Executor,
+  phase: string,
+  commandLine: string,
+  display = commandLine,
+  signal?: AbortSignal,
+  timeoutMs?: number,
+): Promise<string> {
   const limit = sectionTimer({ env: {}, sections: [{ phase, commands: [], timeoutMs }] }, (_, ms) => new StepTimeoutError(ex.host.name, phase, ms, display));
   const stop = new AbortController();
   const forward = () => stop.abort(signal?.reason);

@@ -95,7 +95,11 @@ export class NotifySink implements EventSink {
       const s = this.start;
       const what = s.verb === "deploy" ? `deploy of ${s.releaseId} (${short(s.commit)})` : `rollback to ${s.releaseId}`;
       const event = `${s.verb}.${e.ok ? "succeeded" : "failed"}` as NotifyEvent;
-      this.notify(event, `${what} ${e.ok ? "succeeded" : "FAILED"} on ${this.env}${e.ok ? "" : `: ${e.summary.find((l) => l.trim()) ?? ""}`}`, { ...s, summary: e.summary, durationMs: e.durationMs });
+      this.notify(event, `${what} ${e.ok ? "succeeded" : "FAILED"} on ${this.env}${e.ok ? "" : `: ${e.summary.find((l) => l.trim()) ?? ""}`}`, {
+        ...s,
+        summary: e.summary,
+        durationMs: e.durationMs,
+      });
       this.start = null;
     }
   }

@@ -29,6 +29,9 @@ export function planAfterReboot(env: Environment, hosts: Host[]): AfterRebootPla
   }
   const names = hosts.map((h) => h.name);
   const withWork = names.filter((n) => scripts[n]);
-  const stages: OpsStage[] = [...(withWork.length ? [{ kind: "hosts" as const, label: "after-reboot", hosts: withWork, scripts }] : []), { kind: "report", hosts: names }];
+  const stages: OpsStage[] = [
+    ...(withWork.length ? [{ kind: "hosts" as const, label: "after-reboot", hosts: withWork, scripts }] : []),
+    { kind: "report", hosts: names },
+  ];
   return { verb: "after-reboot", env: env.name, hosts: names, lock: null, stages };
 }

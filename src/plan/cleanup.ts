@@ -62,7 +62,14 @@ export function planCleanup(env: Environment, hosts: Host[], states: Record<stri
     const ids = mode === "cleanup" ? releasesToRemove(st, env.keepReleases, [], now) : failedOrExpired(st, now);
     removals[h.name] = ids;
     const p = pathsFor(h.deployTo);
-    const prune = env.dependencies.length ? [pruneDependencies(p, env.dependencies.map((d) => d.path))] : [];
+    const prune = env.dependencies.length
+      ? [
+          pruneDependencies(
+            p,
+            env.dependencies.map((d) => d.path),
+          ),
+        ]
+      : [];
     if (ids.length) scripts[h.name] = { env: {}, sections: [{ phase: "cleanup", commands: [removeReleases(p, ids), ...prune] }] };
   }
   const busy = hosts.map((h) => h.name).filter((n) => scripts[n]);

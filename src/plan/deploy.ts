@@ -61,7 +61,10 @@ export interface DeployInput {
  * last id even when two deploys start in the same second or a control machine's clock lags.
  */
 export function nextReleaseId(now: Date, commit: string, states: HostState[]): string {
-  const newest = states.flatMap((s) => s.releases.map((r) => r.id)).sort().at(-1);
+  const newest = states
+    .flatMap((s) => s.releases.map((r) => r.id))
+    .sort()
+    .at(-1);
   const last = newest ? parseReleaseTime(newest) : null;
   const at = last && last.getTime() >= Math.floor(now.getTime() / 1000) * 1000 ? new Date(last.getTime() + 1000) : now;
   return makeReleaseId(at, commit);
@@ -120,7 +123,8 @@ export function planDeploy(input: DeployInput): DeployPlan {
     switch (phase) {
       case "fetch": {
         const own: ScriptCommand[] = [rel.ensureLayout(p)];
-        if (env.source.type === "git" && env.source.distribute === "git") own.push(rel.updateMirror(p, env.source.repo, commit), rel.archiveCommit(p, id, commit));
+        if (env.source.type === "git" && env.source.distribute === "git")
+          own.push(rel.updateMirror(p, env.source.repo, commit), rel.archiveCommit(p, id, commit));
         own.push(rel.writeManifest(p, id, manifest));
         if (h.name === primary.name && !isPrivate) own.push(rel.writeDeploying(p, deploying));
         return phaseSection(env, h, phase, own, []);
@@ -130,7 +134,15 @@ export function planDeploy(input: DeployInput): DeployPlan {
       case "build": {
         const deps = env.dependencies.filter((d) => appliesTo(d.roles, h));
         const prev = previous[h.name] ?? null;
-        if (input.hotfix) return phaseSection(env, h, phase, deps.map((d) => rel.copyDependency(p, prev, d)), [], release);
+        if (input.hotfix)
+          return phaseSection(
+            env,
+            h,
+            phase,
+            deps.map((d) => rel.copyDependency(p, prev, d)),
+            [],
+            release,
+          );
         const done = isPrivate ? [rel.setStatus(p, id, "private")] : [];
         return phaseSection(env, h, phase, [...deps.map((d) => rel.installDependency(p, d)), ...userCmds(forHost(env.build, h)), ...done], [], release);
       }
@@ -144,7 +156,15 @@ export function planDeploy(input: DeployInput): DeployPlan {
         return phaseSection(env, h, phase, [], env.verify, p.current);
       case "cleanup": {
         const ids = removals[h.name] ?? [];
-        const prune = ids.length && env.dependencies.length ? [rel.pruneDependencies(p, env.dependencies.map((d) => d.path))] : [];
+        const prune =
+          ids.length && env.dependencies.length
+            ? [
+                rel.pruneDependencies(
+                  p,
+                  env.dependencies.map((d) => d.path),
+                ),
+              ]
+            : [];
         return phaseSection(env, h, phase, ids.length ? [rel.removeReleases(p, ids), ...prune] : [], [], release);
       }
       default:
@@ -165,7 +185,10 @@ export function planDeploy(input: DeployInput): DeployPlan {
     for (const phase of group) {
       const localBefore = (env.hooks.before[phase] ?? []).filter((c) => c.local);
       const localAfter = (env.hooks.after[phase] ?? []).filter((c) => c.local);
-      const localScript = (cs: Command[]): HostScript => ({ sections: [{ phase, cwd: env.configDir, commands: userCmds(cs) }], env: commandEnv(env, { SLIPWAY_RELEASE: id, SLIPWAY_COMMIT: commit }) });
+      const localScript = (cs: Command[]): HostScript => ({
+        sections: [{ phase, cwd: env.configDir, commands: userCmds(cs) }],
+        env: commandEnv(env, { SLIPWAY_RELEASE: id, SLIPWAY_COMMIT: commit }),
+      });
       if (localBefore.length) {
         flush();
         stages.push({ kind: "local", phase, when: "before", script: localScript(localBefore) });
@@ -201,7 +224,9 @@ export function planDeploy(input: DeployInput): DeployPlan {
       kind: "hosts",
       phases: ["check"],
       hosts: names,
-      scripts: Object.fromEntries(hosts.map((h) => [h.name, { env: {}, sections: [{ phase: "check", commands: [rel.stopLeftovers(pathsFor(h.deployTo), id)] }] }])),
+      scripts: Object.fromEntries(
+        hosts.map((h) => [h.name, { env: {}, sections: [{ phase: "check", commands: [rel.stopLeftovers(pathsFor(h.deployTo), id)] }] }]),
+      ),
     });
   }
   if (!input.hotfix && !isPrivate && env.presteps.some((x) => x.required)) {

@@ -35,13 +35,20 @@ const pageHostsOf = (env: Environment, hosts: Host[]) => hosts.filter((h) => app
 export const serviceHostsOf = (env: Environment, hosts: Host[]) => hosts.filter((h) => servicesOn(env.services, h.roles).length > 0);
 
 /** The stages of `downtime start|end`; a refusal when services are configured but no targeted host runs one. */
-export function planDowntime(env: Environment, hosts: Host[], action: "start" | "end", message: string, o: DowntimeOptions = {}): DowntimePlan | { refuse: string } {
+export function planDowntime(
+  env: Environment,
+  hosts: Host[],
+  action: "start" | "end",
+  message: string,
+  o: DowntimeOptions = {},
+): DowntimePlan | { refuse: string } {
   const pages = pageHostsOf(env, hosts);
   const pageNames = pages.map((h) => h.name);
   const page = (on: boolean): Record<string, HostScript> => {
     const html = maintenancePage(env.app, message);
     const info = { message, by: o.by ?? "", since: (o.now ?? new Date()).toISOString() };
-    const each = (h: Host) => (on ? maintenanceOn(pathsFor(h.deployTo), env.maintenance.dir, html, info) : maintenanceOff(pathsFor(h.deployTo), env.maintenance.dir));
+    const each = (h: Host) =>
+      on ? maintenanceOn(pathsFor(h.deployTo), env.maintenance.dir, html, info) : maintenanceOff(pathsFor(h.deployTo), env.maintenance.dir);
     return Object.fromEntries(pages.map((h) => [h.name, { env: {}, sections: [{ phase: "downtime", commands: [each(h)] }] }]));
   };
   const svcHosts = serviceHostsOf(env, hosts);
@@ -55,7 +62,13 @@ export function planDowntime(env: Environment, hosts: Host[], action: "start" | 
     if (svc) {
       stages.push(...svc.stages);
       const onLeft = o.killAfterS !== undefined ? "kill" : o.interactive ? "ask" : "fail";
-      stages.push({ kind: "stragglers", hosts: svcHosts.map((h) => h.name), waitS: o.killAfterS ?? env.maintenance.stopTimeout, retryS: env.maintenance.stopTimeout, onLeft });
+      stages.push({
+        kind: "stragglers",
+        hosts: svcHosts.map((h) => h.name),
+        waitS: o.killAfterS ?? env.maintenance.stopTimeout,
+        retryS: env.maintenance.stopTimeout,
+        onLeft,
+      });
     }
   } else {
     if (svc) stages.push(...svc.stages);

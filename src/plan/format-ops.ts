@@ -15,7 +15,11 @@ export function formatOpsPlan(plan: OpsPlan): string {
 function stageLines(stage: OpsStage): string[] {
   const on = stage.hosts.join(", ") || "(no host)";
   if (stage.kind === "stragglers") {
-    const then = { kill: "terminate those still running (TERM, then KILL)", ask: `ask: wait ${stage.retryS}s more, terminate them, or leave them`, fail: "stop with their list (the page stays up)" }[stage.onLeft];
+    const then = {
+      kill: "terminate those still running (TERM, then KILL)",
+      ask: `ask: wait ${stage.retryS}s more, terminate them, or leave them`,
+      fail: "stop with their list (the page stays up)",
+    }[stage.onLeft];
     return [`stragglers on ${on}: wait up to ${stage.waitS}s for the stopped services' processes to exit, then ${then}`];
   }
   if (stage.kind === "report") return [`report    on ${on}: probe every service; list those still unhealthy (exit 1 if any)`];

@@ -39,7 +39,10 @@ export function formatPlan(plan: DeployPlan): string {
 /** One stage run on hosts: its phases, then each host's commands in order. */
 function hostStage(stage: Extract<Stage, { kind: "hosts" }>): string[] {
   const batch = stage.batch ? `batch ${stage.batch.index}/${stage.batch.of}, ` : "";
-  return [`${stage.phases.join("+").padEnd(9)} on ${stage.hosts.join(", ")} (${batch}one round trip per host):`, ...stage.hosts.flatMap((h) => hostCommands(h, stage.scripts[h]))];
+  return [
+    `${stage.phases.join("+").padEnd(9)} on ${stage.hosts.join(", ")} (${batch}one round trip per host):`,
+    ...stage.hosts.flatMap((h) => hostCommands(h, stage.scripts[h])),
+  ];
 }
 
 /** One host's commands in a stage, each under its phase. */

@@ -56,8 +56,17 @@ export function planFailureHooks(env: Environment, hosts: Host[], extra: Record<
   const remote: Record<string, HostScript> = {};
   for (const h of hosts) {
     const cmds = hooks.filter((c) => !c.local && appliesTo(c.roles, h));
-    if (cmds.length) remote[h.name] = { env: commandEnv(env, { ...extra, SLIPWAY_HOST: h.name }), sections: [{ phase: "on_failure", cwd: pathsFor(h.deployTo).root, commands: cmds.map((c) => cmd(c.run)) }] };
+    if (cmds.length)
+      remote[h.name] = {
+        env: commandEnv(env, { ...extra, SLIPWAY_HOST: h.name }),
+        sections: [{ phase: "on_failure", cwd: pathsFor(h.deployTo).root, commands: cmds.map((c) => cmd(c.run)) }],
+      };
   }
   const local = hooks.filter((c) => c.local);
-  return { remote, local: local.length ? { env: commandEnv(env, extra), sections: [{ phase: "on_failure", cwd: env.configDir, commands: local.map((c) => cmd(c.run)) }] } : null };
+  return {
+    remote,
+    local: local.length
+      ? { env: commandEnv(env, extra), sections: [{ phase: "on_failure", cwd: env.configDir, commands: local.map((c) => cmd(c.run)) }] }
+      : null,
+  };
 }

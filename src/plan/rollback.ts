@@ -46,7 +46,9 @@ export function chooseRollback(states: Record<string, HostState>, primary: strin
     const cand = rollbackCandidates(ps, from)[0];
     if (!cand) {
       const others = ps.releases.filter((r) => r.id !== from).map((r) => `${r.id} (${r.status})`);
-      return { refuse: `nothing to roll back to: no good release older than ${from} on ${primary}${others.length ? `; other releases: ${others.join(", ")}` : ""}` };
+      return {
+        refuse: `nothing to roll back to: no good release older than ${from} on ${primary}${others.length ? `; other releases: ${others.join(", ")}` : ""}`,
+      };
     }
     target = cand.id;
   }
@@ -54,7 +56,8 @@ export function chooseRollback(states: Record<string, HostState>, primary: strin
   for (const [host, st] of Object.entries(states)) {
     const r = st.releases.find((x) => x.id === target);
     if (!r) return { refuse: `release ${target} does not exist on ${host}` };
-    if (r.status === "failed" || r.status === "building" || r.status === "unknown") return { refuse: `release ${target} on ${host} is ${r.status}; refusing to make it current` };
+    if (r.status === "failed" || r.status === "building" || r.status === "unknown")
+      return { refuse: `release ${target} on ${host} is ${r.status}; refusing to make it current` };
   }
   return { target, from };
 }
@@ -79,9 +82,16 @@ export function planRollback(input: RollbackInput): RollbackPlan | { refuse: str
     switchScripts[h.name] = { env: envFor(h), sections: phaseSection(env, h, "switch", [rel.switchCurrent(p, target), ...markBad], [], p.release(target)) };
     afterScripts[h.name] = {
       env: envFor(h),
-      sections: [...phaseSection(env, h, "restart", serviceRestarts(env, h), env.restart, p.current), ...phaseSection(env, h, "verify", [], env.verify, p.current)],
+      sections: [
+        ...phaseSection(env, h, "restart", serviceRestarts(env, h), env.restart, p.current),
+        ...phaseSection(env, h, "verify", [], env.verify, p.current),
+      ],
     };
-    if (prev) recovery[h.name] = { env: envFor(h), sections: [{ phase: "switch", commands: [rel.switchCurrent(p, prev), rel.setStatus(p, prev, "ok")], timeoutMs: env.timeouts.switch }] };
+    if (prev)
+      recovery[h.name] = {
+        env: envFor(h),
+        sections: [{ phase: "switch", commands: [rel.switchCurrent(p, prev), rel.setStatus(p, prev, "ok")], timeoutMs: env.timeouts.switch }],
+      };
   }
   const names = hosts.map((h) => h.name);
   const stages: RollbackPlan["stages"] = [{ kind: "hosts", phases: ["switch"], hosts: names, scripts: switchScripts }];

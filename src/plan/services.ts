@@ -35,7 +35,13 @@ export function actionCommands(env: Environment, h: Host, services: Service[], a
   const mine = hostServices(env, h, services);
   const ordered = action === "stop" ? [...mine].reverse() : mine;
   return ordered.flatMap((svc) => [
-    ...(action !== "stop" && action !== "status" ? (svc.backend === "supervisord" ? [installSupervisorProgram(svc, c)] : svc.backend === "systemd" ? [installSystemdUnit(svc, c)] : []) : []),
+    ...(action !== "stop" && action !== "status"
+      ? svc.backend === "supervisord"
+        ? [installSupervisorProgram(svc, c)]
+        : svc.backend === "systemd"
+          ? [installSystemdUnit(svc, c)]
+          : []
+      : []),
     serviceAction(svc, c, action),
     ...(action === "start" || action === "restart" || action === "reload" ? [healthWait(svc, c)] : []),
   ]);
@@ -53,6 +59,12 @@ export function planServiceAction(env: Environment, hosts: Host[], services: Ser
   }
   const targets = hosts.filter((h) => scripts[h.name]).map((h) => h.name);
   if (!targets.length) return { refuse: "no targeted host runs these services" };
-  const stage: OpsStage = { kind: "hosts", label: `service ${action}`, hosts: targets, scripts, done: targets.map((h) => `${h}: ${action} ${acted[h]!.join(", ")}`) };
+  const stage: OpsStage = {
+    kind: "hosts",
+    label: `service ${action}`,
+    hosts: targets,
+    scripts,
+    done: targets.map((h) => `${h}: ${action} ${acted[h]!.join(", ")}`),
+  };
   return { verb: "service", action, env: env.name, hosts: targets, lock: null, services: acted, stages: [stage] };
 }

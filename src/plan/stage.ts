@@ -4,7 +4,13 @@ import type { Phase } from "./phases.js";
 
 export type Stage =
   | { kind: "upload"; phase: "fetch"; hosts: string[] }
-  | { kind: "hosts"; phases: Phase[]; hosts: string[]; scripts: Record<string, HostScript>; /** rolling deploys: which batch */ batch?: { index: number; of: number } }
+  | {
+      kind: "hosts";
+      phases: Phase[];
+      hosts: string[];
+      scripts: Record<string, HostScript> /** rolling deploys: which batch */;
+      batch?: { index: number; of: number };
+    }
   | { kind: "local"; phase: Phase; when: "before" | "after"; script: HostScript }
   /** Required pre-steps must be done (or are started and waited for) before migrations and the switch. */
   | { kind: "gate"; gate: "presteps" }

@@ -98,7 +98,9 @@ function parsePushRecord(raw: string): PushRecord | null {
 export function badCurrentRefusal(states: Record<string, HostState>): string | null {
   const bad = Object.values(states).filter((s) => s.badCurrent !== undefined);
   if (!bad.length) return null;
-  return bad.map((s) => `${s.host}: current points at ${s.badCurrent}, which is not a release directory; repair it on the host (ln -sfn releases/<id> current) first`).join("\n");
+  return bad
+    .map((s) => `${s.host}: current points at ${s.badCurrent}, which is not a release directory; repair it on the host (ln -sfn releases/<id> current) first`)
+    .join("\n");
 }
 
 /** Releases a rollback may go to: good, older than `from`, not current. Newest first. */

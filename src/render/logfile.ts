@@ -16,6 +16,13 @@ export class LogFileSink implements EventSink {
   }
   handle(e: Timed<SlipwayEvent>): void {
     const text = formatPlain(e, true);
-    if (text !== null) appendFileSync(this.file, sanitizeTerminal(text).split("\n").map((l) => `${e.ts} ${l}`).join("\n") + "\n");
+    if (text !== null)
+      appendFileSync(
+        this.file,
+        sanitizeTerminal(text)
+          .split("\n")
+          .map((l) => `${e.ts} ${l}`)
+          .join("\n") + "\n",
+      );
   }
 }

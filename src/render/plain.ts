@@ -12,9 +12,21 @@ export function formatPlain(e: Timed<SlipwayEvent>, verbose: boolean): string | 
     case "output":
       return verbose ? `[${e.host}] ${e.phase} | ${e.line}` : null;
     case "command:failed":
-      return `[${e.host}] ${e.phase} FAILED: \`${e.command}\` exited with ${e.exitCode ?? "a signal"}${e.stderrTail ? "\n" + e.stderrTail.split("\n").map((l) => `[${e.host}]   ${l}`).join("\n") : ""}`;
+      return `[${e.host}] ${e.phase} FAILED: \`${e.command}\` exited with ${e.exitCode ?? "a signal"}${
+        e.stderrTail
+          ? "\n" +
+            e.stderrTail
+              .split("\n")
+              .map((l) => `[${e.host}]   ${l}`)
+              .join("\n")
+          : ""
+      }`;
     case "stats":
-      return verbose ? `round trips per host: ${Object.entries(e.roundTrips).map(([h, n]) => `${h}=${n}`).join(" ")}` : null;
+      return verbose
+        ? `round trips per host: ${Object.entries(e.roundTrips)
+            .map(([h, n]) => `${h}=${n}`)
+            .join(" ")}`
+        : null;
     case "info":
       return `${e.host ? `[${e.host}] ` : ""}${e.message}`;
     case "warn":

@@ -88,7 +88,11 @@ export class TtyRenderer implements EventSink {
     });
     if (entries.length > MAX_LIVE) {
       const counts = entries.slice(MAX_LIVE).reduce<Record<string, number>>((acc, [, h]) => ((acc[h.status] = (acc[h.status] ?? 0) + 1), acc), {});
-      lines.push(`  … ${entries.length - MAX_LIVE} more: ${Object.entries(counts).map(([k, v]) => `${v} ${k}`).join(", ")}`);
+      lines.push(
+        `  … ${entries.length - MAX_LIVE} more: ${Object.entries(counts)
+          .map(([k, v]) => `${v} ${k}`)
+          .join(", ")}`,
+      );
     }
     if (lines.length) this.out.write(lines.join("\n") + "\n");
     this.drawn = lines.length;

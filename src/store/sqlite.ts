@@ -52,12 +52,20 @@ export class SqliteStore implements StateStore {
   }
 
   beginRun(r: { verb: string; env: string; by: string; startedAt: string; logPath: string | null }): number {
-    const info = this.db.prepare("INSERT INTO runs (verb, env, by, started_at, log_path) VALUES (?, ?, ?, ?, ?)").run(r.verb, r.env, r.by, r.startedAt, r.logPath);
+    const info = this.db
+      .prepare("INSERT INTO runs (verb, env, by, started_at, log_path) VALUES (?, ?, ?, ?, ?)")
+      .run(r.verb, r.env, r.by, r.startedAt, r.logPath);
     return Number(info.lastInsertRowid);
   }
 
   updateRun(id: number, f: Partial<Pick<RunRecord, "releaseId" | "commit" | "finishedAt" | "outcome" | "durationMs">>): void {
-    const cols: Record<string, unknown> = { release_id: f.releaseId, commit_sha: f.commit, finished_at: f.finishedAt, outcome: f.outcome, duration_ms: f.durationMs };
+    const cols: Record<string, unknown> = {
+      release_id: f.releaseId,
+      commit_sha: f.commit,
+      finished_at: f.finishedAt,
+      outcome: f.outcome,
+      duration_ms: f.durationMs,
+    };
     const set = Object.entries(cols).filter(([, v]) => v !== undefined);
     if (!set.length) return;
     this.db.prepare(`UPDATE runs SET ${set.map(([k]) => `${k} = ?`).join(", ")} WHERE id = ?`).run(...set.map(([, v]) => v), id);

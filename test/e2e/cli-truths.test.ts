@@ -24,7 +24,10 @@ describe.skipIf(SKIP_FLEET)("host key types with accept-new (real sshd)", () => 
     // "both" also serves an ECDSA host key, as most distributions' sshd do.
     const both = fleet.host("both");
     const ecdsa = hostKey("ecdsa");
-    execFileSync("bash", ["-c", `cp ${ecdsa.file} ${both.dir}/hostkey_ecdsa && chmod 600 ${both.dir}/hostkey_ecdsa && echo 'HostKey ${both.dir}/hostkey_ecdsa' >> ${both.dir}/sshd_config`]);
+    execFileSync("bash", [
+      "-c",
+      `cp ${ecdsa.file} ${both.dir}/hostkey_ecdsa && chmod 600 ${both.dir}/hostkey_ecdsa && echo 'HostKey ${both.dir}/hostkey_ecdsa' >> ${both.dir}/sshd_config`,
+    ]);
     fleet.killHost("both");
     await new Promise((r) => setTimeout(r, 200));
     await fleet.restartHost("both");
@@ -49,7 +52,11 @@ describe.skipIf(SKIP_FLEET)("host key types with accept-new (real sshd)", () => 
     const t = projectFor("edonly", `${other.type} ${other.b64}`);
     const r = t.run();
     expect(r.code, r.stderr).toBe(1);
-    expect(r.stderr).toMatch(new RegExp(`edonly: HOST KEY CHANGED for \\[127\\.0\\.0\\.1\\]:${fleet.host("edonly").port}: it offered ssh-ed25519 SHA256:[A-Za-z0-9+/]{43}, but .*known_hosts:1 lists only ecdsa-sha2-nistp256`));
+    expect(r.stderr).toMatch(
+      new RegExp(
+        `edonly: HOST KEY CHANGED for \\[127\\.0\\.0\\.1\\]:${fleet.host("edonly").port}: it offered ssh-ed25519 SHA256:[A-Za-z0-9+/]{43}, but .*known_hosts:1 lists only ecdsa-sha2-nistp256`,
+      ),
+    );
     expect(readFileSync(t.kh, "utf8").trim().split("\n")).toHaveLength(1);
   });
 
@@ -82,7 +89,10 @@ describe("history says how far it goes", () => {
 describe("config validate --json", () => {
   it("prints ok/problems as JSON with path, line and message, exit 2", () => {
     const d = tmpdir();
-    writeFileSync(path.join(d, "slipway.yml"), "app: x\nsource: { git: r }\nenvironments:\n  prod:\n    hosts:\n      - name: a\n        address: h\n        port: 70000\n        adress: h\n");
+    writeFileSync(
+      path.join(d, "slipway.yml"),
+      "app: x\nsource: { git: r }\nenvironments:\n  prod:\n    hosts:\n      - name: a\n        address: h\n        port: 70000\n        adress: h\n",
+    );
     const r = cli(["config", "validate", "--json"], { cwd: d });
     expect(r.code).toBe(2);
     const out = JSON.parse(r.stdout);
@@ -122,7 +132,10 @@ describe("secrets verbs", () => {
   it("decrypt or encrypt of a missing file is a clear usage error (exit 2), no stack trace", () => {
     const d = tmpdir();
     const env = { HOME: d, SLIPWAY_SECRETS_KEY: Buffer.alloc(32, 1).toString("base64") };
-    for (const args of [["decrypt", "nope.enc"], ["encrypt", "nope.yml", "out.enc"]]) {
+    for (const args of [
+      ["decrypt", "nope.enc"],
+      ["encrypt", "nope.yml", "out.enc"],
+    ]) {
       const r = cli(["secrets", ...args], { cwd: d, env });
       expect(r.code, r.stderr).toBe(2);
       expect(r.stderr).toMatch(/^error: nope\.(enc|yml): file not found\n$/);

@@ -13,8 +13,22 @@ describe("usage", () => {
   it("--help lists every verb; each verb's --help has an example", () => {
     const r = cli(["--help"], { cwd: tmpdir() });
     expect(r.code).toBe(0);
-    for (const v of ["init", "config", "demo", "version", "deploy", "rollback", "releases", "history", "lock", "cleanup", "run", "ssh"]) expect(r.stdout).toContain(v);
-    for (const args of [["prod", "deploy"], ["prod", "rollback"], ["prod", "releases"], ["prod", "history"], ["prod", "lock"], ["prod", "cleanup"], ["prod", "run"], ["prod", "ssh"], ["init"], ["config"], ["demo"], ["version"]]) {
+    for (const v of ["init", "config", "demo", "version", "deploy", "rollback", "releases", "history", "lock", "cleanup", "run", "ssh"])
+      expect(r.stdout).toContain(v);
+    for (const args of [
+      ["prod", "deploy"],
+      ["prod", "rollback"],
+      ["prod", "releases"],
+      ["prod", "history"],
+      ["prod", "lock"],
+      ["prod", "cleanup"],
+      ["prod", "run"],
+      ["prod", "ssh"],
+      ["init"],
+      ["config"],
+      ["demo"],
+      ["version"],
+    ]) {
       const h = cli([...args, "--help"], { cwd: tmpdir() });
       expect(h.code, args.join(" ")).toBe(0);
       expect(h.stdout, args.join(" ")).toMatch(/Example:\n {2}slipway /);
@@ -26,7 +40,10 @@ describe("usage", () => {
     expect(cli(["prod"], { cwd: d })).toMatchObject({ code: 2, stderr: expect.stringMatching(/missing verb after environment "prod"/) });
     expect(cli(["prod", "dance"], { cwd: d })).toMatchObject({ code: 2, stderr: expect.stringMatching(/unknown verb "dance"/) });
     expect(cli(["prod", "deploy", "--bogus"], { cwd: d })).toMatchObject({ code: 2, stderr: expect.stringMatching(/unknown option '--bogus'/) });
-    expect(cli(["prod", "deploy"], { cwd: d })).toMatchObject({ code: 2, stderr: expect.stringMatching(/slipway.yml.*file not found \(create one with `slipway init`\)/) });
+    expect(cli(["prod", "deploy"], { cwd: d })).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/slipway.yml.*file not found \(create one with `slipway init`\)/),
+    });
   });
 
   it("version prints the package version", () => {
@@ -42,7 +59,10 @@ describe("config verbs", () => {
     expect(cli(["init"], { cwd: d })).toMatchObject({ code: 2, stderr: expect.stringMatching(/already exists/) });
     expect(cli(["config", "validate"], { cwd: d })).toMatchObject({ code: 0, stdout: expect.stringMatching(/ok \(environments: staging, production\)/) });
     const bad = tmpdir();
-    writeFileSync(path.join(bad, "slipway.yml"), "app: x\nsource: { git: r }\nenvironments:\n  prod:\n    hosts:\n      - { name: a, address: h, port: 70000 }\n      - { name: b, adress: h }\n");
+    writeFileSync(
+      path.join(bad, "slipway.yml"),
+      "app: x\nsource: { git: r }\nenvironments:\n  prod:\n    hosts:\n      - { name: a, address: h, port: 70000 }\n      - { name: b, adress: h }\n",
+    );
     const r = cli(["config", "validate"], { cwd: bad });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("environments.prod.hosts[0].port: expected an integer 1-65535, got 70000");
@@ -67,8 +87,10 @@ describe("secrets", () => {
     expect(r.stderr).toContain("token is [REDACTED]");
     const json = p.runWith(env, "prod", "deploy", "--json");
     const print = p.runWith(env, "prod", "config", "print");
-    expect(print.stdout).toContain("API_TOKEN: \"[REDACTED]\"");
-    const logs = readdirSync(path.join(p.dir, ".slipway", "logs")).map((f) => readFileSync(path.join(p.dir, ".slipway", "logs", f), "utf8")).join("\n");
+    expect(print.stdout).toContain('API_TOKEN: "[REDACTED]"');
+    const logs = readdirSync(path.join(p.dir, ".slipway", "logs"))
+      .map((f) => readFileSync(path.join(p.dir, ".slipway", "logs", f), "utf8"))
+      .join("\n");
     expect(logs).toContain("token is [REDACTED]");
     const db = new Database(path.join(p.dir, ".slipway", "state.db"), { readonly: true });
     const stored = (db.prepare("SELECT json FROM events").all() as { json: string }[]).map((x) => x.json).join("\n");

@@ -53,7 +53,7 @@ environments:
 
     let r = run(cfg.dir, "prod", "update-config", "--diff");
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toContain("+DB_PASSWORD = \"[REDACTED]\"");
+    expect(r.stdout).toContain('+DB_PASSWORD = "[REDACTED]"');
     expect(() => statSync(remote("web1", "shared/localsettings.py"))).toThrow();
 
     r = run(cfg.dir, "prod", "update-config");
@@ -61,7 +61,9 @@ environments:
     expect(readFileSync(remote("web1", "shared/localsettings.py"), "utf8")).toBe(`DEBUG = false\nDB_PASSWORD = "${secret}"\nHOST = "web1"\n`);
     expect(statSync(remote("web1", "shared/localsettings.py")).mode & 0o777).toBe(0o600);
     expect(statSync(remote("worker1", "shared/app.properties")).mode & 0o777).toBe(0o640);
-    const logs = readdirSync(path.join(cfg.dir, ".slipway", "logs")).map((f) => readFileSync(path.join(cfg.dir, ".slipway", "logs", f), "utf8")).join("");
+    const logs = readdirSync(path.join(cfg.dir, ".slipway", "logs"))
+      .map((f) => readFileSync(path.join(cfg.dir, ".slipway", "logs", f), "utf8"))
+      .join("");
     const db = new Database(path.join(cfg.dir, ".slipway", "state.db"), { readonly: true });
     const stored = (db.prepare("SELECT json FROM events").all() as { json: string }[]).map((x) => x.json).join("");
     db.close();
@@ -81,7 +83,9 @@ environments:
     execFileSync("git", ["-C", old, "checkout", "-q", v1]);
     r = run(old, "prod", "update-config");
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/update-config refused \(drift guard\):\n\s+web1 last received config revision \w{12} from \S+@\S+ at \S+ with slipway \S+; your checkout \(\w{12}\) is older or has diverged: pull first/);
+    expect(r.stderr).toMatch(
+      /update-config refused \(drift guard\):\n\s+web1 last received config revision \w{12} from \S+@\S+ at \S+ with slipway \S+; your checkout \(\w{12}\) is older or has diverged: pull first/,
+    );
     expect(readFileSync(remote("web1", "shared/localsettings.py"), "utf8")).toContain("DEBUG = true");
     r = run(old, "prod", "deploy");
     expect(r.code).toBe(1);
@@ -98,7 +102,11 @@ environments:
     r = run(cfg.dir, "prod", "update-config", "--restart", "--limit", "worker1");
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/services restarted/);
-    expect(readFileSync(path.join(fleet.host("worker1").home, "marker-starts"), "utf8").trim().split("\n")).toHaveLength(1);
+    expect(
+      readFileSync(path.join(fleet.host("worker1").home, "marker-starts"), "utf8")
+        .trim()
+        .split("\n"),
+    ).toHaveLength(1);
 
     // hand edits show up as drift
     expect(run(cfg.dir, "prod", "config", "drift").code).toBe(0);

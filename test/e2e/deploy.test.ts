@@ -10,7 +10,7 @@ afterEach(() => p?.cleanup());
 describe("deploy", () => {
   it("first deploy builds the exact commit, links shared paths, switches current and records history", () => {
     p = new Project();
-    const sha = p.repo.commit({ "index.html": "v1", "VERSION": "1" });
+    const sha = p.repo.commit({ "index.html": "v1", VERSION: "1" });
     p.writeConfig(basicConfig(`shared:\n  dirs: [log]\nbuild:\n  - echo built-$SLIPWAY_RELEASE > build.txt`));
     const r = p.run("prod", "deploy", "-m", "first");
     expect(r.code, r.stderr).toBe(0);
@@ -26,7 +26,11 @@ describe("deploy", () => {
       expect(manifest.deployedBy).toMatch(/@/);
       if (h === "h1") {
         // the deploy log lives on the primary host
-        const hist = p.read(h, ".slipway/history.ndjson").trim().split("\n").map((l) => JSON.parse(l));
+        const hist = p
+          .read(h, ".slipway/history.ndjson")
+          .trim()
+          .split("\n")
+          .map((l) => JSON.parse(l));
         expect(hist).toHaveLength(1);
         expect(hist[0]).toMatchObject({ verb: "deploy", release: id, toCommit: sha, fromCommit: null, outcome: "ok" });
       }
@@ -50,15 +54,19 @@ describe("deploy", () => {
     expect(second).not.toBe(first);
     expect(p.read("h1", "current/index.html")).toBe("v2");
     expect(p.releases("h1")).toEqual([first, second]);
-    const hist = p.read("h1", ".slipway/history.ndjson").trim().split("\n").map((l) => JSON.parse(l));
+    const hist = p
+      .read("h1", ".slipway/history.ndjson")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(hist[1]).toMatchObject({ fromCommit: a, toCommit: b, fromRelease: first, release: second });
   });
 
   it("deploys the commit resolved at the start even with --ref to a tag", () => {
     p = new Project();
-    const v1 = p.repo.commit({ "f": "1" });
+    const v1 = p.repo.commit({ f: "1" });
     p.repo.git("tag", "-a", "v1.0", "-m", "release");
-    p.repo.commit({ "f": "2" });
+    p.repo.commit({ f: "2" });
     p.writeConfig(basicConfig());
     const r = p.run("prod", "deploy", "--ref", "v1.0");
     expect(r.code, r.stderr).toBe(0);
@@ -106,13 +114,13 @@ describe("deploy", () => {
 
   it("a failing verify after the switch switches every host back and re-runs restart for the old release", () => {
     p = new Project();
-    p.repo.commit({ "VERSION": "1" });
+    p.repo.commit({ VERSION: "1" });
     p.writeConfig(
       basicConfig(`restart:\n  - cat VERSION >> "$SLIPWAY_APP.restarts"; cat VERSION > ../../restarted-with\nverify:\n  - test "$(cat VERSION)" != 2`),
     );
     expect(p.run("prod", "deploy").code).toBe(0);
     const good = p.current("h1");
-    p.repo.commit({ "VERSION": "2" });
+    p.repo.commit({ VERSION: "2" });
     const r = p.run("prod", "deploy");
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/verify failed/);
@@ -125,7 +133,7 @@ describe("deploy", () => {
 
   it("a failure after the first-ever switch removes current instead of leaving a broken release live", () => {
     p = new Project();
-    p.repo.commit({ "x": "1" });
+    p.repo.commit({ x: "1" });
     p.writeConfig(basicConfig(`verify:\n  - "false"`));
     const r = p.run("prod", "deploy");
     expect(r.code).toBe(1);
@@ -135,7 +143,7 @@ describe("deploy", () => {
 
   it("--plan prints hosts × phases × commands and changes nothing", () => {
     p = new Project();
-    p.repo.commit({ "x": "1" });
+    p.repo.commit({ x: "1" });
     p.writeConfig(basicConfig(`build:\n  - make assets\nmigrate:\n  - ./manage.py migrate`));
     const r = p.run("prod", "deploy", "--plan");
     expect(r.code, r.stderr).toBe(0);
@@ -150,13 +158,21 @@ describe("deploy", () => {
 
   it("--json streams NDJSON events ending in run:end", () => {
     p = new Project();
-    p.repo.commit({ "x": "1" });
+    p.repo.commit({ x: "1" });
     p.writeConfig(basicConfig());
     const r = p.run("prod", "deploy", "--json");
     expect(r.code, r.stderr).toBe(0);
-    const events = r.stdout.trim().split("\n").map((l) => JSON.parse(l));
+    const events = r.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(events.some((e) => e.type === "run:start" && e.releaseId)).toBe(true);
-    expect(events.filter((e) => e.type === "host:phase" && e.phase === "switch" && e.status === "done").map((e) => e.host).sort()).toEqual(["h1", "h2"]);
+    expect(
+      events
+        .filter((e) => e.type === "host:phase" && e.phase === "switch" && e.status === "done")
+        .map((e) => e.host)
+        .sort(),
+    ).toEqual(["h1", "h2"]);
     expect(events.at(-1)).toMatchObject({ type: "run:end", ok: true });
   });
 

@@ -83,7 +83,14 @@ describe("host state is parsed, never obeyed", () => {
     p.writeConfig(basicConfig());
     const a = deploy("1");
     const marker = path.join(tmpdir(), "pwned");
-    const record = { release: "20991231-235959-abcdef0", commit: `--upload-pack=touch ${marker};`, ref: "main", by: "mallory", startedAt: new Date().toISOString(), previous: a };
+    const record = {
+      release: "20991231-235959-abcdef0",
+      commit: `--upload-pack=touch ${marker};`,
+      ref: "main",
+      by: "mallory",
+      startedAt: new Date().toISOString(),
+      previous: a,
+    };
     writeFileSync(path.join(p.hostDir("h1"), ".slipway", "deploying"), JSON.stringify(record) + "\n");
     const r = p.run("prod", "deploy", "--resume");
     expect(r.code).toBe(1);
@@ -148,7 +155,10 @@ describe("resume ships what the deploy started with", () => {
     mkdirSync(site);
     writeFileSync(path.join(site, "index.html"), "v1");
     p.writeConfig(
-      basicConfig(`build:\n  - test -f ../../go || { touch ../../building; sleep 30; }`).replace("source:\n  git: ./app\n  ref: main", "source:\n  dir: ./site"),
+      basicConfig(`build:\n  - test -f ../../go || { touch ../../building; sleep 30; }`).replace(
+        "source:\n  git: ./app\n  ref: main",
+        "source:\n  dir: ./site",
+      ),
     );
     for (const h of ["h1", "h2"]) {
       mkdirSync(p.hostDir(h), { recursive: true });
@@ -211,7 +221,11 @@ describe("what the README says is true", () => {
     p.repo.commit({ VERSION: "2" });
     expect(p.run("prod", "deploy").code).toBe(0);
     expect(p.run("prod", "rollback", "-m", "v2 broke checkout").code).toBe(0);
-    const hist = p.read("h1", ".slipway/history.ndjson").trim().split("\n").map((l) => JSON.parse(l));
+    const hist = p
+      .read("h1", ".slipway/history.ndjson")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(hist.map((e) => e.message)).toEqual(["first: ticket 42", undefined, "v2 broke checkout"]);
     const r = p.run("prod", "history");
     expect(r.stdout).toMatch(/rollback .*v2 broke checkout/);

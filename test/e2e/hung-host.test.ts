@@ -76,7 +76,11 @@ ${NAMES.map((h) => `      - { name: ${h}, address: ${h}, roles: [web] }`).join("
     clearInterval(timer);
     return { ...r, newShownMs: first ? last - first : 0, newId };
   }
-  const history = () => readFileSync(path.join(root("web1"), ".slipway", "history.ndjson"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+  const history = () =>
+    readFileSync(path.join(root("web1"), ".slipway", "history.ndjson"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
   return { app, repo, dir, root, current, deployWatching, history };
 }
 
@@ -134,7 +138,9 @@ describe.skipIf(SKIP_FLEET)("a hung host", () => {
   });
 
   it("stops answering mid-build: noticed within ssh.keepalive × keepalive_count, named, nothing switched", async () => {
-    const p = project(`ssh: { keepalive: 1, keepalive_count: 2 }\nbuild:\n  - test "$SLIPWAY_HOST" != web3 || test ! -f SLOW || { touch ../../building; sleep 60; }`);
+    const p = project(
+      `ssh: { keepalive: 1, keepalive_count: 2 }\nbuild:\n  - test "$SLIPWAY_HOST" != web3 || test ! -f SLOW || { touch ../../building; sleep 60; }`,
+    );
     p.repo.commit({ VERSION: "1" });
     expect((await p.deployWatching(["prod", "deploy"])).code).toBe(0);
     const good = p.current("web1");

@@ -9,7 +9,6 @@ import { waitFor } from "../helpers.js";
 let p: Project;
 afterEach(() => p?.cleanup());
 
-
 describe("lock", () => {
   it("two concurrent deploys: exactly one proceeds, the other fails at once naming the holder", async () => {
     p = new Project();
@@ -62,7 +61,17 @@ describe("lock", () => {
     p.repo.commit({ VERSION: "1" });
     p.writeConfig(basicConfig());
     mkdirSync(path.join(p.hostDir("h1"), ".slipway", "lock"), { recursive: true });
-    const info = { token: "x", who: "ghost@" + os.hostname(), reason: "", verb: "deploy", since: new Date(Date.now() - 600_000).toISOString(), version: "0.1.0", controlHost: os.hostname(), pid: 2 ** 22 + 12345, manual: false };
+    const info = {
+      token: "x",
+      who: "ghost@" + os.hostname(),
+      reason: "",
+      verb: "deploy",
+      since: new Date(Date.now() - 600_000).toISOString(),
+      version: "0.1.0",
+      controlHost: os.hostname(),
+      pid: 2 ** 22 + 12345,
+      manual: false,
+    };
     writeFileSync(path.join(p.hostDir("h1"), ".slipway", "lock", "info.json"), JSON.stringify(info));
     const r = p.run("prod", "lock", "status");
     expect(r.stdout).toMatch(/held by ghost@.* for 10m/);
@@ -92,7 +101,11 @@ describe("lock", () => {
     }
     await new Promise((r) => setTimeout(r, 300));
     expect(existsSync(path.join(p.hostDir("h1"), "not-killed"))).toBe(false);
-    const hist = p.read("h1", ".slipway/history.ndjson").trim().split("\n").map((l) => JSON.parse(l));
+    const hist = p
+      .read("h1", ".slipway/history.ndjson")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(hist.at(-1).outcome).toBe("interrupted");
   });
 });

@@ -34,10 +34,15 @@ describe("operations --plan", () => {
     let r = p.run("prod", "service", "marker", "restart", "--plan");
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^plan: service restart prod\n/);
-    expect(r.stdout).toMatch(/service restart on h1, h2 \(one round trip per host\):\n {2}h1:\n {4}service restart \$ restart marker\n {4}service restart \$ wait for marker to be healthy\n {2}h2:/);
+    expect(r.stdout).toMatch(
+      /service restart on h1, h2 \(one round trip per host\):\n {2}h1:\n {4}service restart \$ restart marker\n {4}service restart \$ wait for marker to be healthy\n {2}h2:/,
+    );
     const svc = JSON.parse(p.run("prod", "service", "marker", "restart", "--plan", "--json").stdout);
     expect(svc).toMatchObject({ verb: "service", action: "restart", hosts: ["h1", "h2"], lock: null, services: { h1: ["marker"], h2: ["marker"] } });
-    expect(svc.stages[0].scripts.h2.sections[0].commands.map((c: { display: string }) => c.display)).toEqual(["restart marker", "wait for marker to be healthy"]);
+    expect(svc.stages[0].scripts.h2.sections[0].commands.map((c: { display: string }) => c.display)).toEqual([
+      "restart marker",
+      "wait for marker to be healthy",
+    ]);
     expect(p.run("prod", "service", "marker", "status", "--plan").code).toBe(2);
 
     r = p.run("prod", "downtime", "start", "--plan", "--message", "back soon");
@@ -91,7 +96,11 @@ describe("operations --plan", () => {
     expect(plan.stages[0].scripts.h1.sections[0].commands[0].display).toBe(`remove releases ${ids[0]}`);
     // The text plan is still the summary it always was.
     expect(p.run("prod", "cleanup", "--plan").stderr).toContain(`h1: would remove ${ids[0]}`);
-    expect(JSON.parse(p.run("prod", "clean-releases", "--plan", "--json").stdout)).toMatchObject({ verb: "clean-releases", removals: { h1: [], h2: [] }, stages: [] });
+    expect(JSON.parse(p.run("prod", "clean-releases", "--plan", "--json").stdout)).toMatchObject({
+      verb: "clean-releases",
+      removals: { h1: [], h2: [] },
+      stages: [],
+    });
     expect(p.releases("h1")).toEqual(ids);
     expect(p.releases("h2")).toEqual(ids);
   });

@@ -9,7 +9,6 @@ import { waitFor } from "../helpers.js";
 let p: Project;
 afterEach(() => p?.cleanup());
 
-
 describe("resume", () => {
   it("SIGKILL mid-build, then --resume finishes the same release, skipping steps already done", async () => {
     p = new Project();
@@ -33,7 +32,10 @@ describe("resume", () => {
     // from a second control machine's state directory: everything it needs is on the hosts
     const r = p.runWith({ SLIPWAY_STATE_DIR: path.join(p.dir, "other-machine") }, "prod", "deploy", "--resume", "--json");
     expect(r.code, r.stderr).toBe(0);
-    const events = r.stdout.trim().split("\n").map((l) => JSON.parse(l));
+    const events = r.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(events.some((e) => e.type === "info" && e.message.startsWith(`resuming ${interrupted}`))).toBe(true);
     expect(events.some((e) => e.type === "warn" && /taking over the stale lock/.test(e.message))).toBe(true);
     // fetch was journaled on both hosts before the kill: not redone; build was not: redone
@@ -45,7 +47,11 @@ describe("resume", () => {
       expect(p.read(h, `releases/${interrupted}/.slipway/journal`)).toMatch(/^fetch\t\w{16}\t\S+\nbuild\t\w{16}\t\S+\nswitch\t/);
     }
     expect(p.run("prod", "deploy", "--resume").stderr).toMatch(/nothing to resume/);
-    const hist = p.read("h1", ".slipway/history.ndjson").trim().split("\n").map((l) => JSON.parse(l));
+    const hist = p
+      .read("h1", ".slipway/history.ndjson")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(hist.at(-1)).toMatchObject({ release: interrupted, outcome: "ok", resumed: true });
   });
 
@@ -63,7 +69,9 @@ describe("resume", () => {
     a.kill("SIGKILL");
     await a.done;
     p.repo.commit({ VERSION: "4" });
-    expect(p.run("prod", "deploy", "--resume", "--ref", "main").stderr).toMatch(/resume refused: the interrupted deploy \S+ is commit \w+ \(main\), but --ref resolves to/);
+    expect(p.run("prod", "deploy", "--resume", "--ref", "main").stderr).toMatch(
+      /resume refused: the interrupted deploy \S+ is commit \w+ \(main\), but --ref resolves to/,
+    );
     // someone switched h2 by hand to an older release
     execFileSync("bash", ["-c", `cd ${p.hostDir("h2")} && ln -sfn releases/${first} current`]);
     const r = p.run("prod", "deploy", "--resume");
@@ -108,7 +116,9 @@ describe("private releases and hotfix", () => {
     p = new Project();
     p.repo.commit({ VERSION: "1", "deps.lock": "a" });
     p.writeConfig(
-      basicConfig(`dependencies:\n  - { path: deps, lockfile: deps.lock, install: "mkdir deps && echo installed > deps/x && echo install >> ../../installs" }\nbuild:\n  - echo build >> ../../builds\nmigrate:\n  - echo migrate >> ../../migrations`).replace("keep_releases: 3", "keep_releases: 1"),
+      basicConfig(
+        `dependencies:\n  - { path: deps, lockfile: deps.lock, install: "mkdir deps && echo installed > deps/x && echo install >> ../../installs" }\nbuild:\n  - echo build >> ../../builds\nmigrate:\n  - echo migrate >> ../../migrations`,
+      ).replace("keep_releases: 3", "keep_releases: 1"),
     );
     expect(p.run("prod", "deploy").code).toBe(0);
     p.repo.commit({ VERSION: "2", "deps.lock": "b" });
@@ -168,7 +178,11 @@ describe("components", () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr.indexOf("deploying testapp (the app)")).toBeLessThan(r.stderr.indexOf("deploying formplayer"));
     expect(p.read("h1", "current/VERSION")).toBe("app2");
-    expect(readFileSync(path.join(fpDir("h2"), "fp-builds"), "utf8").trim().split("\n")).toHaveLength(3);
+    expect(
+      readFileSync(path.join(fpDir("h2"), "fp-builds"), "utf8")
+        .trim()
+        .split("\n"),
+    ).toHaveLength(3);
   });
 });
 
@@ -201,7 +215,15 @@ notify:
       p.repo.commit({ FAIL: "" });
       expect(await run("prod", "deploy")).toBe(1);
       expect(await run("prod", "rollback")).toBe(0);
-      expect(hook.posts.map((x) => x.event)).toEqual(["deploy.started", "deploy.succeeded", "deploy.started", "deploy.succeeded", "deploy.started", "deploy.failed", "rollback.succeeded"]);
+      expect(hook.posts.map((x) => x.event)).toEqual([
+        "deploy.started",
+        "deploy.succeeded",
+        "deploy.started",
+        "deploy.succeeded",
+        "deploy.started",
+        "deploy.failed",
+        "rollback.succeeded",
+      ]);
       expect(String(hook.posts[5]!.text)).toMatch(/deploy of \S+ \(\w{12}\) FAILED on prod: deploy failed: h1: build failed/);
       expect(hook.posts[1]).toMatchObject({ env: "prod", app: "testapp", releaseId: expect.stringMatching(/^\d{8}-/) });
       expect(smtp.mails.map((m) => /^Subject: (.*)$/m.exec(m.raw.replace(/\r?\n[ \t]+/g, " "))?.[1]?.trim())).toEqual([

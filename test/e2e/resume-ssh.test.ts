@@ -122,7 +122,9 @@ ${NAMES.map((h) => `      - { name: ${h}, address: ${h}, roles: [${h.startsWith(
     expect(p.runFrom(other, "prod", "deploy", "--resume", "--ref", "main").stderr).toMatch(/resume refused: the interrupted deploy \S+ is commit/);
     const disagreeing = p.root("worker1");
     execFileSync("bash", ["-c", `cd ${disagreeing} && ln -sfn releases/20200101-000000-0000000 current.x && mv -T current.x current`]);
-    expect(p.runFrom(other, "prod", "deploy", "--resume").stderr).toMatch(/resume refused: hosts disagree about what is current .*worker1=20200101-000000-0000000/);
+    expect(p.runFrom(other, "prod", "deploy", "--resume").stderr).toMatch(
+      /resume refused: hosts disagree about what is current .*worker1=20200101-000000-0000000/,
+    );
     execFileSync("bash", ["-c", `cd ${disagreeing} && ln -sfn releases/${good} current.x && mv -T current.x current`]);
     // let the resumed build run fast
     for (const h of NAMES) execFileSync("bash", ["-c", `rm -f ${path.join(p.root(h), "releases")}/*/SLOW`]);

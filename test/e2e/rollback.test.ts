@@ -46,7 +46,11 @@ describe("rollback", () => {
     expect(r.code, r.stderr).toBe(0);
     expect(p.current("h1")).toBe(r1);
     expect(p.status("h1", r2!)).toBe("bad");
-    const hist = p.read("h1", ".slipway/history.ndjson").trim().split("\n").map((l) => JSON.parse(l));
+    const hist = p
+      .read("h1", ".slipway/history.ndjson")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(hist.at(-1)).toMatchObject({ verb: "rollback", release: r1, fromRelease: r2, outcome: "ok" });
   });
 

@@ -74,7 +74,10 @@ hooks:
 environments:
   prod:
     hosts:
-${hosts([["h1", "web"], ["h2", "web"]])}
+${hosts([
+  ["h1", "web"],
+  ["h2", "web"],
+])}
 `);
     const env = { CANARY_PEM: ENV_LINES.join("\n"), SLIPWAY_SECRETS_KEY: key };
     // State left world-readable by an older version is corrected when opened.
@@ -82,7 +85,13 @@ ${hosts([["h1", "web"], ["h2", "web"]])}
     mkdirSync(path.join(st, "logs"), { recursive: true });
     writeFileSync(path.join(st, "logs", "old.log"), "old\n");
     writeFileSync(path.join(st, "state.db"), "");
-    for (const [f, m] of [[st, 0o755], [path.join(st, "logs"), 0o755], [path.join(st, "logs", "old.log"), 0o644], [path.join(st, "state.db"), 0o644]] as const) chmodSync(f, m);
+    for (const [f, m] of [
+      [st, 0o755],
+      [path.join(st, "logs"), 0o755],
+      [path.join(st, "logs", "old.log"), 0o644],
+      [path.join(st, "state.db"), 0o644],
+    ] as const)
+      chmodSync(f, m);
     const outputs: string[] = [];
     const plan = p.runWith(env, "prod", "deploy", "--plan", "--json");
     expect(plan.code, plan.stderr).toBe(0);
@@ -97,7 +106,10 @@ ${hosts([["h1", "web"], ["h2", "web"]])}
     const json = p.runWith(env, "prod", "deploy", "--json");
     expect(json.code, json.stderr).toBe(0);
     outputs.push(json.stdout, json.stderr);
-    for (const a of [["config", "print"], ["config", "print", "--json"]]) {
+    for (const a of [
+      ["config", "print"],
+      ["config", "print", "--json"],
+    ]) {
       const c = p.runWith(env, "prod", ...a);
       expect(c.code, c.stderr).toBe(0);
       outputs.push(c.stdout, c.stderr);
@@ -147,7 +159,10 @@ config_files:
 environments:
   prod:
     hosts:
-${hosts([["h1", "web"], ["h2", "worker"]])}
+${hosts([
+  ["h1", "web"],
+  ["h2", "worker"],
+])}
 `;
 
   it("a rotated multi-line secret: neither old nor new value prints; no temp files; keyed hashes; private modes", () => {

@@ -48,7 +48,9 @@ describe.skipIf(SKIP_FLEET)("service environment and health URLs (supervisord ov
 source: { git: "${fleet.gitUrl("envapp")}", ref: main }
 secret_env: [DB_PASSWORD]
 env:
-${Object.entries({ ...hostile, ...extra }).map(([k, v]) => `  ${k}: ${JSON.stringify(v)}`).join("\n")}
+${Object.entries({ ...hostile, ...extra })
+  .map(([k, v]) => `  ${k}: ${JSON.stringify(v)}`)
+  .join("\n")}
 services:
   web:
     backend: supervisord

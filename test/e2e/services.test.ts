@@ -74,7 +74,9 @@ ${NAMES.map((h) => `      - { name: ${h}, address: ${h}, roles: [${h.startsWith(
     repo.commit({ VERSION: "2" });
     r = run("prod", "deploy", "--batch-size", "1");
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/web2: restart failed: `wait for web to be healthy \(GET http:\/\/127\.0\.0\.1:\d+\/health\)` exited with 1\n\s+service web unhealthy after 5s: GET http:\/\/127\.0\.0\.1:\d+\/health → 500 \(expected 200\)/);
+    expect(r.stderr).toMatch(
+      /web2: restart failed: `wait for web to be healthy \(GET http:\/\/127\.0\.0\.1:\d+\/health\)` exited with 1\n\s+service web unhealthy after 5s: GET http:\/\/127\.0\.0\.1:\d+\/health → 500 \(expected 200\)/,
+    );
     expect(r.stderr).toMatch(/rollout stopped at batch 2\/3/);
     expect(r.stderr).toMatch(/web2: switched back to \S+/);
     expect(r.stderr).toMatch(/on the new release \S+: web1\n\s+not reached \(still on their previous release\): worker1/);
@@ -165,8 +167,15 @@ environments:
     expect(run("prod", "check-services").code).toBe(0);
 
     // interactively: after the stop timeout it lists the stragglers and asks; we answer "t"
-    writeFileSync(path.join(dir, "slipway.yml"), readFileSync(path.join(dir, "slipway.yml"), "utf8").replace("environments:", "maintenance: { stop_timeout: 1 }\nenvironments:"));
-    const tty = runInPty([process.execPath, path.resolve("dist/cli/main.js"), "prod", "downtime", "start"], { cwd: dir, env: fleet.env, answers: [{ when: "[t]erminate", send: "t\n" }] });
+    writeFileSync(
+      path.join(dir, "slipway.yml"),
+      readFileSync(path.join(dir, "slipway.yml"), "utf8").replace("environments:", "maintenance: { stop_timeout: 1 }\nenvironments:"),
+    );
+    const tty = runInPty([process.execPath, path.resolve("dist/cli/main.js"), "prod", "downtime", "start"], {
+      cwd: dir,
+      env: fleet.env,
+      answers: [{ when: "[t]erminate", send: "t\n" }],
+    });
     expect(tty.output).toMatch(/still running:\r?\n\s+web1: indexer pid \d+: sleep 600/);
     expect(tty.output).toMatch(/terminated 1 straggling process/);
     expect(tty.status).toBe(0);
@@ -174,7 +183,8 @@ environments:
 
     // "reboot": every process of the host's user dies, nginx included
     if (process.getuid?.() === 0) execFileSync("pkill", ["-KILL", "-u", h.user]);
-    else execFileSync("bash", ["-c", `kill $(cat ${home}/apps/dapp/shared/app.pid) $(cat ${home}/apps/dapp/shared/indexer.pid) $(cat ${home}/nginx/nginx.pid)`]);
+    else
+      execFileSync("bash", ["-c", `kill $(cat ${home}/apps/dapp/shared/app.pid) $(cat ${home}/apps/dapp/shared/indexer.pid) $(cat ${home}/nginx/nginx.pid)`]);
     await new Promise((r) => setTimeout(r, 300));
     expect(() => curl()).toThrow();
     expect(run("prod", "check-services").stdout).toMatch(/web1\s+app\s+no live process/);

@@ -144,14 +144,21 @@ describe.skipIf(SKIP_FLEET)("ssh fleet: safety", () => {
     const p = project({ hosts: ["web2"] });
     p.repo.commit({ VERSION: "1" });
     expect(p.run("prod", "deploy").code).toBe(0);
-    const res = runInPty([process.execPath, path.resolve("dist/cli/main.js"), "prod", "ssh", "web2"], { cwd: p.dir, env: fleet.env, answers: [{ when: "", send: "echo MARK-$(cat VERSION)-$(pwd)\nexit\n" }] });
+    const res = runInPty([process.execPath, path.resolve("dist/cli/main.js"), "prod", "ssh", "web2"], {
+      cwd: p.dir,
+      env: fleet.env,
+      answers: [{ when: "", send: "echo MARK-$(cat VERSION)-$(pwd)\nexit\n" }],
+    });
     expect(res.output).toContain(`MARK-1-${path.join(p.home("web2"), "apps", p.app, "current")}`);
     expect(res.status).toBe(0);
   });
 
   it("hostile values in config and arguments reach the remote shell as data", () => {
     const evil = `it's $(touch PWNED1); \`touch PWNED2\` "q"\nline`;
-    const p = project({ hosts: ["web1", "worker1"], extra: `env:\n  EVIL: ${JSON.stringify(evil)}\nshared:\n  dirs: ["up loads", "$(touch PWNED3)"]\nbuild:\n  - printf '%s' "$EVIL" > evil.txt` });
+    const p = project({
+      hosts: ["web1", "worker1"],
+      extra: `env:\n  EVIL: ${JSON.stringify(evil)}\nshared:\n  dirs: ["up loads", "$(touch PWNED3)"]\nbuild:\n  - printf '%s' "$EVIL" > evil.txt`,
+    });
     p.repo.commit({ VERSION: "1" });
     const r = p.run("prod", "deploy", "-m", "$(touch PWNED4)'\"; exit 3");
     expect(r.code, r.stderr).toBe(0);
@@ -171,9 +178,14 @@ describe.skipIf(SKIP_FLEET)("ssh fleet: host keys and jumps", () => {
     p.repo.commit({ VERSION: "1" });
     const r = p.run("prod", "deploy");
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(new RegExp(`web2: unknown host key for \\[127\\.0\\.0\\.1\\]:${fleet.host("web2").port}: it offered ssh-ed25519 SHA256:[A-Za-z0-9+/]{43}`));
+    expect(r.stderr).toMatch(
+      new RegExp(`web2: unknown host key for \\[127\\.0\\.0\\.1\\]:${fleet.host("web2").port}: it offered ssh-ed25519 SHA256:[A-Za-z0-9+/]{43}`),
+    );
     expect(p.current("web1")).toBeNull();
-    writeFileSync(path.join(p.dir, "slipway.yml"), readFileSync(path.join(p.dir, "slipway.yml"), "utf8").replace(`known_hosts: ${kh}`, `known_hosts: ${kh}\n  host_key_checking: accept-new`));
+    writeFileSync(
+      path.join(p.dir, "slipway.yml"),
+      readFileSync(path.join(p.dir, "slipway.yml"), "utf8").replace(`known_hosts: ${kh}`, `known_hosts: ${kh}\n  host_key_checking: accept-new`),
+    );
     const ok = p.run("prod", "deploy");
     expect(ok.code, ok.stderr).toBe(0);
     expect(readFileSync(kh, "utf8")).toContain(`[127.0.0.1]:${fleet.host("web2").port} ssh-ed25519 `);
@@ -295,7 +307,8 @@ describe.skipIf(SKIP_FLEET)("ssh fleet: interrupt", () => {
     for (const h of ["web1", "worker1"]) {
       expect(existsSync(path.join(p.home(h), "apps", p.app, "not-killed"))).toBe(false);
       // As root every host has its own user, so its processes can be listed without confusion.
-      if (process.getuid?.() === 0) expect(execFileSync("bash", ["-c", `pgrep -u ${fleet.host(h).user} -f "sleep 30" || true`], { encoding: "utf8" }).trim()).toBe("");
+      if (process.getuid?.() === 0)
+        expect(execFileSync("bash", ["-c", `pgrep -u ${fleet.host(h).user} -f "sleep 30" || true`], { encoding: "utf8" }).trim()).toBe("");
       expect(p.current(h)).toBe(good);
     }
     expect(existsSync(path.join(p.home("web1"), "apps", p.app, ".slipway", "lock"))).toBe(false);

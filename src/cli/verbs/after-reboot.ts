@@ -12,7 +12,11 @@ import type { Globals } from "../registry.js";
 import { openSession, parseVerb, runOperation, verbCommand } from "../session.js";
 
 export async function run(args: string[], globals: Globals): Promise<number> {
-  const cmdDef = verbCommand("after-reboot", "Bring rebooted hosts back: reboot hooks, then services in order with health checks; report what is still unhealthy.", "slipway production after-reboot --limit web2")
+  const cmdDef = verbCommand(
+    "after-reboot",
+    "Bring rebooted hosts back: reboot hooks, then services in order with health checks; report what is still unhealthy.",
+    "slipway production after-reboot --limit web2",
+  )
     .option("--plan", "only print the hooks and starts each host would run; change nothing")
     .option("--limit <hosts>", "only these hosts, roles or globs");
   const parsed = parseVerb<{ limit?: string; plan?: boolean }>(cmdDef, args, globals);

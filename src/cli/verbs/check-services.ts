@@ -6,10 +6,11 @@ import type { Globals } from "../registry.js";
 import { openSession, parseVerb, runOperation, verbCommand } from "../session.js";
 
 export async function run(args: string[], globals: Globals): Promise<number> {
-  const cmd = verbCommand("check-services", "List every service in an unexpected state on every host, with its health output; exit 1 if any.", "slipway production check-services").option(
-    "--limit <hosts>",
-    "only these hosts, roles or globs",
-  );
+  const cmd = verbCommand(
+    "check-services",
+    "List every service in an unexpected state on every host, with its health output; exit 1 if any.",
+    "slipway production check-services",
+  ).option("--limit <hosts>", "only these hosts, roles or globs");
   const parsed = parseVerb<{ limit?: string }>(cmd, args, globals);
   if (!parsed) return 0;
   const s = await openSession(parsed.opts, { verb: "check-services", limit: parsed.opts.limit, record: false, quiet: true });

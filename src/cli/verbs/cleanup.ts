@@ -48,4 +48,5 @@ async function runCleanup(name: CleanupPlan["verb"], args: string[], globals: Gl
   });
 }
 
-const lines = (p: CleanupPlan, verb: string) => p.hosts.map((h) => `${h}: ${p.removals[h]!.length ? `${verb} ${p.removals[h]!.join(", ")}` : "nothing to remove"}`);
+const lines = (p: CleanupPlan, verb: string) =>
+  p.hosts.map((h) => `${h}: ${p.removals[h]!.length ? `${verb} ${p.removals[h]!.join(", ")}` : "nothing to remove"}`);

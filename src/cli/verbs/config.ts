@@ -10,10 +10,11 @@ import type { Globals } from "../registry.js";
 import { configPath, parseVerb, verbCommand } from "../verb-command.js";
 
 export async function run(args: string[], globals: Globals): Promise<number> {
-  const cmd = verbCommand("config", "validate: check slipway.yml and list every problem; schema: print JSON Schema; <env> config print: the resolved config with secrets redacted.", "slipway config validate && slipway production config print").argument(
-    "<action>",
-    "validate | schema | print | drift",
-  );
+  const cmd = verbCommand(
+    "config",
+    "validate: check slipway.yml and list every problem; schema: print JSON Schema; <env> config print: the resolved config with secrets redacted.",
+    "slipway config validate && slipway production config print",
+  ).argument("<action>", "validate | schema | print | drift");
   const parsed = parseVerb(cmd, args, globals);
   if (!parsed) return 0;
   const action = parsed.args[0];
@@ -33,7 +34,11 @@ export async function run(args: string[], globals: Globals): Promise<number> {
       return 2;
     }
     const names = environmentNames(loaded.raw);
-    process.stdout.write(opts.json ? JSON.stringify({ ok: true, file: loaded.file, environments: names, problems: [] }) + "\n" : `${loaded.file}: ok (environments: ${names.join(", ")})\n`);
+    process.stdout.write(
+      opts.json
+        ? JSON.stringify({ ok: true, file: loaded.file, environments: names, problems: [] }) + "\n"
+        : `${loaded.file}: ok (environments: ${names.join(", ")})\n`,
+    );
     return 0;
   }
   if (action === "print") {

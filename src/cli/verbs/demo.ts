@@ -65,19 +65,24 @@ environments:
 `;
 
 export async function run(args: string[], globals: Globals): Promise<number> {
-  const cmd = verbCommand("demo", "Deploy the bundled example app to two local hosts: v1, v2, releases, history, rollback. No SSH, no root.", "slipway demo --keep").option(
-    "--keep",
-    "keep the scratch directory afterwards",
-  );
+  const cmd = verbCommand(
+    "demo",
+    "Deploy the bundled example app to two local hosts: v1, v2, releases, history, rollback. No SSH, no root.",
+    "slipway demo --keep",
+  ).option("--keep", "keep the scratch directory afterwards");
   const parsed = parseVerb<{ keep?: boolean }>(cmd, args, globals);
   if (!parsed) return 0;
   const dir = mkdtempSync(path.join(os.tmpdir(), "slipway-demo-"));
   const port = await freePort();
   const say = (t: string) => process.stdout.write(`\n\x1b[1m▶ ${t}\x1b[0m\n`);
-  const git = (...a: string[]) => execFileSync("git", ["-c", "user.name=Slipway Demo", "-c", "user.email=demo@slipway.invalid", "-C", path.join(dir, "app"), ...a], { stdio: "ignore" });
+  const git = (...a: string[]) =>
+    execFileSync("git", ["-c", "user.name=Slipway Demo", "-c", "user.email=demo@slipway.invalid", "-C", path.join(dir, "app"), ...a], { stdio: "ignore" });
   const slipway = (...a: string[]) => {
     process.stdout.write(`$ slipway ${a.join(" ")}\n`);
-    const r = spawnSync(process.execPath, [MAIN, "-c", path.join(dir, "slipway.yml"), ...a], { stdio: "inherit", env: { ...process.env, SLIPWAY_STATE_DIR: path.join(dir, ".slipway") } });
+    const r = spawnSync(process.execPath, [MAIN, "-c", path.join(dir, "slipway.yml"), ...a], {
+      stdio: "inherit",
+      env: { ...process.env, SLIPWAY_STATE_DIR: path.join(dir, ".slipway") },
+    });
     if (r.status !== 0) throw new OperationError(`demo step failed: slipway ${a.join(" ")} (exit ${r.status}); files kept in ${dir}`);
   };
   const page = async () => {

@@ -25,7 +25,11 @@ interface Opts {
 }
 
 export async function run(args: string[], globals: Globals): Promise<number> {
-  const cmd = verbCommand("deploy", "Build a new release on every host, then switch all hosts to it together.", "slipway production deploy --ref v1.4.2 -m 'weekly release'   # or: deploy formplayer, deploy --all")
+  const cmd = verbCommand(
+    "deploy",
+    "Build a new release on every host, then switch all hosts to it together.",
+    "slipway production deploy --ref v1.4.2 -m 'weekly release'   # or: deploy formplayer, deploy --all",
+  )
     .argument("[component]", "a component from `components:` (default: the app itself)")
     .option("--all", "deploy the app, then every component, in the order written; stop at the first failure")
     .option("--plan", "print hosts × phases × commands and change nothing")
@@ -56,7 +60,12 @@ export async function run(args: string[], globals: Globals): Promise<number> {
   const lockWaitMs = parseDuration(opts.lockWait, "--lock-wait");
   if (opts.plan) {
     return runOperation(s, async () => {
-      const plan = await previewDeploy(s.ctx, s.hosts, { ref: opts.ref, lockWaitMs, batchSize: checkedBatchSize(opts.batchSize), batchWaitMs: parseDuration(opts.batchWait, "--batch-wait") });
+      const plan = await previewDeploy(s.ctx, s.hosts, {
+        ref: opts.ref,
+        lockWaitMs,
+        batchSize: checkedBatchSize(opts.batchSize),
+        batchWaitMs: parseDuration(opts.batchWait, "--batch-wait"),
+      });
       // The plan's scripts carry `env` with secret values: printed only through the redactor.
       if (opts.json) s.out.data(plan);
       else s.out.text(formatPlan(plan));
@@ -90,11 +99,15 @@ export async function run(args: string[], globals: Globals): Promise<number> {
     });
     const ok = hosts.length - (r.partial ? r.summary.filter((l) => /: (FAILED|UNREACHABLE) /.test(l)).length : 0);
     const what = target ? `${target} ` : "";
-    return [`deployed ${what}${r.releaseId} (${r.commit.slice(0, 12)}) to ${ok} of ${hosts.length} host(s)${r.partial ? " — PARTIAL: see the failed hosts below" : ""}`, ...r.summary];
+    return [
+      `deployed ${what}${r.releaseId} (${r.commit.slice(0, 12)}) to ${ok} of ${hosts.length} host(s)${r.partial ? " — PARTIAL: see the failed hosts below" : ""}`,
+      ...r.summary,
+    ];
   }
 }
 
 function checkedBatchSize(size: string | undefined): string | undefined {
-  if (size !== undefined && !/^[1-9]\d*%?$/.test(size)) throw new UsageError(`--batch-size: expected a number of hosts or a percentage like 25%, got ${JSON.stringify(size)}`);
+  if (size !== undefined && !/^[1-9]\d*%?$/.test(size))
+    throw new UsageError(`--batch-size: expected a number of hosts or a percentage like 25%, got ${JSON.stringify(size)}`);
   return size;
 }

@@ -56,7 +56,9 @@ export async function run(args: string[], globals: Globals): Promise<number> {
     }
     const reason = action === "start" ? opts.message : "";
     // Planned inside the lock, so the flag's `since` is when the page really goes up.
-    return await withLock(s.ctx, s.ctx.pool, `downtime ${action}`, reason, parseDuration(opts.lockWait, "--lock-wait"), () => applyDowntime(s.ctx, s.ctx.pool, s.hosts, planNow(), interactive ? ask : undefined));
+    return await withLock(s.ctx, s.ctx.pool, `downtime ${action}`, reason, parseDuration(opts.lockWait, "--lock-wait"), () =>
+      applyDowntime(s.ctx, s.ctx.pool, s.hosts, planNow(), interactive ? ask : undefined),
+    );
   });
 }
 

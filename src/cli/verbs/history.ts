@@ -15,7 +15,9 @@ const when = (iso: string) => iso.replace("T", " ").replace(/\.\d+Z$/, "Z");
 /** The line under the table: how much was shown, and how to see more when the -n limit was reached. */
 function scopeLine(shown: number, limit: number): string {
   const noun = shown === 1 ? "entry" : "entries";
-  return shown >= limit ? `newest ${shown} ${noun} shown (-n ${limit}); older entries may exist: use -n ${limit * 2} to see more\n` : `${shown} ${noun} (all of them)\n`;
+  return shown >= limit
+    ? `newest ${shown} ${noun} shown (-n ${limit}); older entries may exist: use -n ${limit * 2} to see more\n`
+    : `${shown} ${noun} (all of them)\n`;
 }
 
 export async function run(args: string[], globals: Globals): Promise<number> {
@@ -38,7 +40,16 @@ export async function run(args: string[], globals: Globals): Promise<number> {
         s.out.text(
           table(
             ["WHEN", "VERB", "RELEASE", "COMMIT", "BY", "OUTCOME", "SECONDS", "LOG"],
-            runs.map((r) => [when(r.startedAt), r.verb, r.releaseId ?? "-", short(r.commit), r.by, r.outcome ?? "running?", r.durationMs === null ? "-" : (r.durationMs / 1000).toFixed(1), r.logPath ?? "-"]),
+            runs.map((r) => [
+              when(r.startedAt),
+              r.verb,
+              r.releaseId ?? "-",
+              short(r.commit),
+              r.by,
+              r.outcome ?? "running?",
+              r.durationMs === null ? "-" : (r.durationMs / 1000).toFixed(1),
+              r.logPath ?? "-",
+            ]),
           ) + scopeLine(runs.length, n),
         );
       return [];
@@ -50,13 +61,24 @@ export async function run(args: string[], globals: Globals): Promise<number> {
     for (const p of problems) s.bus.warn(`skipped a malformed history entry (${p})`, s.env.primary.name);
     const entries = oldestFirst.reverse();
     if (parsed.opts.json) s.out.data(entries);
-    else if (!entries.length) s.out.text(`no history on ${s.env.primary.name} yet
+    else if (!entries.length)
+      s.out.text(`no history on ${s.env.primary.name} yet
 `);
     else
       s.out.text(
         table(
           ["WHEN", "VERB", "RELEASE", "FROM", "TO", "BY", "OUTCOME", "SECONDS", "MESSAGE"],
-          entries.map((e) => [when(e.at), e.verb, e.release, short(e.fromCommit), short(e.toCommit), e.by, e.outcome, (e.durationMs / 1000).toFixed(1), e.message ?? ""]),
+          entries.map((e) => [
+            when(e.at),
+            e.verb,
+            e.release,
+            short(e.fromCommit),
+            short(e.toCommit),
+            e.by,
+            e.outcome,
+            (e.durationMs / 1000).toFixed(1),
+            e.message ?? "",
+          ]),
         ) + scopeLine(entries.length + problems.length, n),
       );
     return [];

@@ -6,7 +6,10 @@ import type { Globals } from "../registry.js";
 import { configPath, parseVerb, verbCommand } from "../verb-command.js";
 
 export async function run(args: string[], globals: Globals): Promise<number> {
-  const cmd = verbCommand("init", "Write a commented starter slipway.yml in the current directory.", "slipway init && slipway config validate").option("--force", "overwrite an existing file");
+  const cmd = verbCommand("init", "Write a commented starter slipway.yml in the current directory.", "slipway init && slipway config validate").option(
+    "--force",
+    "overwrite an existing file",
+  );
   const parsed = parseVerb<{ force?: boolean }>(cmd, args, globals);
   if (!parsed) return 0;
   const file = configPath(parsed.opts);

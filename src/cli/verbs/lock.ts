@@ -11,7 +11,11 @@ interface Opts {
 }
 
 export async function run(args: string[], globals: Globals): Promise<number> {
-  const cmd = verbCommand("lock", "Show, take or release the environment lock (held on the primary host).", 'slipway production lock acquire -m "database maintenance until 14:00"')
+  const cmd = verbCommand(
+    "lock",
+    "Show, take or release the environment lock (held on the primary host).",
+    'slipway production lock acquire -m "database maintenance until 14:00"',
+  )
     .argument("<action>", "status | acquire | release")
     .argument("[component]", "a component's lock (default: the app's)")
     .option("-m, --message <reason>", "why (required for acquire)")
@@ -19,7 +23,8 @@ export async function run(args: string[], globals: Globals): Promise<number> {
   const parsed = parseVerb<Opts>(cmd, args, globals);
   if (!parsed) return 0;
   const action = parsed.args[0];
-  if (!["status", "acquire", "release"].includes(action ?? "")) throw new UsageError(`lock: expected status, acquire or release, got ${JSON.stringify(action)}`);
+  if (!["status", "acquire", "release"].includes(action ?? ""))
+    throw new UsageError(`lock: expected status, acquire or release, got ${JSON.stringify(action)}`);
   if (action === "acquire" && !parsed.opts.message) throw new UsageError('lock acquire needs -m "reason"');
   const s = await openSession(parsed.opts, { verb: `lock ${action}`, record: action !== "status", quiet: true, component: parsed.args[1] ?? null });
   const comp = s.env.component ? ` ${s.env.component}` : "";
@@ -37,7 +42,11 @@ export async function run(args: string[], globals: Globals): Promise<number> {
     } else {
       const info = await status(s.ctx, pool);
       const out = await release(s.ctx, pool, null);
-      s.out.text(out.endsWith("RELEASED") ? `${where} lock released${info ? ` (was ${describeHolder(info, s.env.name, s.env.component).split("\n")[0]})` : ""}\n` : `${where} was not locked\n`);
+      s.out.text(
+        out.endsWith("RELEASED")
+          ? `${where} lock released${info ? ` (was ${describeHolder(info, s.env.name, s.env.component).split("\n")[0]})` : ""}\n`
+          : `${where} was not locked\n`,
+      );
     }
     return [];
   });

@@ -18,7 +18,11 @@ interface Opts {
 }
 
 export async function run(args: string[], globals: Globals): Promise<number> {
-  const cmd = verbCommand("prestep", "Start a long-running pre-step (detached, survives the SSH connection), check it, or wait for it.", "slipway production prestep reindex && slipway production prestep reindex --check")
+  const cmd = verbCommand(
+    "prestep",
+    "Start a long-running pre-step (detached, survives the SSH connection), check it, or wait for it.",
+    "slipway production prestep reindex && slipway production prestep reindex --check",
+  )
     .argument("<name>", "a pre-step from `presteps:`")
     .option("--ref <ref>", "the commit it is for (default: the config's ref)")
     .option("--check", "report its state: exit 0 done, 1 failed, 3 still running")
@@ -58,7 +62,9 @@ export async function run(args: string[], globals: Globals): Promise<number> {
         release = (await applyDeploy(s.ctx, [host], { ref: commit, lockWaitMs: 0, privateDays: 2 })).releaseId;
       }
       await startInRelease(s.ctx, pool, ps, commit, release);
-      s.bus.info(`started pre-step ${name} for ${commit.slice(0, 12)} on ${host.name} in ${release}; check with: slipway ${s.env.name} prestep ${name} --check`);
+      s.bus.info(
+        `started pre-step ${name} for ${commit.slice(0, 12)} on ${host.name} in ${release}; check with: slipway ${s.env.name} prestep ${name} --check`,
+      );
     }
     if (opts.wait) await waitForPrestep(s.ctx, pool, ps, commit);
     return [];

@@ -6,19 +6,23 @@ import type { Globals } from "../registry.js";
 import { openSession, parseVerb, runOperation, verbCommand } from "../session.js";
 
 export function releaseRows(st: HostState): string[][] {
-  return [...st.releases].reverse().map((r) => [
-    r.id,
-    r.manifest?.commit.slice(0, 12) ?? "?",
-    r.manifest?.createdAt.replace("T", " ").replace(/\.\d+Z$/, "Z") ?? "?",
-    r.manifest?.deployedBy ?? "?",
-    (r.id === st.current ? `current (${r.status})` : r.status) +
-      (r.manifest?.hotfix ? " hotfix" : "") +
-      (r.status === "private" && r.manifest?.expiresAt ? ` until ${r.manifest.expiresAt.slice(0, 10)}` : ""),
-  ]);
+  return [...st.releases]
+    .reverse()
+    .map((r) => [
+      r.id,
+      r.manifest?.commit.slice(0, 12) ?? "?",
+      r.manifest?.createdAt.replace("T", " ").replace(/\.\d+Z$/, "Z") ?? "?",
+      r.manifest?.deployedBy ?? "?",
+      (r.id === st.current ? `current (${r.status})` : r.status) +
+        (r.manifest?.hotfix ? " hotfix" : "") +
+        (r.status === "private" && r.manifest?.expiresAt ? ` until ${r.manifest.expiresAt.slice(0, 10)}` : ""),
+    ]);
 }
 
 export async function run(args: string[], globals: Globals): Promise<number> {
-  const cmd = verbCommand("releases", "List the releases on every host with commit, time, deployer and status.", "slipway production releases --limit web1").argument("[component]", "a component (default: the app)").option("--limit <hosts>", "only these hosts, roles or globs");
+  const cmd = verbCommand("releases", "List the releases on every host with commit, time, deployer and status.", "slipway production releases --limit web1")
+    .argument("[component]", "a component (default: the app)")
+    .option("--limit <hosts>", "only these hosts, roles or globs");
   const parsed = parseVerb<{ limit?: string }>(cmd, args, globals);
   if (!parsed) return 0;
   const s = await openSession(parsed.opts, { verb: "releases", limit: parsed.opts.limit, record: false, quiet: true, component: parsed.args[0] ?? null });

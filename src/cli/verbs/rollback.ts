@@ -13,7 +13,11 @@ interface Opts {
 }
 
 export async function run(args: string[], globals: Globals): Promise<number> {
-  const cmd = verbCommand("rollback", "Switch every host back to the previous good release (or the named one) and mark the current one bad.", "slipway production rollback            # or: slipway production rollback 20261122-050403-abc1234")
+  const cmd = verbCommand(
+    "rollback",
+    "Switch every host back to the previous good release (or the named one) and mark the current one bad.",
+    "slipway production rollback            # or: slipway production rollback 20261122-050403-abc1234",
+  )
     .argument("[component]", "a component from `components:` (default: the app)")
     .argument("[release]", "release id to return to (default: the previous good release)")
     .option("--plan", "only print what the rollback would do (target, commands per host, recovery); change nothing")

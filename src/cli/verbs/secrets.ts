@@ -13,7 +13,10 @@ function findKey(globals: Globals): string {
   // Without a slipway.yml (encrypting before writing one) the default key file still applies.
   const loaded = existsSync(file) ? loadConfig(file) : null;
   const key = readKey(loaded?.raw.secrets_key_file, loaded?.dir ?? path.dirname(file), (k) => process.env[k] || undefined);
-  if (!key) throw new UsageError(`no secrets key: set SLIPWAY_SECRETS_KEY or write it to ${loaded?.raw.secrets_key_file ? "secrets_key_file" : "~/.config/slipway/secrets.key"} (make one with \`slipway secrets keygen\`)`);
+  if (!key)
+    throw new UsageError(
+      `no secrets key: set SLIPWAY_SECRETS_KEY or write it to ${loaded?.raw.secrets_key_file ? "secrets_key_file" : "~/.config/slipway/secrets.key"} (make one with \`slipway secrets keygen\`)`,
+    );
   return key;
 }
 

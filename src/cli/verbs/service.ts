@@ -11,7 +11,11 @@ import { openSession, parseVerb, runOperation, verbCommand } from "../session.js
 const ACTIONS = ["start", "stop", "restart", "reload", "status"];
 
 export async function run(args: string[], globals: Globals): Promise<number> {
-  const cmd = verbCommand("service", "Start, stop, restart, reload or show services on their hosts (start order; stop in reverse; starts wait for health).", "slipway production service web restart --limit web1")
+  const cmd = verbCommand(
+    "service",
+    "Start, stop, restart, reload or show services on their hosts (start order; stop in reverse; starts wait for health).",
+    "slipway production service web restart --limit web1",
+  )
     .argument("<name>", "a service from `services:`, or all")
     .argument("<action>", ACTIONS.join(" | "))
     .option("--plan", "only print the commands each host would run; change nothing")

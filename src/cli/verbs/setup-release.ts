@@ -31,6 +31,8 @@ export async function run(args: string[], globals: Globals): Promise<number> {
   return runOperation(s, async () => {
     const r = await applyDeploy(s.ctx, s.hosts, { ref: opts.ref, lockWaitMs: parseDuration(opts.lockWait, "--lock-wait"), privateDays: days });
     for (const h of s.hosts) s.out.text(`${h.name}: ${pathsFor(h.deployTo).release(r.releaseId)}\n`);
-    return [`private release ${r.releaseId} (${r.commit.slice(0, 12)}) ready on ${s.hosts.length} host(s), kept at least ${days} day(s); cd into the path above to use it`];
+    return [
+      `private release ${r.releaseId} (${r.commit.slice(0, 12)}) ready on ${s.hosts.length} host(s), kept at least ${days} day(s); cd into the path above to use it`,
+    ];
   });
 }

@@ -21,7 +21,13 @@ import { configPath, parseVerb, verbCommand } from "../verb-command.js";
  */
 export function sshArgv(h: Host, settings: SshSettings, remote: string): string[] {
   const t = resolveTarget(h.address!, { user: h.user, port: h.port }, loadSshConfig(settings.configFile), settings);
-  const args = ["-t", "-o", `StrictHostKeyChecking=${settings.hostKeyChecking === "accept-new" ? "accept-new" : "yes"}`, "-o", `UserKnownHostsFile=${t.knownHosts}`];
+  const args = [
+    "-t",
+    "-o",
+    `StrictHostKeyChecking=${settings.hostKeyChecking === "accept-new" ? "accept-new" : "yes"}`,
+    "-o",
+    `UserKnownHostsFile=${t.knownHosts}`,
+  ];
   if (existsSync(settings.configFile)) args.push("-F", settings.configFile);
   for (const f of t.identityFiles) if (existsSync(f)) args.push("-i", f);
   if (h.user) args.push("-l", h.user);
@@ -31,7 +37,11 @@ export function sshArgv(h: Host, settings: SshSettings, remote: string): string[
 }
 
 export async function run(args: string[], globals: Globals): Promise<number> {
-  const cmd = verbCommand("ssh", "Open an interactive shell in the current release directory of a host (or a role's primary host).", "slipway production ssh django_manage").argument("<host|role>", "host name, or role (its primary host)");
+  const cmd = verbCommand(
+    "ssh",
+    "Open an interactive shell in the current release directory of a host (or a role's primary host).",
+    "slipway production ssh django_manage",
+  ).argument("<host|role>", "host name, or role (its primary host)");
   const parsed = parseVerb(cmd, args, globals);
   if (!parsed) return 0;
   const env = resolveEnvironment(loadConfig(configPath(parsed.opts)), globals.env!);

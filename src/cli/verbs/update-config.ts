@@ -38,7 +38,9 @@ export async function run(args: string[], globals: Globals): Promise<number> {
       // Only hosts whose files changed are restarted: an unchanged host keeps running undisturbed.
       const restart = opts.restart ? r.changedHosts : [];
       if (restart.length) await runServiceAction(s.ctx, pool, restart, s.env.services, "restart");
-      return [`pushed ${s.env.configFiles.length} file(s) to ${r.pushedHosts.length} host(s); ${r.changed} changed${restart.length ? `; services restarted on ${restart.map((h) => h.name).join(", ")}` : ""}`];
+      return [
+        `pushed ${s.env.configFiles.length} file(s) to ${r.pushedHosts.length} host(s); ${r.changed} changed${restart.length ? `; services restarted on ${restart.map((h) => h.name).join(", ")}` : ""}`,
+      ];
     };
     return opts.diff ? await work() : await withLock(s.ctx, pool, "update-config", "", 0, work);
   });

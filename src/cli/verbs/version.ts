@@ -6,6 +6,8 @@ import { parseVerb, verbCommand } from "../verb-command.js";
 export async function run(args: string[], globals: Globals): Promise<number> {
   const parsed = parseVerb(verbCommand("version", "Print the slipway version.", "slipway version"), args, globals);
   if (!parsed) return 0;
-  process.stdout.write(parsed.opts.json ? JSON.stringify({ version: VERSION, node: process.version }) + "\n" : `slipway ${VERSION} (node ${process.version})\n`);
+  process.stdout.write(
+    parsed.opts.json ? JSON.stringify({ version: VERSION, node: process.version }) + "\n" : `slipway ${VERSION} (node ${process.version})\n`,
+  );
   return 0;
 }

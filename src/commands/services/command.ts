@@ -24,8 +24,11 @@ function commandAction(svc: Service, c: ServiceContext, action: ServiceAction): 
   if (action === "stop") return cmd(inCurrent(svc.stop!), label);
   if (action === "reload" && svc.reload) return cmd(inCurrent(svc.reload), label);
   // Restart = stop it if it runs, then start: a first deploy finds nothing to stop.
-  return cmd(`if ${commandAlive(svc, c)} >/dev/null 2>&1; then ( ${inCurrent(svc.stop!)}
-) || exit $?; fi; ${inCurrent(svc.start!)}`, label);
+  return cmd(
+    `if ${commandAlive(svc, c)} >/dev/null 2>&1; then ( ${inCurrent(svc.stop!)}
+) || exit $?; fi; ${inCurrent(svc.start!)}`,
+    label,
+  );
 }
 
 /** The command backend; it installs nothing (the app's commands are in the release). */

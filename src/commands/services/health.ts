@@ -34,7 +34,10 @@ export function healthWait(svc: Service, c: ServiceContext): ScriptCommand {
 /** One line per service: `SVC<TAB>name<TAB>ok|down<TAB>probe output` (a single probe, no waiting). */
 export function serviceReport(services: Service[], c: ServiceContext): string {
   return services
-    .map((svc) => `out=$(${healthProbe(svc, c)} 2>&1) && st=ok || st=down; printf 'SVC\\t%s\\t%s\\t%s\\n' ${shq(svc.name)} "$st" "$(printf '%s' "$out" | tr '\\n\\t' '  ' | cut -c1-300)"`)
+    .map(
+      (svc) =>
+        `out=$(${healthProbe(svc, c)} 2>&1) && st=ok || st=down; printf 'SVC\\t%s\\t%s\\t%s\\n' ${shq(svc.name)} "$st" "$(printf '%s' "$out" | tr '\\n\\t' '  ' | cut -c1-300)"`,
+    )
     .join("\n");
 }
 

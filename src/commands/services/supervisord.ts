@@ -57,7 +57,10 @@ export function installSupervisorProgram(svc: Service, c: ServiceContext): Scrip
 function supervisorAction(svc: Service, c: ServiceContext, action: ServiceAction): ScriptCommand {
   const verb = action === "reload" ? "restart" : action;
   // supervisorctl exits 0 even for some failures; the output is checked too.
-  return cmd(`out=$(${ctl(c)} ${verb} ${shq(svc.program)} 2>&1); echo "$out"; case "$out" in *"already started"*|*"not running"*) ;; *ERROR*|*FATAL*) exit 1;; esac`, `${action} ${svc.name}`);
+  return cmd(
+    `out=$(${ctl(c)} ${verb} ${shq(svc.program)} 2>&1); echo "$out"; case "$out" in *"already started"*|*"not running"*) ;; *ERROR*|*FATAL*) exit 1;; esac`,
+    `${action} ${svc.name}`,
+  );
 }
 
 /** supervisord's answer for the program is RUNNING; otherwise its status line is printed. */

@@ -45,7 +45,11 @@ export function systemdUnit(svc: Service, c: ServiceContext, user: string, home:
 
 /** systemd's quoting for ExecStart=: double quotes, backslash-escaped, `%` doubled, `$` doubled (ExecStart= expands `$NAME`). */
 export function systemdQuote(v: string): string {
-  return `"${v.replace(/[\\"]/g, (m) => `\\${m}`).replace(/%/g, "%%").replace(/\$/g, "$$$$").replace(/\n/g, "\\n")}"`;
+  return `"${v
+    .replace(/[\\"]/g, (m) => `\\${m}`)
+    .replace(/%/g, "%%")
+    .replace(/\$/g, "$$$$")
+    .replace(/\n/g, "\\n")}"`;
 }
 
 /**

@@ -17,17 +17,19 @@ export const commandSchema = z.union(
       })
       .strict(),
   ],
-  { error: 'expected a shell command string or {run, local, roles}' },
+  { error: "expected a shell command string or {run, local, roles}" },
 );
 
 /** A command list key with its description (default: no commands). */
 export const commandList = (what: string) => z.array(commandSchema).default([]).describe(what);
 
 const phaseHooks = z
-  .object(Object.fromEntries(PHASES_WITH_HOOKS.map((p) => [p, z.array(commandSchema).optional()])) as Record<
-    (typeof PHASES_WITH_HOOKS)[number],
-    z.ZodOptional<z.ZodArray<typeof commandSchema>>
-  >)
+  .object(
+    Object.fromEntries(PHASES_WITH_HOOKS.map((p) => [p, z.array(commandSchema).optional()])) as Record<
+      (typeof PHASES_WITH_HOOKS)[number],
+      z.ZodOptional<z.ZodArray<typeof commandSchema>>
+    >,
+  )
   .strict();
 
 /** `hooks`: commands before/after each phase and on failure. */

@@ -10,15 +10,14 @@ export const name = (what: string) =>
 
 const portMsg = "expected an integer 1-65535";
 /** A TCP port number. */
-export const port = z
-  .number({ error: portMsg })
-  .int({ error: portMsg })
-  .min(1, { error: portMsg })
-  .max(65535, { error: portMsg });
+export const port = z.number({ error: portMsg }).int({ error: portMsg }).min(1, { error: portMsg }).max(65535, { error: portMsg });
 
 /** `env`: variables exported to every command (top level, environment, component). */
 export const envVars = z
-  .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: "expected an environment variable name" }), z.string({ error: "expected a string value (quote numbers)" }))
+  .record(
+    z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: "expected an environment variable name" }),
+    z.string({ error: "expected a string value (quote numbers)" }),
+  )
   .describe("Environment variables exported to every command on the hosts.");
 
 /** `secret_env`: names of control-machine variables passed to commands, redacted. */

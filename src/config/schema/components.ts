@@ -18,7 +18,7 @@ export const dependencySchema = z
 export const componentSchema = z
   .object({
     source: sourceSchema.optional().describe("This component's code (default: the app's source)."),
-    deploy_to: z.string().min(1).optional().describe("Base directory on each host (default: the environment's deploy_to + \"-<component>\")."),
+    deploy_to: z.string().min(1).optional().describe('Base directory on each host (default: the environment\'s deploy_to + "-<component>").'),
     roles: z.array(name("role")).optional().describe("Deploy to hosts with one of these roles only (default: every host)."),
     keep_releases: z.number().int().min(1).optional().describe("Overrides keep_releases."),
     shared: z

@@ -18,7 +18,9 @@ export const hostSchema = z
     env: z
       .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string())
       .optional()
-      .describe("Per-host environment variables (e.g. PORT); `{{ NAME }}` in service commands and health checks is replaced with them (`${NAME}` still works but is deprecated)."),
+      .describe(
+        "Per-host environment variables (e.g. PORT); `{{ NAME }}` in service commands and health checks is replaced with them (`${NAME}` still works but is deprecated).",
+      ),
   })
   .strict();
 
@@ -34,7 +36,10 @@ export const environmentSchema = z
     ssh: sshSchema.optional(),
     timeouts: timeoutsSchema.optional().describe("Overrides the top-level timeouts, key by key."),
     notify: notifySchema.optional().describe("Overrides the top-level notify for this environment."),
-    vars: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()).optional().describe("Template variables for this environment (override the top-level vars)."),
+    vars: z
+      .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string())
+      .optional()
+      .describe("Template variables for this environment (override the top-level vars)."),
     secrets_file: z.string().min(1).optional().describe("This environment's encrypted secrets file (overrides the top-level one)."),
   })
   .strict();

@@ -26,8 +26,17 @@ export const configSchema = z
   .object({
     app: name("app").describe("Application name."),
     source: sourceSchema.describe("Where the code comes from: a git repository and ref, or a local directory."),
-    deploy_to: z.string().min(1).optional().describe("Base directory on each host (default: ~/apps/<app>). Local hosts resolve a relative path against the config file."),
-    keep_releases: z.number({ error: "expected an integer >= 1" }).int().min(1, { error: "expected an integer >= 1" }).default(5).describe("How many good releases cleanup keeps."),
+    deploy_to: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("Base directory on each host (default: ~/apps/<app>). Local hosts resolve a relative path against the config file."),
+    keep_releases: z
+      .number({ error: "expected an integer >= 1" })
+      .int()
+      .min(1, { error: "expected an integer >= 1" })
+      .default(5)
+      .describe("How many good releases cleanup keeps."),
     shared: z
       .object({
         dirs: z.array(z.string().min(1)).default([]).describe("Directories under shared/ linked into every release (e.g. log, uploads)."),
@@ -53,20 +62,35 @@ export const configSchema = z
     services: z
       .record(name("service"), serviceSchema)
       .default({})
-      .describe("Services per role and component: restarted (in rolling batches, with health checks) after a deploy's switch; `slipway <env> service ...`, `check-services`."),
+      .describe(
+        "Services per role and component: restarted (in rolling batches, with health checks) after a deploy's switch; `slipway <env> service ...`, `check-services`.",
+      ),
     supervisor: supervisorSchema,
     config_files: configFilesSchema,
-    vars: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()).default({}).describe("Template variables (environments can override)."),
-    secrets_file: z.string().min(1).optional().describe("Encrypted secrets file in the repository (`slipway secrets encrypt`); the key comes from $SLIPWAY_SECRETS_KEY or secrets_key_file, never the repository."),
+    vars: z
+      .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string())
+      .default({})
+      .describe("Template variables (environments can override)."),
+    secrets_file: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        "Encrypted secrets file in the repository (`slipway secrets encrypt`); the key comes from $SLIPWAY_SECRETS_KEY or secrets_key_file, never the repository.",
+      ),
     secrets_key_file: z.string().min(1).optional().describe("File holding the secrets key (outside the repository), default ~/.config/slipway/secrets.key."),
     rollout: rolloutSchema,
-    after_reboot: commandList("`slipway <env> after-reboot` runs these first on each host (e.g. unlock an encrypted volume, start supervisord), then starts services in order."),
+    after_reboot: commandList(
+      "`slipway <env> after-reboot` runs these first on each host (e.g. unlock an encrypted volume, start supervisord), then starts services in order.",
+    ),
     maintenance: maintenanceSchema,
     presteps: prestepsSchema,
     components: z
       .record(name("component"), componentSchema)
       .default({})
-      .describe("Independently deployed parts (e.g. a formplayer service), each with its own source, build, hosts and release track: `slipway <env> deploy <component>`. `deploy --all` deploys the app, then these in the order written."),
+      .describe(
+        "Independently deployed parts (e.g. a formplayer service), each with its own source, build, hosts and release track: `slipway <env> deploy <component>`. `deploy --all` deploys the app, then these in the order written.",
+      ),
     roles: rolesSchema,
     environments: z
       .record(name("environment"), environmentSchema)

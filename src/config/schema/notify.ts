@@ -13,7 +13,11 @@ export const notifySchema = z
         z
           .object({
             url: z.string().min(1).optional().describe("Where to POST the JSON (Slack-compatible: has `text`)."),
-            url_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).optional().describe("Read the URL from this variable instead (webhook URLs are secrets); redacted everywhere."),
+            url_env: z
+              .string()
+              .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
+              .optional()
+              .describe("Read the URL from this variable instead (webhook URLs are secrets); redacted everywhere."),
             events: notifyEvents,
           })
           .strict(),
@@ -28,7 +32,11 @@ export const notifySchema = z
             port: z.number().int().min(1).max(65535).default(587),
             secure: z.boolean().default(false).describe("TLS from the start (port 465); otherwise STARTTLS when offered."),
             user: z.string().optional(),
-            password_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).optional().describe("Variable holding the SMTP password; redacted everywhere."),
+            password_env: z
+              .string()
+              .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
+              .optional()
+              .describe("Variable holding the SMTP password; redacted everywhere."),
           })
           .strict(),
         from: z.string().min(3),

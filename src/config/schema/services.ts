@@ -4,9 +4,17 @@ import { name } from "./common.js";
 
 const healthSchema = z
   .object({
-    http: z.string().regex(/^https?:\/\//, { error: "expected an http:// or https:// URL" }).optional().describe("GET this URL on the host; healthy when the status is `expect`."),
+    http: z
+      .string()
+      .regex(/^https?:\/\//, { error: "expected an http:// or https:// URL" })
+      .optional()
+      .describe("GET this URL on the host; healthy when the status is `expect`."),
     expect: z.number().int().min(100).max(599).default(200).describe("Expected HTTP status."),
-    tcp: z.string().regex(/^[^:]+:\d+$/, { error: "expected host:port" }).optional().describe("Healthy when this host:port accepts a connection."),
+    tcp: z
+      .string()
+      .regex(/^[^:]+:\d+$/, { error: "expected host:port" })
+      .optional()
+      .describe("Healthy when this host:port accepts a connection."),
     timeout: z.number().int().min(1).default(30).describe("Seconds to wait for the service to become healthy."),
   })
   .strict();
@@ -16,7 +24,9 @@ const PROGRAM_MSG = `expected a program name (letters, digits, "_", ".", "@", "-
 /** One service and how to start, stop and health-check it. */
 export const serviceSchema = z
   .object({
-    backend: z.enum(["supervisord", "systemd", "command"]).describe("supervisord: a program in the host's supervisord; systemd: a unit rendered from `command`; command: your own start/stop/status commands."),
+    backend: z
+      .enum(["supervisord", "systemd", "command"])
+      .describe("supervisord: a program in the host's supervisord; systemd: a unit rendered from `command`; command: your own start/stop/status commands."),
     roles: z.array(name("role")).optional().describe("Hosts with one of these roles run it (default: every host)."),
     component: name("component").optional().describe("The component whose deploys restart it (default: the app)."),
     order: z.number().int().default(50).describe("Start order, low first (stop runs in reverse)."),
@@ -33,7 +43,11 @@ export const serviceSchema = z
     reload: z.string().min(1).optional().describe("command backend: graceful reload command (default: stop + start)."),
     status: z.string().min(1).optional().describe("command backend: exits 0 when the service runs (default: the pid file's process is alive)."),
     pid_file: z.string().min(1).optional().describe("command backend: pid file, relative to deploy_to (alive = process exists)."),
-    processes: z.string().min(1).optional().describe("A `pgrep -f` pattern for this service's processes (owned by the deploy user): stragglers after a stop are found with it."),
+    processes: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("A `pgrep -f` pattern for this service's processes (owned by the deploy user): stragglers after a stop are found with it."),
     health: healthSchema.optional().describe("How to tell it is healthy (besides its process running)."),
     graceful_reload: z.boolean().default(false).describe("Deploys reload instead of restart."),
   })
@@ -43,7 +57,11 @@ export const serviceSchema = z
 export const supervisorSchema = z
   .object({
     config: z.string().min(1).default("~/supervisor/supervisord.conf").describe("supervisord.conf on the hosts (supervisorctl -c)."),
-    include_dir: z.string().min(1).default("~/supervisor/conf.d").describe("Where Slipway writes one program file per service (include it from supervisord.conf)."),
+    include_dir: z
+      .string()
+      .min(1)
+      .default("~/supervisor/conf.d")
+      .describe("Where Slipway writes one program file per service (include it from supervisord.conf)."),
   })
   .strict()
   .default({ config: "~/supervisor/supervisord.conf", include_dir: "~/supervisor/conf.d" })

@@ -11,8 +11,13 @@ export const sourceSchema = z.union(
         distribute: z
           .enum(["git", "artifact"])
           .default("git")
-          .describe("`git`: each host fetches the commit into its own mirror. `artifact`: export and build once on the control machine, upload only changed files."),
-        artifact_build: z.array(z.string().min(1)).default([]).describe("artifact mode: commands run on the control machine in a fresh export of the commit before upload."),
+          .describe(
+            "`git`: each host fetches the commit into its own mirror. `artifact`: export and build once on the control machine, upload only changed files.",
+          ),
+        artifact_build: z
+          .array(z.string().min(1))
+          .default([])
+          .describe("artifact mode: commands run on the control machine in a fresh export of the commit before upload."),
         artifact_path: z.string().min(1).default(".").describe("artifact mode: the directory (inside the export) that becomes the release."),
       })
       .strict(),

@@ -58,7 +58,11 @@ function handshake(t: SshTarget, sock: Duplex, settings: SshSettings, label: str
       if (settled) return;
       settled = true;
       client.destroy();
-      const why = keyProblem ?? (/authentication methods failed/.test(e.message) ? `authentication failed for ${t.user}@${t.host}:${t.port} (tried ssh-agent and ${t.identityFiles.join(", ")})` : e.message);
+      const why =
+        keyProblem ??
+        (/authentication methods failed/.test(e.message)
+          ? `authentication failed for ${t.user}@${t.host}:${t.port} (tried ssh-agent and ${t.identityFiles.join(", ")})`
+          : e.message);
       reject(new SshConnectError(keyProblem ? why : `${label}: cannot connect to ${t.user}@${t.host}:${t.port}: ${why}`));
     });
     client.connect({
@@ -94,7 +98,9 @@ async function openClient(t: SshTarget, settings: SshSettings, label: string, op
     } else {
       const from: Client = via;
       sock = await new Promise<Duplex>((resolve, reject) =>
-        from.forwardOut("127.0.0.1", 0, hop.host, hop.port, (err, ch) => (err ? reject(new SshConnectError(`${hopLabel}: jump to ${hop.host}:${hop.port} failed: ${err.message}`)) : resolve(ch))),
+        from.forwardOut("127.0.0.1", 0, hop.host, hop.port, (err, ch) =>
+          err ? reject(new SshConnectError(`${hopLabel}: jump to ${hop.host}:${hop.port} failed: ${err.message}`)) : resolve(ch),
+        ),
       );
     }
     via = await handshake(hop, sock, settings, hopLabel);

@@ -32,7 +32,15 @@ export function blobType(blob: Buffer): string {
 }
 
 const globMatch = (pattern: string, name: string) =>
-  new RegExp("^" + pattern.replace(/[.+^${}()|\\[\]]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".") + "$", "i").test(name);
+  new RegExp(
+    "^" +
+      pattern
+        .replace(/[.+^${}()|\\[\]]/g, "\\$&")
+        .replace(/\*/g, ".*")
+        .replace(/\?/g, ".") +
+      "$",
+    "i",
+  ).test(name);
 
 function patternMatches(patterns: string, name: string): boolean {
   if (patterns.startsWith("|1|")) {
@@ -123,11 +131,20 @@ export function verifyHostKey(file: string, host: string, port: number, blob: Bu
 }
 
 /** ssh2's default host key algorithm order (lib/protocol/constants.js, Node 20 has ed25519). */
-const SSH2_DEFAULT_HOST_KEY_ALGORITHMS = ["ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521", "rsa-sha2-512", "rsa-sha2-256", "ssh-rsa"] as const;
+const SSH2_DEFAULT_HOST_KEY_ALGORITHMS = [
+  "ssh-ed25519",
+  "ecdsa-sha2-nistp256",
+  "ecdsa-sha2-nistp384",
+  "ecdsa-sha2-nistp521",
+  "rsa-sha2-512",
+  "rsa-sha2-256",
+  "ssh-rsa",
+] as const;
 type HostKeyAlgorithm = (typeof SSH2_DEFAULT_HOST_KEY_ALGORITHMS)[number];
 
 /** The signature algorithms that prove a key of known_hosts type `type` (an RSA key signs three ways). */
-const algorithmsForType = (type: string): HostKeyAlgorithm[] => (type === "ssh-rsa" ? ["rsa-sha2-512", "rsa-sha2-256", "ssh-rsa"] : SSH2_DEFAULT_HOST_KEY_ALGORITHMS.filter((a) => a === type));
+const algorithmsForType = (type: string): HostKeyAlgorithm[] =>
+  type === "ssh-rsa" ? ["rsa-sha2-512", "rsa-sha2-256", "ssh-rsa"] : SSH2_DEFAULT_HOST_KEY_ALGORITHMS.filter((a) => a === type);
 
 /**
  * ssh2's `algorithms.serverHostKey` for host:port: the types already in known_hosts first, then the

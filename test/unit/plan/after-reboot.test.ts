@@ -12,14 +12,28 @@ describe("planAfterReboot", () => {
     const [run, report] = plan.stages;
     if (run?.kind !== "hosts") throw new Error("expected a hosts stage");
     expect(run.hosts).toEqual(["web1", "worker1", "db1"]);
-    expect(shown(run.scripts.web1)).toEqual(["reboot hooks: echo unlocked", "start services: start app", "start services: wait for app to be healthy (GET http://127.0.0.1:8001/health)", "start services: start queue", "start services: wait for queue to be healthy"]);
-    expect(shown(run.scripts.worker1)).toEqual(["reboot hooks: echo unlocked", "reboot hooks: mount /data", "start services: start queue", "start services: wait for queue to be healthy"]);
+    expect(shown(run.scripts.web1)).toEqual([
+      "reboot hooks: echo unlocked",
+      "start services: start app",
+      "start services: wait for app to be healthy (GET http://127.0.0.1:8001/health)",
+      "start services: start queue",
+      "start services: wait for queue to be healthy",
+    ]);
+    expect(shown(run.scripts.worker1)).toEqual([
+      "reboot hooks: echo unlocked",
+      "reboot hooks: mount /data",
+      "start services: start queue",
+      "start services: wait for queue to be healthy",
+    ]);
     expect(shown(run.scripts.db1)).toEqual(["reboot hooks: echo unlocked"]);
     expect(report).toEqual({ kind: "report", hosts: ["web1", "worker1", "db1"] });
   });
 
   it("a host with neither hooks nor services gets no script, only the report", () => {
-    const bare = planAfterReboot({ ...env, afterReboot: [] }, env.hosts.filter((h) => h.name === "db1"));
+    const bare = planAfterReboot(
+      { ...env, afterReboot: [] },
+      env.hosts.filter((h) => h.name === "db1"),
+    );
     expect(bare.stages).toEqual([{ kind: "report", hosts: ["db1"] }]);
   });
 

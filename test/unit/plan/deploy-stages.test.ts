@@ -31,14 +31,45 @@ ${[1, 2, 3, 4, 5].map((i) => `      - { name: web${i}, address: w${i}, roles: [w
   "prod",
 );
 const OLD = "20261120-100000-aaaaaaa";
-const state = (host: string): HostState => ({ host, initialized: true, current: OLD, releases: [{ id: OLD, status: "ok", manifest: null }], lock: null, deploying: null, journal: {}, pushRecord: null, problems: [] });
+const state = (host: string): HostState => ({
+  host,
+  initialized: true,
+  current: OLD,
+  releases: [{ id: OLD, status: "ok", manifest: null }],
+  lock: null,
+  deploying: null,
+  journal: {},
+  pushRecord: null,
+  problems: [],
+});
 const states = Object.fromEntries(env.hosts.map((h) => [h.name, state(h.name)]));
-const base = { env, hosts: env.hosts, states, commit: "0123456789abcdef0123456789abcdef01234567", ref: "main", now: new Date("2026-11-22T10:00:00Z"), by: "me", toolVersion: "0" };
-const shape = (p: ReturnType<typeof planDeploy>) => p.stages.map((s) => (s.kind === "hosts" ? `${s.phases.join("+")}@${s.hosts.join(",")}${s.batch ? `#${s.batch.index}/${s.batch.of}` : ""}` : s.kind === "wait" ? `wait ${s.ms}` : s.kind));
+const base = {
+  env,
+  hosts: env.hosts,
+  states,
+  commit: "0123456789abcdef0123456789abcdef01234567",
+  ref: "main",
+  now: new Date("2026-11-22T10:00:00Z"),
+  by: "me",
+  toolVersion: "0",
+};
+const shape = (p: ReturnType<typeof planDeploy>) =>
+  p.stages.map((s) =>
+    s.kind === "hosts"
+      ? `${s.phases.join("+")}@${s.hosts.join(",")}${s.batch ? `#${s.batch.index}/${s.batch.of}` : ""}`
+      : s.kind === "wait"
+        ? `wait ${s.ms}`
+        : s.kind,
+  );
 
 describe("deploy plan stages", () => {
   it("puts the required pre-step gate before the switch", () => {
-    expect(shape(planDeploy(base))).toEqual(["fetch+link+build@web1,web2,web3,web4,web5", "gate", "switch+cleanup@web1,web2,web3,web4,web5", "restart+verify@web1,web2,web3,web4,web5"]);
+    expect(shape(planDeploy(base))).toEqual([
+      "fetch+link+build@web1,web2,web3,web4,web5",
+      "gate",
+      "switch+cleanup@web1,web2,web3,web4,web5",
+      "restart+verify@web1,web2,web3,web4,web5",
+    ]);
     expect(shape(planDeploy({ ...base, hotfix: true }))).not.toContain("gate");
   });
 
@@ -61,7 +92,8 @@ describe("deploy plan stages", () => {
   it("plans each host's recovery: marked failed first, then switch back and the old release's restart", () => {
     const plan = planDeploy(base);
     const r = plan.recovery.web2!;
-    const shown = (switched: boolean, restart: boolean) => recoveryScript(r, switched, restart).sections.flatMap((s) => s.commands.map((c) => `${s.phase}: ${c.display}`));
+    const shown = (switched: boolean, restart: boolean) =>
+      recoveryScript(r, switched, restart).sections.flatMap((s) => s.commands.map((c) => `${s.phase}: ${c.display}`));
     expect(shown(false, false)).toEqual([`cleanup: mark ${plan.releaseId} failed`]);
     expect(shown(true, true)).toEqual([`cleanup: mark ${plan.releaseId} failed`, `switch: switch current → releases/${OLD}`, "restart: ./restart.sh"]);
     expect(r.env.SLIPWAY_FAILED_RELEASE).toBe(plan.releaseId);

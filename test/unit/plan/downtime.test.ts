@@ -10,7 +10,11 @@ const start = planDowntime(env, env.hosts, "start", "Back at <b>2</b>", { by: "o
 describe("planDowntime", () => {
   it("start: page up on the maintenance hosts, services stopped in reverse, then the straggler wait", () => {
     expect(start).toMatchObject({ verb: "downtime", action: "start", lock: "web1", pageHosts: ["web1"], hosts: ["web1", "worker1", "db1"] });
-    expect(start.stages.map((s) => `${s.kind === "hosts" ? s.label : s.kind}@${s.hosts.join(",")}`)).toEqual(["maintenance page@web1", "service stop@web1,worker1", "stragglers@web1,worker1"]);
+    expect(start.stages.map((s) => `${s.kind === "hosts" ? s.label : s.kind}@${s.hosts.join(",")}`)).toEqual([
+      "maintenance page@web1",
+      "service stop@web1,worker1",
+      "stragglers@web1,worker1",
+    ]);
     const page = start.stages[0]!;
     if (page.kind !== "hosts") throw new Error("expected the page stage");
     expect(shown(page.scripts.web1)).toEqual(["downtime: put up the maintenance page (/srv/shop/shared/maintenance/on)"]);
@@ -42,7 +46,14 @@ describe("planDowntime", () => {
   it("without services: only the page; a host without services or page gets a refusal for its services", () => {
     const bare = { ...env, services: [] };
     expect((planDowntime(bare, env.hosts, "start", "m") as DowntimePlan).stages.map((s) => s.kind)).toEqual(["hosts"]);
-    expect(planDowntime(env, env.hosts.filter((h) => h.name === "db1"), "start", "m")).toEqual({ refuse: "no targeted host runs these services" });
+    expect(
+      planDowntime(
+        env,
+        env.hosts.filter((h) => h.name === "db1"),
+        "start",
+        "m",
+      ),
+    ).toEqual({ refuse: "no targeted host runs these services" });
   });
 
   it("formats the lock, each stage and what happens to stragglers", () => {

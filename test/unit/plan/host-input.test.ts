@@ -11,7 +11,18 @@ import { parseState } from "../../../src/plan/state.js";
 
 const ID = "20261122-050403-abc1234";
 const SHA = "0123456789abcdef0123456789abcdef01234567";
-const manifest = { id: ID, app: "a", env: "prod", commit: SHA, ref: "main", source: "git", deployedBy: "me", createdAt: "2026-11-22T05:04:03Z", toolVersion: "0.1.0", previous: null };
+const manifest = {
+  id: ID,
+  app: "a",
+  env: "prod",
+  commit: SHA,
+  ref: "main",
+  source: "git",
+  deployedBy: "me",
+  createdAt: "2026-11-22T05:04:03Z",
+  toolVersion: "0.1.0",
+  previous: null,
+};
 
 describe("host input parsers", () => {
   it("accepts only release directories under releases/ as current", () => {
@@ -26,13 +37,28 @@ describe("host input parsers", () => {
     expect(parseManifest("null")).toMatchObject({ ok: false });
     const dep = { release: ID, commit: "--upload-pack=touch x;", ref: "main", by: "m", startedAt: "t", previous: null };
     expect(parseDeploying(JSON.stringify(dep))).toEqual({ ok: false, problem: ".slipway/deploying.commit: expected a 40-character hex commit" });
-    expect(parseDeploying(JSON.stringify({ ...dep, commit: SHA, release: "../x" }))).toMatchObject({ ok: false, problem: expect.stringMatching(/deploying\.release/) });
+    expect(parseDeploying(JSON.stringify({ ...dep, commit: SHA, release: "../x" }))).toMatchObject({
+      ok: false,
+      problem: expect.stringMatching(/deploying\.release/),
+    });
     expect(parseLockInfo(JSON.stringify({ who: "a", pid: 12 }))).toEqual({ ok: true, value: { who: "a", pid: 12 } });
     expect(parseLockInfo(JSON.stringify({ who: "a", pid: "12; rm" }))).toMatchObject({ ok: false });
   });
 
   it("keeps the good history lines and counts the bad ones", () => {
-    const good = { at: "t", verb: "deploy", env: "prod", release: ID, fromRelease: null, fromCommit: null, toCommit: SHA, by: "me", outcome: "ok", durationMs: 5, toolVersion: "0" };
+    const good = {
+      at: "t",
+      verb: "deploy",
+      env: "prod",
+      release: ID,
+      fromRelease: null,
+      fromCommit: null,
+      toCommit: SHA,
+      by: "me",
+      outcome: "ok",
+      durationMs: 5,
+      toolVersion: "0",
+    };
     const { entries, problems } = parseHistory(["null", "{}", "not json", JSON.stringify(good), ""].join("\n"));
     expect(entries).toEqual([good]);
     expect(problems).toHaveLength(3);

@@ -29,7 +29,17 @@ const A = "20261120-100000-aaaaaaa";
 const B = "20261121-100000-bbbbbbb";
 const C = "20261122-100000-ccccccc";
 const rel = (id: string, status: ReleaseInfo["status"]): ReleaseInfo => ({ id, status, manifest: null });
-const host = (name: string, current: string, releases: ReleaseInfo[]): HostState => ({ host: name, initialized: true, current, releases, lock: null, deploying: null, journal: {}, pushRecord: null, problems: [] });
+const host = (name: string, current: string, releases: ReleaseInfo[]): HostState => ({
+  host: name,
+  initialized: true,
+  current,
+  releases,
+  lock: null,
+  deploying: null,
+  journal: {},
+  pushRecord: null,
+  problems: [],
+});
 const states = { web1: host("web1", C, [rel(A, "ok"), rel(B, "bad"), rel(C, "ok")]), web2: host("web2", C, [rel(A, "ok"), rel(B, "bad"), rel(C, "ok")]) };
 
 describe("planRollback", () => {
@@ -39,7 +49,11 @@ describe("planRollback", () => {
     expect(plan).toMatchObject({ verb: "rollback", target: A, from: C, hosts: ["web1", "web2"], primary: "web1", previous: { web1: C, web2: C } });
     const sw = plan.stages[0]!;
     expect(sw.phases).toEqual(["switch"]);
-    expect(sw.scripts.web2!.sections.flatMap((s) => s.commands.map((c) => c.display))).toEqual([`switch current → releases/${A}`, `mark ${C} bad`, "echo switched"]);
+    expect(sw.scripts.web2!.sections.flatMap((s) => s.commands.map((c) => c.display))).toEqual([
+      `switch current → releases/${A}`,
+      `mark ${C} bad`,
+      "echo switched",
+    ]);
   });
 
   it("restarts after the switch and knows how to put every host back", () => {
@@ -50,7 +64,9 @@ describe("planRollback", () => {
 
   it("refuses with a reason rather than planning", () => {
     expect(planRollback({ env, hosts: env.hosts, states, requested: C })).toEqual({ refuse: `${C} is already current` });
-    expect(planRollback({ env, hosts: env.hosts, states, requested: "20200101-000000-0000000" })).toEqual({ refuse: "release 20200101-000000-0000000 does not exist on web1" });
+    expect(planRollback({ env, hosts: env.hosts, states, requested: "20200101-000000-0000000" })).toEqual({
+      refuse: "release 20200101-000000-0000000 does not exist on web1",
+    });
   });
 
   it("formats as text naming the target, each host's commands and the recovery", () => {

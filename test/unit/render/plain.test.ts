@@ -18,6 +18,8 @@ describe("formatPlain", () => {
   });
 
   it("puts the summary of a failed run after the log path", () => {
-    expect(formatPlain({ ts, type: "run:end", ok: false, summary: ["deploy failed: x"], durationMs: 1500, logPath: "/l" }, false)).toBe("log: /l\nFAILED after 1.5s\ndeploy failed: x");
+    expect(formatPlain({ ts, type: "run:end", ok: false, summary: ["deploy failed: x"], durationMs: 1500, logPath: "/l" }, false)).toBe(
+      "log: /l\nFAILED after 1.5s\ndeploy failed: x",
+    );
   });
 });

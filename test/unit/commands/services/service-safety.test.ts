@@ -36,8 +36,20 @@ const HOSTILE_ENV: Record<string, string> = {
 };
 
 const tmp = () => mkdtempSync(path.join(os.tmpdir(), "slipway-svc-"));
-const base: Service = { name: "web", backend: "supervisord", component: null, order: 10, command: "node server.js", program: "shop-web", gracefulReload: false };
-const ctxFor = (root: string, env: Record<string, string> = HOSTILE_ENV) => ({ paths: pathsFor(root), supervisor: { config: path.join(root, "sv.conf"), includeDir: path.join(root, "conf.d") }, env });
+const base: Service = {
+  name: "web",
+  backend: "supervisord",
+  component: null,
+  order: 10,
+  command: "node server.js",
+  program: "shop-web",
+  gracefulReload: false,
+};
+const ctxFor = (root: string, env: Record<string, string> = HOSTILE_ENV) => ({
+  paths: pathsFor(root),
+  supervisor: { config: path.join(root, "sv.conf"), includeDir: path.join(root, "conf.d") },
+  env,
+});
 const bash = (script: string, cwd?: string) => spawnSync("bash", ["-c", script], { encoding: "utf8", cwd });
 
 /**
@@ -45,10 +57,16 @@ const bash = (script: string, cwd?: string) => spawnSync("bash", ["-c", script],
  * state for state so the round trip is checked against systemd's rules rather than our own writer.
  */
 function parseSystemdEnv(text: string): Record<string, string> {
-  const WS = " \t\n\r", NL = "\n\r", NEED_ESCAPE = `"\\\`$`;
+  const WS = " \t\n\r",
+    NL = "\n\r",
+    NEED_ESCAPE = `"\\\`$`;
   const out: Record<string, string> = {};
   type S = "PRE_KEY" | "KEY" | "PRE_VALUE" | "VALUE" | "VALUE_ESCAPE" | "SQ" | "DQ" | "DQ_ESCAPE" | "COMMENT" | "COMMENT_ESCAPE";
-  let s: S = "PRE_KEY", key = "", value = "", lastValueWs = -1, lastKeyWs = -1;
+  let s: S = "PRE_KEY",
+    key = "",
+    value = "",
+    lastValueWs = -1,
+    lastKeyWs = -1;
   const push = (chompValue: boolean) => {
     const k = lastKeyWs >= 0 ? key.slice(0, lastKeyWs) : key;
     out[k] = chompValue && lastValueWs >= 0 ? value.slice(0, lastValueWs) : value;
@@ -59,24 +77,49 @@ function parseSystemdEnv(text: string): Record<string, string> {
     switch (s) {
       case "PRE_KEY":
         if ("#;".includes(c)) s = "COMMENT";
-        else if (!WS.includes(c)) { s = "KEY"; lastKeyWs = -1; key += c; }
+        else if (!WS.includes(c)) {
+          s = "KEY";
+          lastKeyWs = -1;
+          key += c;
+        }
         break;
       case "KEY":
-        if (NL.includes(c)) { s = "PRE_KEY"; key = ""; }
-        else if (c === "=") { s = "PRE_VALUE"; lastValueWs = -1; }
-        else { if (!WS.includes(c)) lastKeyWs = -1; else if (lastKeyWs < 0) lastKeyWs = key.length; key += c; }
+        if (NL.includes(c)) {
+          s = "PRE_KEY";
+          key = "";
+        } else if (c === "=") {
+          s = "PRE_VALUE";
+          lastValueWs = -1;
+        } else {
+          if (!WS.includes(c)) lastKeyWs = -1;
+          else if (lastKeyWs < 0) lastKeyWs = key.length;
+          key += c;
+        }
         break;
       case "PRE_VALUE":
-        if (NL.includes(c)) { s = "PRE_KEY"; push(false); }
-        else if (c === "'") s = "SQ";
+        if (NL.includes(c)) {
+          s = "PRE_KEY";
+          push(false);
+        } else if (c === "'") s = "SQ";
         else if (c === '"') s = "DQ";
         else if (c === "\\") s = "VALUE_ESCAPE";
-        else if (!WS.includes(c)) { s = "VALUE"; value += c; }
+        else if (!WS.includes(c)) {
+          s = "VALUE";
+          value += c;
+        }
         break;
       case "VALUE":
-        if (NL.includes(c)) { s = "PRE_KEY"; push(true); }
-        else if (c === "\\") { s = "VALUE_ESCAPE"; lastValueWs = -1; }
-        else { if (!WS.includes(c)) lastValueWs = -1; else if (lastValueWs < 0) lastValueWs = value.length; value += c; }
+        if (NL.includes(c)) {
+          s = "PRE_KEY";
+          push(true);
+        } else if (c === "\\") {
+          s = "VALUE_ESCAPE";
+          lastValueWs = -1;
+        } else {
+          if (!WS.includes(c)) lastValueWs = -1;
+          else if (lastValueWs < 0) lastValueWs = value.length;
+          value += c;
+        }
         break;
       case "VALUE_ESCAPE":
         s = "VALUE";
@@ -145,7 +188,12 @@ describe("systemd EnvironmentFile", () => {
     writeFileSync(f, systemdUnit({ ...base, backend: "systemd" }, ctxFor(root), "root", "/root"));
     const r = spawnSync("systemd-analyze", ["verify", f], { encoding: "utf8" });
     if (r.error) return; // no systemd-analyze on this machine; service.test.ts has the same guard
-    expect(r.stderr.split("\n").filter((l) => l.includes("shop-web.service")).join("\n")).toBe("");
+    expect(
+      r.stderr
+        .split("\n")
+        .filter((l) => l.includes("shop-web.service"))
+        .join("\n"),
+    ).toBe("");
     expect(r.status).toBe(0);
   });
 });
@@ -167,7 +215,12 @@ describe("supervisord env file and loader", () => {
     const args = JSON.parse(py.stdout) as string[];
     const r = spawnSync(args[0]!, args.slice(1), { cwd: path.join(root, "current"), env: { PATH: process.env.PATH }, encoding: "utf8" });
     expect(r.status, r.stderr).toBe(0);
-    const seen = Object.fromEntries(r.stdout.split("\0").filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]));
+    const seen = Object.fromEntries(
+      r.stdout
+        .split("\0")
+        .filter(Boolean)
+        .map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]),
+    );
     for (const [k, v] of Object.entries(HOSTILE_ENV)) expect(seen[k], k).toBe(v);
     expect(seen.INJECTED).toBeUndefined();
     expect(existsSync("/tmp/slipway-env-pwned")).toBe(false);
@@ -197,7 +250,14 @@ const PWN = ["$(touch PWNED)", "`touch PWNED`", "x; touch PWNED", `x"; touch PWN
 describe("health checks and pid files never run config as shell", () => {
   it.each(PWN)("health.http %j", (bad) => {
     const dir = tmp();
-    const svc: Service = { ...base, backend: "command", start: "true", stop: "true", status: "true", health: { http: `http://127.0.0.1:9/${bad}`, expect: 200, timeout: 1 } };
+    const svc: Service = {
+      ...base,
+      backend: "command",
+      start: "true",
+      stop: "true",
+      status: "true",
+      health: { http: `http://127.0.0.1:9/${bad}`, expect: 200, timeout: 1 },
+    };
     mkdirSync(path.join(dir, "current"));
     const r = bash(healthProbe(svc, ctxFor(dir)), dir);
     expect(r.status).not.toBe(0);
@@ -234,7 +294,14 @@ describe("health checks and pid files never run config as shell", () => {
     try {
       const dir = tmp();
       mkdirSync(path.join(dir, "current"));
-      const svc: Service = { ...base, backend: "command", start: "true", stop: "true", status: "true", health: { tcp: `127.0.0.1:${port}`, expect: 200, timeout: 1 } };
+      const svc: Service = {
+        ...base,
+        backend: "command",
+        start: "true",
+        stop: "true",
+        status: "true",
+        health: { tcp: `127.0.0.1:${port}`, expect: 200, timeout: 1 },
+      };
       const report = serviceReport([svc], ctxFor(dir));
       const { spawn } = await import("node:child_process");
       const out = await new Promise<string>((resolve) => {
@@ -273,7 +340,10 @@ describe("config: names and paths that become files", () => {
   it("program must be a plain unit/program name", () => {
     for (const bad of ["../../etc/cron.d/x", "a/b", "x y", "$(id)", ".hidden", "a\nb", "a:b"]) {
       const ps = problems(cfg(`services:\n  web: { backend: supervisord, command: x, program: ${JSON.stringify(bad)} }`));
-      expect(ps.some((p) => p.includes("services.web.program: expected a program name")), `${bad}: ${ps.join("; ")}`).toBe(true);
+      expect(
+        ps.some((p) => p.includes("services.web.program: expected a program name")),
+        `${bad}: ${ps.join("; ")}`,
+      ).toBe(true);
     }
     expect(problems(cfg(`services:\n  web: { backend: systemd, command: x, program: "shop-web@1.2_x" }`))).toEqual([]);
     // The default <app>-<service> always satisfies the pattern.
@@ -292,7 +362,11 @@ components:
       - { path: "venv/../../x", lockfile: req.txt, install: pip }
       - { path: venv, lockfile: /etc/shadow, install: pip }`),
     );
-    const has = (s: string) => expect(ps.some((p) => p.includes(s)), `${s} in ${ps.join("\n")}`).toBe(true);
+    const has = (s: string) =>
+      expect(
+        ps.some((p) => p.includes(s)),
+        `${s} in ${ps.join("\n")}`,
+      ).toBe(true);
     has(`dependencies[0].path: expected a relative path inside the release, got "/usr/lib/node_modules"`);
     has(`dependencies[1].lockfile: expected a relative path inside the release, got "../../secret"`);
     has(`dependencies[2].path: expected a relative path inside the release, got "."`);

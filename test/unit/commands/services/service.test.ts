@@ -10,8 +10,21 @@ import { healthProbe } from "../../../../src/commands/services/health.js";
 import { supervisorProgram } from "../../../../src/commands/services/supervisord.js";
 import { systemdQuote, systemdUnit } from "../../../../src/commands/services/systemd.js";
 
-const svc: Service = { name: "web", backend: "systemd", component: null, order: 10, command: "gunicorn app:wsgi --bind 127.0.0.1:8000", program: "shop-web", gracefulReload: false, health: { http: "http://127.0.0.1:8000/health", expect: 200, timeout: 30 } };
-const ctx = { paths: pathsFor("~/apps/shop"), supervisor: { config: "~/supervisor/supervisord.conf", includeDir: "~/supervisor/conf.d" }, env: { DJANGO_ENV: "production", WEIRD: `it's "$HOME" 100% \\ ok` } };
+const svc: Service = {
+  name: "web",
+  backend: "systemd",
+  component: null,
+  order: 10,
+  command: "gunicorn app:wsgi --bind 127.0.0.1:8000",
+  program: "shop-web",
+  gracefulReload: false,
+  health: { http: "http://127.0.0.1:8000/health", expect: 200, timeout: 30 },
+};
+const ctx = {
+  paths: pathsFor("~/apps/shop"),
+  supervisor: { config: "~/supervisor/supervisord.conf", includeDir: "~/supervisor/conf.d" },
+  env: { DJANGO_ENV: "production", WEIRD: `it's "$HOME" 100% \\ ok` },
+};
 const HAVE_ANALYZE = spawnSync("bash", ["-c", "command -v systemd-analyze"]).status === 0;
 
 describe("systemd units", () => {
@@ -28,7 +41,12 @@ describe("systemd units", () => {
     const f = path.join(dir, "shop-web.service");
     writeFileSync(f, systemdUnit(svc, ctx, "root", "/root"));
     const r = spawnSync("systemd-analyze", ["verify", f], { encoding: "utf8" });
-    expect(r.stderr.split("\n").filter((l) => l.includes("shop-web.service")).join("\n")).toBe("");
+    expect(
+      r.stderr
+        .split("\n")
+        .filter((l) => l.includes("shop-web.service"))
+        .join("\n"),
+    ).toBe("");
     expect(r.status).toBe(0);
   });
 });
@@ -38,7 +56,9 @@ describe("supervisord programs", () => {
     const p = supervisorProgram({ ...svc, backend: "supervisord" }, ctx, "/home/d");
     expect(p).toContain("[program:shop-web]");
     expect(p).toContain("directory=/home/d/apps/shop/current");
-    expect(p).toContain(`command=/bin/bash -c 'while IFS= read -r -d "" kv; do export "$kv"; done <"$0" && exec "$@"' '/home/d/apps/shop/.slipway/env/shop-web.env' gunicorn app:wsgi`);
+    expect(p).toContain(
+      `command=/bin/bash -c 'while IFS= read -r -d "" kv; do export "$kv"; done <"$0" && exec "$@"' '/home/d/apps/shop/.slipway/env/shop-web.env' gunicorn app:wsgi`,
+    );
     expect(p).not.toContain("WEIRD");
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { FILES, pathsFor } from "../../src/config/paths.js";
-import { compileScript } from "../../src/commands/script.js";
-import { readState, stopLeftovers, writeManifest } from "../../src/commands/release.js";
+import { FILES, pathsFor } from "../../../src/config/paths.js";
+import { compileScript } from "../../../src/commands/script.js";
+import { readState, stopLeftovers, writeManifest } from "../../../src/commands/release.js";
 
 const id = "20261122-050403-abc1234";
 
@@ -19,12 +19,17 @@ describe("remote file names live in Paths", () => {
     expect(p.releaseFiles(id)).toBe(`~/apps/shop/releases/${id}/.slipway/files.tsv`);
     expect(p.releaseReuse(id)).toBe(`~/apps/shop/releases/${id}/.slipway/reuse.list`);
     expect(p.prestepDir("warm", "c".repeat(40))).toBe(`~/apps/shop/.slipway/presteps/warm/${"c".repeat(40)}`);
-    expect(p.maintenance("shared/maintenance")).toEqual({ dir: "~/apps/shop/shared/maintenance", flag: "~/apps/shop/shared/maintenance/on", page: "~/apps/shop/shared/maintenance/index.html" });
+    expect(p.maintenance("shared/maintenance")).toEqual({
+      dir: "~/apps/shop/shared/maintenance",
+      flag: "~/apps/shop/shared/maintenance/on",
+      page: "~/apps/shop/shared/maintenance/index.html",
+    });
   });
 
   it("refuses a non-release id in every release file", () => {
     const p = pathsFor("/srv/app");
-    for (const f of [p.releaseManifest, p.releaseStatus, p.releaseJournal, p.releasePgid, p.releaseFiles, p.releaseReuse]) expect(() => f("../x")).toThrow(/not a release id/);
+    for (const f of [p.releaseManifest, p.releaseStatus, p.releaseJournal, p.releasePgid, p.releaseFiles, p.releaseReuse])
+      expect(() => f("../x")).toThrow(/not a release id/);
   });
 
   it("the journal, the process group file and the state reader agree on the names", () => {

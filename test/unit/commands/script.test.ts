@@ -1,12 +1,12 @@
 /** The phase script: markers, failure attribution and stderr tails, run by a real bash through the local executor. */
 import { describe, expect, it } from "vitest";
-import { cmd, compileScript, parseMarker } from "../../src/commands/script.js";
-import { CommandError } from "../../src/errors.js";
-import { EventBus } from "../../src/events/bus.js";
-import type { SlipwayEvent } from "../../src/events/types.js";
-import { LocalExecutor } from "../../src/exec/local.js";
-import { runHostScript } from "../../src/exec/runner.js";
-import { tmpdir } from "../helpers.js";
+import { cmd, compileScript, parseMarker } from "../../../src/commands/script.js";
+import { CommandError } from "../../../src/errors.js";
+import { EventBus } from "../../../src/events/bus.js";
+import type { SlipwayEvent } from "../../../src/events/types.js";
+import { LocalExecutor } from "../../../src/exec/local.js";
+import { runHostScript } from "../../../src/exec/runner.js";
+import { tmpdir } from "../../helpers.js";
 
 const host = { name: "h", transport: "local" as const, roles: [], primary: true, deployTo: "/tmp" };
 
@@ -33,7 +33,17 @@ describe("runHostScript (real bash)", () => {
   it("runs all sections in one process and reports phases done", async () => {
     const { bus, events } = collect();
     const dir = tmpdir();
-    await runHostScript(new LocalExecutor(host, dir), { env: { GREETING: "hi there" }, sections: [{ phase: "fetch", commands: [cmd("echo $GREETING")] }, { phase: "build", commands: [cmd("true"), cmd("echo two >&2")] }] }, { bus });
+    await runHostScript(
+      new LocalExecutor(host, dir),
+      {
+        env: { GREETING: "hi there" },
+        sections: [
+          { phase: "fetch", commands: [cmd("echo $GREETING")] },
+          { phase: "build", commands: [cmd("true"), cmd("echo two >&2")] },
+        ],
+      },
+      { bus },
+    );
     expect(events.filter((e) => e.type === "host:phase" && e.status === "done").map((e) => (e as { phase: string }).phase)).toEqual(["fetch", "build"]);
     expect(events.find((e) => e.type === "output")).toMatchObject({ type: "output", host: "h", phase: "fetch", stream: "stdout", line: "hi there" });
   });
@@ -64,7 +74,9 @@ describe("runHostScript (real bash)", () => {
     const ac = new AbortController();
     const t0 = Date.now();
     setTimeout(() => ac.abort(), 200);
-    await expect(runHostScript(new LocalExecutor(host, tmpdir()), { env: {}, sections: [{ phase: "build", commands: [cmd("sleep 20")] }] }, { bus, signal: ac.signal })).rejects.toThrow(/interrupted/);
+    await expect(
+      runHostScript(new LocalExecutor(host, tmpdir()), { env: {}, sections: [{ phase: "build", commands: [cmd("sleep 20")] }] }, { bus, signal: ac.signal }),
+    ).rejects.toThrow(/interrupted/);
     expect(Date.now() - t0).toBeLessThan(5000);
   });
 });

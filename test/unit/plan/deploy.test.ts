@@ -1,12 +1,12 @@
 /** Planning is pure: phases, hooks, roles, cleanup and rollback choices without any host. */
 import { describe, expect, it } from "vitest";
-import { parseConfig } from "../../src/config/load.js";
-import { resolveEnvironment } from "../../src/config/resolve.js";
-import { planDeploy, nextReleaseId } from "../../src/plan/deploy.js";
-import { releasesToRemove } from "../../src/plan/cleanup.js";
-import { formatPlan } from "../../src/plan/format.js";
-import type { HostState, ReleaseInfo } from "../../src/plan/state.js";
-import { chooseRollback } from "../../src/apply/rollback.js";
+import { parseConfig } from "../../../src/config/load.js";
+import { resolveEnvironment } from "../../../src/config/resolve.js";
+import { planDeploy, nextReleaseId } from "../../../src/plan/deploy.js";
+import { releasesToRemove } from "../../../src/plan/cleanup.js";
+import { formatPlan } from "../../../src/plan/format.js";
+import type { HostState, ReleaseInfo } from "../../../src/plan/state.js";
+import { chooseRollback } from "../../../src/apply/rollback.js";
 
 const text = `app: web
 source: { git: https://example.com/r.git, ref: main }
@@ -33,23 +33,40 @@ environments:
       - { name: worker1, address: k1, roles: [worker], primary: true }
 `;
 const env = resolveEnvironment(parseConfig(text, "/cfg/slipway.yml"), "prod");
-const empty = (host: string): HostState => ({ host, initialized: true, current: null, releases: [], lock: null, deploying: null, journal: {}, pushRecord: null, problems: [] });
+const empty = (host: string): HostState => ({
+  host,
+  initialized: true,
+  current: null,
+  releases: [],
+  lock: null,
+  deploying: null,
+  journal: {},
+  pushRecord: null,
+  problems: [],
+});
 const rel = (id: string, status: ReleaseInfo["status"]): ReleaseInfo => ({ id, status, manifest: null });
 const now = new Date("2026-11-22T10:00:00Z");
 const sha = "0123456789abcdef0123456789abcdef01234567";
 
 describe("planDeploy", () => {
-  const plan = planDeploy({ env, hosts: env.hosts, states: { web1: empty("web1"), worker1: empty("worker1") }, commit: sha, ref: "main", now, by: "me@laptop", toolVersion: "0.1.0" });
+  const plan = planDeploy({
+    env,
+    hosts: env.hosts,
+    states: { web1: empty("web1"), worker1: empty("worker1") },
+    commit: sha,
+    ref: "main",
+    now,
+    by: "me@laptop",
+    toolVersion: "0.1.0",
+  });
 
   it("groups phases into round trips and puts local hooks between them", () => {
     expect(plan.releaseId).toBe("20261122-100000-0123456");
-    expect(plan.stages.map((s) => (s.kind === "hosts" ? `${s.phases.join("+")}@${s.hosts.join(",")}` : s.kind === "local" || s.kind === "upload" ? `${s.kind}:${s.phase}` : s.kind))).toEqual([
-      "fetch+link+build@web1,worker1",
-      "migrate@worker1",
-      "local:switch",
-      "switch+cleanup@web1,worker1",
-      "restart+verify@web1,worker1",
-    ]);
+    expect(
+      plan.stages.map((s) =>
+        s.kind === "hosts" ? `${s.phases.join("+")}@${s.hosts.join(",")}` : s.kind === "local" || s.kind === "upload" ? `${s.kind}:${s.phase}` : s.kind,
+      ),
+    ).toEqual(["fetch+link+build@web1,worker1", "migrate@worker1", "local:switch", "switch+cleanup@web1,worker1", "restart+verify@web1,worker1"]);
   });
 
   it("filters commands by role and orders hooks around the phase", () => {
@@ -61,7 +78,11 @@ describe("planDeploy", () => {
     expect(stage.scripts.web1!.sections.find((s) => s.phase === "build")!.cwd).toBe("/srv/web/releases/20261122-100000-0123456");
     const sw = plan.stages[3]!;
     if (sw.kind !== "hosts") throw new Error();
-    expect(sw.scripts.web1!.sections[0]!.commands.map((c) => c.display)).toEqual(["mark 20261122-100000-0123456 ok", "switch current → releases/20261122-100000-0123456", "echo switched"]);
+    expect(sw.scripts.web1!.sections[0]!.commands.map((c) => c.display)).toEqual([
+      "mark 20261122-100000-0123456 ok",
+      "switch current → releases/20261122-100000-0123456",
+      "echo switched",
+    ]);
     expect(stage.scripts.web1!.env).toMatchObject({ SLIPWAY_RELEASE: "20261122-100000-0123456", SLIPWAY_HOST: "web1", SLIPWAY_COMMIT: sha });
   });
 

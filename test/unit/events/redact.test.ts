@@ -4,14 +4,14 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { makeRedactor, redactDeep } from "../../src/events/redact.js";
-import { sanitizeTerminal } from "../../src/render/sanitize.js";
-import { table } from "../../src/render/table.js";
-import { unifiedDiff } from "../../src/render/diff.js";
-import { maskOldSide, unifiedDiff as configDiff } from "../../src/apply/configpush.js";
-import { fileHash, writeFile } from "../../src/commands/configpush.js";
-import { pathsFor } from "../../src/config/paths.js";
-import { privateDir, privateFile } from "../../src/store/private.js";
+import { makeRedactor, redactDeep } from "../../../src/events/redact.js";
+import { sanitizeTerminal } from "../../../src/render/sanitize.js";
+import { table } from "../../../src/render/table.js";
+import { unifiedDiff } from "../../../src/render/diff.js";
+import { maskOldSide, unifiedDiff as configDiff } from "../../../src/apply/configpush.js";
+import { fileHash, writeFile } from "../../../src/commands/configpush.js";
+import { pathsFor } from "../../../src/config/paths.js";
+import { privateDir, privateFile } from "../../../src/store/private.js";
 
 describe("redactor", () => {
   it("masks a multi-line secret whole and line by line, ignoring trivially short lines", () => {

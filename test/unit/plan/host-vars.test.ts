@@ -1,9 +1,20 @@
 import { describe, expect, it } from "vitest";
-import { fillVars, legacyVarsWarning } from "../../src/config/template.js";
-import { hostVarWarnings, withHostVars } from "../../src/plan/sections.js";
-import type { Environment, Host, Service } from "../../src/config/resolve.js";
+import { fillVars, legacyVarsWarning } from "../../../src/config/template.js";
+import { hostVarWarnings, withHostVars } from "../../../src/plan/sections.js";
+import type { Environment, Host, Service } from "../../../src/config/resolve.js";
 
-const svc = (command: string, http?: string, tcp?: string): Service => ({ name: "web", backend: "supervisord", roles: ["web"], component: null, order: 0, command, program: "p", gracefulReload: false, health: http || tcp ? { http, tcp, timeout: 5 } : undefined }) as unknown as Service;
+const svc = (command: string, http?: string, tcp?: string): Service =>
+  ({
+    name: "web",
+    backend: "supervisord",
+    roles: ["web"],
+    component: null,
+    order: 0,
+    command,
+    program: "p",
+    gracefulReload: false,
+    health: http || tcp ? { http, tcp, timeout: 5 } : undefined,
+  }) as unknown as Service;
 
 describe("service commands and health checks: {{ NAME }}, and ${NAME} as a deprecated alias", () => {
   const vars = { PORT: "8001", ADDR: "127.0.0.1" };
@@ -44,8 +55,24 @@ describe("service commands and health checks: {{ NAME }}, and ${NAME} as a depre
 });
 
 describe("the deprecation warning", () => {
-  const host = (name: string, port: string): Host => ({ name, transport: "local", roles: ["web"], primary: false, deployTo: `/srv/${name}`, env: { PORT: port } });
-  const envWith = (services: Service[]) => ({ app: "a", name: "prod", hosts: [host("web1", "8001"), host("web2", "8002")], env: { ADDR: "127.0.0.1" }, secrets: {}, services, supervisor: { config: "c", includeDir: "d" } }) as unknown as Environment;
+  const host = (name: string, port: string): Host => ({
+    name,
+    transport: "local",
+    roles: ["web"],
+    primary: false,
+    deployTo: `/srv/${name}`,
+    env: { PORT: port },
+  });
+  const envWith = (services: Service[]) =>
+    ({
+      app: "a",
+      name: "prod",
+      hosts: [host("web1", "8001"), host("web2", "8002")],
+      env: { ADDR: "127.0.0.1" },
+      secrets: {},
+      services,
+      supervisor: { config: "c", includeDir: "d" },
+    }) as unknown as Environment;
 
   it("is one warning per run naming each key, however many hosts and services use it", () => {
     const w = hostVarWarnings(envWith([svc("serve ${PORT}", "http://${ADDR}:${PORT}/"), { ...svc("worker ${PORT}"), name: "w" } as Service]));

@@ -1,7 +1,7 @@
 /** The one quoting function, attacked with hostile values and checked against a real bash. */
 import { execFileSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import { argv, exportLine, shPath, shq } from "../../src/commands/quote.js";
+import { argv, exportLine, shPath, shq } from "../../../src/commands/quote.js";
 
 const HOSTILE = [
   "plain",

@@ -1,9 +1,9 @@
 /** Config errors name the key path and what was expected — all of them at once. */
 import { describe, expect, it } from "vitest";
-import { parseConfig } from "../../src/config/load.js";
-import { resolveEnvironment } from "../../src/config/resolve.js";
-import { STARTER } from "../../src/config/starter.js";
-import { ConfigError, UsageError } from "../../src/errors.js";
+import { parseConfig } from "../../../src/config/load.js";
+import { resolveEnvironment } from "../../../src/config/resolve.js";
+import { STARTER } from "../../../src/config/starter.js";
+import { ConfigError, UsageError } from "../../../src/errors.js";
 
 function problems(text: string): string[] {
   try {

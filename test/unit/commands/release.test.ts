@@ -3,10 +3,10 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { pathsFor, releaseId, parseReleaseTime, RELEASE_ID } from "../../src/config/paths.js";
-import * as rel from "../../src/commands/release.js";
-import { acquireLock, releaseLock } from "../../src/commands/lock.js";
-import { tmpdir } from "../helpers.js";
+import { pathsFor, releaseId, parseReleaseTime, RELEASE_ID } from "../../../src/config/paths.js";
+import * as rel from "../../../src/commands/release.js";
+import { acquireLock, releaseLock } from "../../../src/commands/lock.js";
+import { tmpdir } from "../../helpers.js";
 
 const bash = (s: string) => execFileSync("bash", ["-c", s], { encoding: "utf8" });
 
@@ -92,7 +92,17 @@ describe("release builders", () => {
 describe("lock builders", () => {
   it("mkdir is atomic: the second acquire sees the holder; release only with our token", () => {
     const p = pathsFor(tmpdir());
-    const info = { token: "t1", who: "a@b", reason: "it's $(x)", verb: "deploy", since: "2026-01-01T00:00:00Z", version: "1", controlHost: "b", pid: 1, manual: false };
+    const info = {
+      token: "t1",
+      who: "a@b",
+      reason: "it's $(x)",
+      verb: "deploy",
+      since: "2026-01-01T00:00:00Z",
+      version: "1",
+      controlHost: "b",
+      pid: 1,
+      manual: false,
+    };
     expect(bash(acquireLock(p, info)).trim()).toBe("ACQUIRED");
     const second = bash(acquireLock(p, { ...info, token: "t2" }));
     expect(second.split("\n")[0]).toBe("HELD");

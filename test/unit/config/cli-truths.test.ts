@@ -1,11 +1,11 @@
 /** What the README promises about config problems, reserved names and --limit, checked on the pure parts. */
 import { describe, expect, it } from "vitest";
-import { parseConfig } from "../../src/config/load.js";
-import { RESERVED_ENV_NAMES } from "../../src/config/rules.js";
-import { selectHosts } from "../../src/config/filter.js";
-import type { Host } from "../../src/config/resolve.js";
-import { GLOBAL_VERBS } from "../../src/cli/registry.js";
-import { ConfigError } from "../../src/errors.js";
+import { parseConfig } from "../../../src/config/load.js";
+import { RESERVED_ENV_NAMES } from "../../../src/config/rules.js";
+import { selectHosts } from "../../../src/config/filter.js";
+import type { Host } from "../../../src/config/resolve.js";
+import { GLOBAL_VERBS } from "../../../src/cli/registry.js";
+import { ConfigError } from "../../../src/errors.js";
 
 const problems = (text: string): string[] => {
   try {
@@ -19,7 +19,18 @@ const problems = (text: string): string[] => {
 
 describe("config problems carry their own line", () => {
   it("reports each unknown key at its own line, not the enclosing map's first key", () => {
-    const text = ["app: x", "source: { git: r }", "environments:", "  prod:", "    hosts:", "      - name: a", "        address: h", "        adress: h", "        colour: blue", "    deploy_too: /srv"].join("\n");
+    const text = [
+      "app: x",
+      "source: { git: r }",
+      "environments:",
+      "  prod:",
+      "    hosts:",
+      "      - name: a",
+      "        address: h",
+      "        adress: h",
+      "        colour: blue",
+      "    deploy_too: /srv",
+    ].join("\n");
     expect(problems(text)).toEqual([
       "line 8: environments.prod.hosts[0].adress: unknown key",
       "line 9: environments.prod.hosts[0].colour: unknown key",

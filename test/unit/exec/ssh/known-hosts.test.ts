@@ -3,8 +3,8 @@ import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { fingerprint, preferredHostKeyAlgorithms, verifyHostKey } from "../../src/exec/ssh/known-hosts.js";
-import { tmpdir } from "../helpers.js";
+import { fingerprint, preferredHostKeyAlgorithms, verifyHostKey } from "../../../../src/exec/ssh/known-hosts.js";
+import { tmpdir } from "../../../helpers.js";
 
 /** A fresh public key: its known_hosts type, base64 and blob. */
 function key(type: "ed25519" | "ecdsa" | "rsa"): { type: string; b64: string; blob: Buffer } {
@@ -66,7 +66,15 @@ describe("preferredHostKeyAlgorithms", () => {
 
   it("puts the known types first, then the rest in ssh2's order", () => {
     const kh = knownHosts(`${NAME} ${ecdsa.type} ${ecdsa.b64}`, `other ${ed.type} ${ed.b64}`);
-    expect(preferredHostKeyAlgorithms(kh, "10.0.0.7", 2222)).toEqual(["ecdsa-sha2-nistp256", "ssh-ed25519", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521", "rsa-sha2-512", "rsa-sha2-256", "ssh-rsa"]);
+    expect(preferredHostKeyAlgorithms(kh, "10.0.0.7", 2222)).toEqual([
+      "ecdsa-sha2-nistp256",
+      "ssh-ed25519",
+      "ecdsa-sha2-nistp384",
+      "ecdsa-sha2-nistp521",
+      "rsa-sha2-512",
+      "rsa-sha2-256",
+      "ssh-rsa",
+    ]);
   });
 
   it("an RSA key on file prefers every RSA signature algorithm", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { appliesTo } from "../../src/config/roles.js";
+import { appliesTo } from "../../../src/config/roles.js";
 
 describe("appliesTo", () => {
   const web = { roles: ["web", "app"] };
