@@ -6,63 +6,14 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { pathsFor } from "../config/paths.js";
-import type { Environment, Host } from "../config/resolve.js";
-import { appliesTo } from "../config/roles.js";
-import { mergeEnv } from "../config/env.js";
-import { renderFile } from "../config/template.js";
-import { fileHash, parsePushed, readPushed, writeFile, writeHashKey, writeRecord, type PushRecord } from "../commands/configpush.js";
-import { MASK } from "../events/redact.js";
-import { unifiedDiff } from "../render/diff.js";
-import type { HostScript } from "../commands/script.js";
+import type { Host } from "../config/resolve.js";
+import { fileHash, parsePushed, readPushed, type PushRecord } from "../commands/configpush.js";
+import { planConfigPush, renderFor, type ConfigPushPlan, type FileDiff } from "../plan/configpush.js";
 import { OperationError } from "../errors.js";
 import { failures, forEachHost } from "../exec/fanout.js";
 import { capture } from "../exec/runner.js";
 import type { ExecutorPool, RunContext } from "./context.js";
 import { runScripts } from "./stages.js";
-
-export interface RenderedFile {
-  dest: string;
-  content: string;
-  mode: string;
-  secret: boolean;
-  /** The same template with every secret replaced by the mask: what a diff may show. */
-  masked: string;
-}
-
-const sha = (t: string) => createHash("sha256").update(t).digest("hex");
-
-/** Every file for one host, rendered from its templates. */
-export function renderFor(env: Environment, h: Host): RenderedFile[] {
-  // Template vars sit under the command environment, merged in its one order.
-  const vars = { ...env.vars, ...mergeEnv(env, h, { SLIPWAY_APP: env.app, SLIPWAY_ENV: env.name, SLIPWAY_HOST: h.name }) };
-  const secretNames = new Set(Object.keys(env.secrets));
-  const maskedVars = { ...vars, ...Object.fromEntries([...secretNames].map((n) => [n, MASK])) };
-  return env.configFiles
-    .filter((f) => appliesTo(f.roles, h))
-    .map((f) => {
-      const r = renderFile(f.template, vars, secretNames);
-      const secret = r.usedSecrets.length > 0;
-      const masked = secret ? renderFile(f.template, maskedVars, secretNames).text : r.text;
-      return { dest: f.dest, content: r.text, mode: secret ? "0600" : (f.mode ?? "0644"), secret, masked };
-    });
-}
-
-/**
- * The host's copy of a secret-bearing file as a diff may show it: a line is kept only if it is a
- * line of the masked new rendering (or matches one, the mask standing for any text), otherwise it
- * becomes the mask. So an old (rotated) secret, whole or any line of it, can never be printed:
- * everything shown comes from the template, not from the host.
- */
-export function maskOldSide(before: string, maskedNew: string): string {
-  const known = maskedNew.split("\n");
-  const exact = new Set(known);
-  const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  const patterns = known.filter((l) => l.includes(MASK)).map((l) => ({ line: l, re: new RegExp(`^${l.split(MASK).map(escapeRe).join(".+?")}$`) }));
-  return before
-    .split("\n")
-    .map((l, i, all) => (i === all.length - 1 && l === "" ? l : exact.has(l) ? l : (patterns.find((p) => p.re.test(l))?.line ?? MASK)))
-    .join("\n");
-}
 
 export interface Revision {
   revision: string | null;
@@ -128,14 +79,9 @@ export async function readHostConfig(
   return Object.fromEntries(results.map((r) => [r.host, (r as { value: HostConfigState }).value]));
 }
 
-/** `diff -u` of what the host has and what would be pushed, in memory (no plaintext in temp files). */
-export { unifiedDiff };
+export { maskOldSide, renderFor, type FileDiff, type RenderedFile } from "../plan/configpush.js";
 
-export interface FileDiff {
-  host: string;
-  dest: string;
-  diff: string;
-}
+const sha = (t: string) => createHash("sha256").update(t).digest("hex");
 
 export interface PushResult {
   diffs: FileDiff[];
@@ -145,17 +91,19 @@ export interface PushResult {
   changedHosts: Host[];
 }
 
-/** The diff of one file; for a file that carries (or carried) secrets, only template text and masks. */
-function fileDiff(h: Host, f: RenderedFile, before: string | null, wasSecret: boolean): string {
-  const label = `${h.name}:${f.dest}`;
-  if (before === f.content) return "";
-  if (!f.secret && !wasSecret) return unifiedDiff(label, before, f.content);
-  const d = unifiedDiff(label, before === null ? null : maskOldSide(before, f.masked), f.masked);
-  // Only secret values changed (a rotation): say so rather than print nothing.
-  return d || `--- ${label} (on host)\n+++ ${label} (new)\n@@ secret values changed (not shown) @@\n`;
+export async function updateConfig(ctx: RunContext, pool: ExecutorPool, hosts: Host[], opts: { diffOnly: boolean; force: boolean }): Promise<PushResult> {
+  const plan = await previewConfigPush(ctx, pool, hosts, opts.force);
+  if (!opts.diffOnly) await runScripts(ctx, pool, hosts, plan.scripts, "update-config");
+  return {
+    diffs: plan.diffs,
+    changed: plan.diffs.length,
+    pushedHosts: opts.diffOnly ? [] : hosts,
+    changedHosts: opts.diffOnly ? [] : plan.changedHosts.map((n) => hosts.find((h) => h.name === n)!),
+  };
 }
 
-export async function updateConfig(ctx: RunContext, pool: ExecutorPool, hosts: Host[], opts: { diffOnly: boolean; force: boolean }): Promise<PushResult> {
+/** Read what the hosts have, apply the drift guard, and plan the push (also `--diff` and `--plan`). */
+export async function previewConfigPush(ctx: RunContext, pool: ExecutorPool, hosts: Host[], force: boolean): Promise<ConfigPushPlan> {
   const rendered = new Map(hosts.map((h) => [h.name, renderFor(ctx.env, h)]));
   const states = await readHostConfig(ctx, pool, hosts, (h) => rendered.get(h.name)!.map((f) => f.dest));
   const rev = configRevision(ctx.env.configDir);
@@ -164,42 +112,21 @@ export async function updateConfig(ctx: RunContext, pool: ExecutorPool, hosts: H
   const refusals = hosts
     .map((h) => guardRefusal(states[h.name]!.record, rev, ctx.toolVersion, ctx.env.configDir, h.name))
     .filter((x): x is string => x !== null);
-  if (refusals.length && !opts.force)
+  if (refusals.length && !force)
     throw new OperationError(`update-config refused (drift guard):\n${refusals.map((r) => `  ${r}`).join("\n")}\nuse --force to push anyway (it is recorded)`);
   if (refusals.length) ctx.bus.warn(`forcing past the drift guard:\n${refusals.join("\n")}`);
-  const diffs: FileDiff[] = [];
-  const changedHosts: Host[] = [];
-  const scripts: Record<string, HostScript> = {};
-  for (const h of hosts) {
-    const files = rendered.get(h.name)!;
-    const st = states[h.name]!;
-    const wasSecret = new Set(st.record?.secret ?? []);
-    let hostChanged = false;
-    for (const f of files) {
-      const d = fileDiff(h, f, st.files[f.dest] ?? null, wasSecret.has(f.dest));
-      if (d) {
-        diffs.push({ host: h.name, dest: f.dest, diff: d });
-        hostChanged = true;
-      }
-    }
-    if (hostChanged) changedHosts.push(h);
-    const p = pathsFor(h.deployTo);
-    const key = st.key ?? randomBytes(32).toString("hex");
-    const record: PushRecord = {
-      ...rev,
-      toolVersion: ctx.toolVersion,
-      by: ctx.by,
-      at: new Date().toISOString(),
-      forced: refusals.length > 0,
-      files: Object.fromEntries(files.map((f) => [f.dest, fileHash(key, f.content)])),
-      secret: files.filter((f) => f.secret).map((f) => f.dest),
-    };
-    delete (record as { dirty?: boolean }).dirty;
-    const commands = [...(st.key ? [] : [writeHashKey(p, key)]), ...files.map((f) => writeFile(p, f.dest, f.content, f.mode)), writeRecord(p, record)];
-    scripts[h.name] = { env: {}, sections: [{ phase: "update-config", commands }] };
-  }
-  if (!opts.diffOnly) await runScripts(ctx, pool, hosts, scripts, "update-config");
-  return { diffs, changed: diffs.length, pushedHosts: opts.diffOnly ? [] : hosts, changedHosts: opts.diffOnly ? [] : changedHosts };
+  const { dirty: _dirty, ...revision } = rev;
+  return planConfigPush({
+    hosts,
+    rendered,
+    states,
+    revision,
+    forced: refusals.length > 0,
+    by: ctx.by,
+    toolVersion: ctx.toolVersion,
+    now: new Date(),
+    newKey: () => randomBytes(32).toString("hex"),
+  });
 }
 
 /** Does the host's content still match the recorded hash? (Keyed hashes; plain sha256 from older records.) */

@@ -1,4 +1,5 @@
 /** `--plan` text for the operations verbs (service, downtime, after-reboot): each stage, each host's commands. */
+import type { ConfigPushPlan } from "./configpush.js";
 import { PHASE_HELP } from "./phases.js";
 import { hostCommands } from "./format.js";
 import type { OpsPlan, OpsStage } from "./ops.js";
@@ -24,4 +25,30 @@ function stageLines(stage: OpsStage): string[] {
   }
   if (stage.kind === "report") return [`report    on ${on}: probe every service; list those still unhealthy (exit 1 if any)`];
   return [`${stage.label} on ${on} (one round trip per host):`, ...stage.hosts.flatMap((h) => hostCommands(h, stage.scripts[h]))];
+}
+
+/** `update-config --plan` as data: the diffs and each host's commands by description (never their text, which holds the files). */
+export function configPushView(plan: ConfigPushPlan) {
+  return {
+    verb: plan.verb,
+    diffs: plan.diffs,
+    changedHosts: plan.changedHosts,
+    hosts: Object.fromEntries(Object.entries(plan.scripts).map(([h, sc]) => [h, sc.sections.flatMap((x) => x.commands.map((c) => c.display))])),
+  };
+}
+
+/** `update-config --plan` as text: the diffs, then what each host would run. */
+export function formatConfigPushPlan(plan: ConfigPushPlan): string {
+  const view = configPushView(plan);
+  const out = [`plan: update-config (${plan.changedHosts.length ? `changes on ${plan.changedHosts.join(", ")}` : "no file changes"})`, ""];
+  if (plan.diffs.length)
+    out.push(
+      plan.diffs
+        .map((d) => d.diff)
+        .join("")
+        .trimEnd(),
+      "",
+    );
+  out.push("push (one round trip per host):", ...Object.entries(view.hosts).flatMap(([h, cmds]) => [`  ${h}:`, ...cmds.map((c) => `    $ ${c}`)]));
+  return out.join("\n") + "\n";
 }

@@ -2,7 +2,7 @@
  * `--plan` for the operations verbs through the built CLI on local hosts: each prints its plan (text
  * and JSON), takes no lock (a held manual lock does not stop it) and changes nothing on the hosts.
  */
-import { existsSync, rmSync } from "node:fs";
+import { existsSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { basicConfig, Project } from "../helpers.js";
@@ -103,5 +103,33 @@ describe("operations --plan", () => {
     });
     expect(p.releases("h1")).toEqual(ids);
     expect(p.releases("h2")).toEqual(ids);
+  });
+});
+
+describe("update-config --plan", () => {
+  it("shows the diffs and each host's push by description, never a secret (even one with quotes), and pushes nothing", () => {
+    p = new Project();
+    p.repo.commit({ VERSION: "1" });
+    const secret = "it's-a-s3cret\"value";
+    p.writeConfig(
+      basicConfig(`secret_env: [DB_PASSWORD]
+config_files:
+  - { template: settings.tmpl, dest: shared/settings.py }`),
+    );
+    writeFileSync(path.join(p.dir, "settings.tmpl"), `PASSWORD = "{{ DB_PASSWORD }}"\nDEBUG = 1\n`);
+    const env = { DB_PASSWORD: secret };
+    const text = p.runWith(env, "prod", "update-config", "--plan");
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(/^plan: update-config \(changes on h1, h2\)/);
+    expect(text.stdout).toContain('+PASSWORD = "[REDACTED]"');
+    expect(text.stdout).toContain("$ write shared/settings.py (mode 0600)");
+    const json = p.runWith(env, "prod", "update-config", "--plan", "--json");
+    expect(json.code, json.stderr).toBe(0);
+    expect(JSON.parse(json.stdout)).toMatchObject({ verb: "update-config", changedHosts: ["h1", "h2"] });
+    for (const out of [text.stdout, text.stderr, json.stdout, json.stderr]) {
+      expect(out).not.toContain("s3cret");
+      expect(out).not.toContain("a-s3");
+    }
+    expect(existsSync(path.join(p.hostDir("h1"), "shared/settings.py"))).toBe(false);
   });
 });

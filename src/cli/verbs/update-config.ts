@@ -1,5 +1,6 @@
 /** `slipway <env> update-config [--limit role] [--diff] [--restart] [--force]` */
-import { updateConfig } from "../../apply/configpush.js";
+import { previewConfigPush, updateConfig } from "../../apply/configpush.js";
+import { configPushView, formatConfigPushPlan } from "../../plan/format-ops.js";
 import { withLock } from "../../apply/lock.js";
 import { runServiceAction } from "../../apply/services.js";
 import type { Globals } from "../registry.js";
@@ -10,6 +11,7 @@ interface Opts {
   diff?: boolean;
   restart?: boolean;
   force?: boolean;
+  plan?: boolean;
 }
 
 export async function run(args: string[], globals: Globals): Promise<number> {
@@ -20,12 +22,28 @@ export async function run(args: string[], globals: Globals): Promise<number> {
   )
     .option("--limit <hosts>", "only these hosts, roles or globs")
     .option("--diff", "only show what would change")
+    .option("--plan", "show the diffs and each host's push commands; change nothing")
     .option("--restart", "restart the services on the hosts whose files changed (only those)")
     .option("--force", "push even if the drift guard refuses (recorded on the hosts)");
   const parsed = parseVerb<Opts>(cmd, args, globals);
   if (!parsed) return 0;
   const { opts } = parsed;
-  const s = await openSession(opts, { verb: opts.diff ? "update-config --diff" : "update-config", limit: opts.limit, record: !opts.diff, quiet: opts.diff });
+  const preview = Boolean(opts.diff || opts.plan);
+  const s = await openSession(opts, {
+    verb: opts.plan ? "update-config --plan" : opts.diff ? "update-config --diff" : "update-config",
+    limit: opts.limit,
+    record: !preview,
+    quiet: preview,
+  });
+  if (opts.plan) {
+    return runOperation(s, async () => {
+      const plan = await previewConfigPush(s.ctx, s.ctx.pool, s.hosts, Boolean(opts.force));
+      // The scripts hold the files' contents: only their descriptions are shown, as text or JSON.
+      if (opts.json) s.out.data(configPushView(plan));
+      else s.out.text(formatConfigPushPlan(plan));
+      return [];
+    });
+  }
   return runOperation(s, async () => {
     const pool = s.ctx.pool;
     const work = async () => {

@@ -8,7 +8,7 @@ import { makeRedactor, redactDeep } from "../../../src/events/redact.js";
 import { sanitizeTerminal } from "../../../src/render/sanitize.js";
 import { table } from "../../../src/render/table.js";
 import { unifiedDiff } from "../../../src/render/diff.js";
-import { maskOldSide, unifiedDiff as configDiff } from "../../../src/apply/configpush.js";
+import { maskOldSide, unifiedDiff as configDiff } from "../../../src/plan/configpush.js";
 import { fileHash, writeFile } from "../../../src/commands/configpush.js";
 import { pathsFor } from "../../../src/config/paths.js";
 import { privateDir, privateFile } from "../../../src/store/private.js";
