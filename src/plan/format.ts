@@ -66,3 +66,21 @@ export function formatRollbackPlan(plan: RollbackPlan): string {
   if (undo.length) out.push("", "if a step fails, switched hosts go back:", ...undo.flatMap(([h, s]) => hostCommands(h, s)));
   return out.join("\n") + "\n";
 }
+
+/**
+ * A plan as `--json` data: every command by its description only. The shell text is left out
+ * because it can hold secrets in quoted or escaped form (a service's env file, a pushed file),
+ * which no value-by-value redaction would recognise.
+ */
+export function planData<T>(plan: T): T {
+  const walk = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(walk);
+    if (v && typeof v === "object") {
+      const o = v as Record<string, unknown>;
+      if (typeof o.sh === "string" && typeof o.display === "string") return { display: o.display };
+      return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, walk(x)]));
+    }
+    return v;
+  };
+  return walk(plan) as T;
+}

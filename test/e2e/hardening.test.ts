@@ -232,3 +232,27 @@ describe("what the README says is true", () => {
     expect(r.stdout).toMatch(/deploy .*first: ticket 42/);
   });
 });
+
+describe("plans as JSON carry no secret in any form", () => {
+  it("deploy --plan --json with a quoted, $-bearing secret in a service's env file shows it nowhere", () => {
+    p = new Project();
+    p.repo.commit({ VERSION: "1" });
+    p.writeConfig(
+      basicConfig(`secret_env: [API_TOKEN]
+services:
+  web:
+    backend: supervisord
+    command: ./server
+  unit:
+    backend: systemd
+    command: ./server`),
+    );
+    const secret = `tok'en$(x)"with\\quotes`;
+    for (const args of [["deploy", "--plan", "--json"], ["deploy", "--plan"]]) {
+      const r = p.runWith({ API_TOKEN: secret }, "prod", ...args);
+      expect(r.code, r.stderr).toBe(0);
+      for (const part of ["tok", "en$(x)", "with"]) expect(r.stdout + r.stderr, `${args.join(" ")}: ${part}`).not.toContain(part);
+    }
+    expect(p.runWith({ API_TOKEN: secret }, "prod", "deploy", "--plan", "--json").stdout).toContain("install supervisord program testapp-web");
+  });
+});

@@ -3,6 +3,7 @@
  * first (`after_reboot:`), then every service in start order with health checks, then a report of
  * what is still unhealthy (exit 1 if anything is).
  */
+import { planData } from "../../plan/format.js";
 import { applyAfterReboot } from "../../apply/after-reboot.js";
 import { OperationError } from "../../errors.js";
 import { planAfterReboot } from "../../plan/after-reboot.js";
@@ -27,7 +28,7 @@ export async function run(args: string[], globals: Globals): Promise<number> {
     const plan = planAfterReboot(s.env, s.hosts);
     if (opts.plan) {
       // Scripts carry `env` with secret values: printed only through the redactor.
-      if (opts.json) s.out.data(plan);
+      if (opts.json) s.out.data(planData(plan));
       else s.out.text(formatOpsPlan(plan));
       return [];
     }

@@ -1,4 +1,5 @@
 /** `slipway <env> deploy [--plan] [--ref R] [--lock-wait 5m] [-m reason] [--limit H]` */
+import { planData } from "../../plan/format.js";
 import { applyDeploy, previewDeploy } from "../../apply/deploy.js";
 import { formatPlan } from "../../plan/format.js";
 import { parseDuration, parsePositiveInt } from "../duration.js";
@@ -67,7 +68,7 @@ export async function run(args: string[], globals: Globals): Promise<number> {
         batchWaitMs: parseDuration(opts.batchWait, "--batch-wait"),
       });
       // The plan's scripts carry `env` with secret values: printed only through the redactor.
-      if (opts.json) s.out.data(plan);
+      if (opts.json) s.out.data(planData(plan));
       else s.out.text(formatPlan(plan));
       return [];
     });

@@ -1,4 +1,5 @@
 /** `slipway <env> downtime start [--message M] [--kill-after 60s] | end | status [--plan]` */
+import { planData } from "../../plan/format.js";
 import { applyDowntime, downtimeStatus } from "../../apply/downtime.js";
 import { withLock } from "../../apply/lock.js";
 import { OperationError, UsageError } from "../../errors.js";
@@ -50,7 +51,7 @@ export async function run(args: string[], globals: Globals): Promise<number> {
     };
     if (opts.plan) {
       const plan = planNow();
-      if (opts.json) s.out.data(plan);
+      if (opts.json) s.out.data(planData(plan));
       else s.out.text(formatOpsPlan(plan));
       return [];
     }

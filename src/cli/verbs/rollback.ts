@@ -1,4 +1,5 @@
 /** `slipway <env> rollback [<release-id>]` */
+import { planData } from "../../plan/format.js";
 import { applyRollback, previewRollback } from "../../apply/rollback.js";
 import { formatRollbackPlan } from "../../plan/format.js";
 import { parseDuration } from "../duration.js";
@@ -35,7 +36,7 @@ export async function run(args: string[], globals: Globals): Promise<number> {
     return runOperation(s, async () => {
       const plan = await previewRollback(s.ctx, s.hosts, { target: pos[0] });
       // The plan's scripts carry `env` with secret values: printed only through the redactor.
-      if (opts.json) s.out.data(plan);
+      if (opts.json) s.out.data(planData(plan));
       else s.out.text(formatRollbackPlan(plan));
       return [];
     });

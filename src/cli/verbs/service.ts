@@ -1,4 +1,5 @@
 /** `slipway <env> service <name|all> start|stop|restart|reload|status [--limit H] [--plan]` */
+import { planData } from "../../plan/format.js";
 import { applyServicePlan, pickServices, serviceStates } from "../../apply/services.js";
 import type { ServiceAction } from "../../commands/services/backend.js";
 import { OperationError, UsageError } from "../../errors.js";
@@ -42,7 +43,7 @@ export async function run(args: string[], globals: Globals): Promise<number> {
     if ("refuse" in plan) throw new OperationError(plan.refuse);
     if (opts.plan) {
       // Scripts carry `env` with secret values: printed only through the redactor.
-      if (opts.json) s.out.data(plan);
+      if (opts.json) s.out.data(planData(plan));
       else s.out.text(formatOpsPlan(plan));
       return [];
     }
