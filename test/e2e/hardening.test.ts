@@ -248,7 +248,10 @@ services:
     command: ./server`),
     );
     const secret = `tok'en$(x)"with\\quotes`;
-    for (const args of [["deploy", "--plan", "--json"], ["deploy", "--plan"]]) {
+    for (const args of [
+      ["deploy", "--plan", "--json"],
+      ["deploy", "--plan"],
+    ]) {
       const r = p.runWith({ API_TOKEN: secret }, "prod", ...args);
       expect(r.code, r.stderr).toBe(0);
       for (const part of ["tok", "en$(x)", "with"]) expect(r.stdout + r.stderr, `${args.join(" ")}: ${part}`).not.toContain(part);
