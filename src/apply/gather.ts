@@ -1,11 +1,10 @@
 /** The check phase: one read-only round trip per host for releases, current and lock. */
 import { pathsFor } from "../config/paths.js";
 import type { Host } from "../config/resolve.js";
-import { readState } from "../commands/release.js";
 import { OperationError } from "../errors.js";
 import { failures, forEachHost } from "../exec/fanout.js";
 import { capture } from "../exec/runner.js";
-import { parseState, type HostState } from "../plan/state.js";
+import { parseState, readState, type HostState } from "../plan/state.js";
 import type { ExecutorPool, RunContext } from "./context.js";
 
 /** `known`: states already read in another round trip (the primary's, together with the lock). */

@@ -199,36 +199,3 @@ export function clearDeploying(p: Paths): string {
 export function appendHistory(p: Paths, entry: object): ScriptCommand {
   return cmd(`mkdir -p ${shPath(p.meta)} && printf '%s\\n' ${shq(JSON.stringify(entry))} >> ${shPath(p.history)}`, `append ${p.history}`);
 }
-
-export function readHistory(p: Paths, limit: number): string {
-  return `[ -f ${shPath(p.history)} ] && tail -n ${Math.max(1, Math.floor(limit))} ${shPath(p.history)} || true`;
-}
-
-/** A shell `case` pattern matching exactly RELEASE_ID (POSIX sh: the login shell may not be bash). */
-const RELEASE_GLOB = `${"[0-9]".repeat(8)}-${"[0-9]".repeat(6)}-${"[0-9a-f]".repeat(7)}`;
-
-/**
- * One read-only round trip that reports everything the planner needs: current target,
- * each release with its status and manifest, and the lock.
- */
-export function readState(p: Paths): string {
-  const root = shPath(p.root);
-  // Relative to the root (one `cd`), from the same names as Paths.
-  const [m, lock, cfg] = [`$d${META_DIR}`, `${META_DIR}/${FILES.lockDir}/${FILES.lockInfo}`, `${META_DIR}/${FILES.configState}`];
-  const deploying = `${META_DIR}/${FILES.deploying}`;
-  return [
-    `cd ${root} 2>/dev/null || { echo NOROOT; exit 0; }`,
-    `printf 'CURRENT\\t%s\\n' "$(readlink current 2>/dev/null)"`,
-    // Only names of the release-id shape are reported as releases (a name with a newline could
-    // otherwise forge lines); others are reported with unsafe characters replaced.
-    `for d in releases/*/; do [ -d "$d" ] || continue; id=\${d#releases/}; id=\${id%/}; ` +
-      `case "$id" in ${RELEASE_GLOB}) ;; *) printf 'BADREL\\t%s\\n' "$(printf '%s' "$id" | head -c 200 | tr -c 'A-Za-z0-9._-' '?')"; continue;; esac; ` +
-      `st=$(cat "${m}/${FILES.status}" 2>/dev/null); ` +
-      `printf 'REL\\t%s\\t%s\\t%s\\n' "$id" "$st" "$(head -c 4096 "${m}/${FILES.manifest}" 2>/dev/null | tr -d '\\n')"; ` +
-      // Each release reports its step journal, for `deploy --resume`.
-      `if [ -f "${m}/${FILES.journal}" ]; then sed "s/^/JOURNAL\\t$id\\t/" "${m}/${FILES.journal}"; fi; done`,
-    `if [ -d ${META_DIR}/${FILES.lockDir} ]; then printf 'LOCK\\t%s\\n' "$(head -c 4096 ${lock} 2>/dev/null | tr -d '\\n')"; fi`,
-    `if [ -f ${deploying} ]; then printf 'DEPLOYING\\t%s\\n' "$(head -c 4096 ${deploying} | tr -d '\\n')"; fi`,
-    `if [ -f ${cfg} ]; then printf 'CONFIGSTATE\\t%s\\n' "$(head -c 65536 ${cfg} | tr -d '\\n')"; fi`,
-  ].join("\n");
-}

@@ -5,7 +5,8 @@
  * problem the caller reports; it is never fatal to a read-only verb.
  */
 import { z } from "zod";
-import { COMMIT, FILES, META_DIR, RELEASE_ID } from "../config/paths.js";
+import { COMMIT, FILES, META_DIR, RELEASE_ID, type Paths } from "../config/paths.js";
+import { shPath } from "../commands/quote.js";
 
 export { COMMIT };
 
@@ -111,6 +112,11 @@ export const parseManifest = (raw: string) => parseWith(manifestSchema, FILES.ma
 export const parseDeploying = (raw: string) => parseWith(deployingSchema, `${META_DIR}/${FILES.deploying}`, raw);
 export const parseLockInfo = (raw: string) => parseWith(lockSchema, `lock ${FILES.lockInfo}`, raw);
 export const parseHistoryLine = (raw: string) => parseWith(historySchema, "history line", raw);
+
+/** The newest `limit` history lines from the host (read next to their parser, below). */
+export function readHistory(p: Paths, limit: number): string {
+  return `[ -f ${shPath(p.history)} ] && tail -n ${Math.max(1, Math.floor(limit))} ${shPath(p.history)} || true`;
+}
 
 /**
  * History lines, newest last as stored; malformed lines are skipped and counted so the verb can

@@ -2,7 +2,7 @@
 import path from "node:path";
 import { parseHistory } from "../../plan/host-input.js";
 import { pathsFor } from "../../config/paths.js";
-import { readHistory } from "../../commands/release.js";
+import { readHistory } from "../../plan/host-input.js";
 import { capture } from "../../exec/runner.js";
 import { table } from "../../render/table.js";
 import { parsePositiveInt } from "../duration.js";

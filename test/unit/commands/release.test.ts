@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, readFileSync, readlinkSync, writeFileSync } from
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { pathsFor, releaseId, parseReleaseTime, RELEASE_ID } from "../../../src/config/paths.js";
+import { readState } from "../../../src/plan/state.js";
 import * as rel from "../../../src/commands/release.js";
 import { acquireLock, releaseLock } from "../../../src/commands/lock.js";
 import { tmpdir } from "../../helpers.js";
@@ -82,10 +83,10 @@ describe("release builders", () => {
     const p = pathsFor(tmpdir());
     bash(rel.writeManifest(p, "20261122-050403-abc1234", { commit: "abc" }).sh);
     bash(rel.switchCurrent(p, "20261122-050403-abc1234").sh);
-    const out = bash(rel.readState(p));
+    const out = bash(readState(p));
     expect(out).toContain("CURRENT\treleases/20261122-050403-abc1234");
     expect(out).toContain(`REL\t20261122-050403-abc1234\tbuilding\t{"commit":"abc"}`);
-    expect(bash(rel.readState(pathsFor("/nonexistent/x")))).toBe("NOROOT\n");
+    expect(bash(readState(pathsFor("/nonexistent/x")))).toBe("NOROOT\n");
   });
 });
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { FILES, pathsFor } from "../../../src/config/paths.js";
 import { compileScript } from "../../../src/commands/script.js";
-import { readState, stopLeftovers, writeManifest } from "../../../src/commands/release.js";
+import { stopLeftovers, writeManifest } from "../../../src/commands/release.js";
+import { readState } from "../../../src/plan/state.js";
 
 const id = "20261122-050403-abc1234";
 

@@ -5,9 +5,8 @@ import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { pathsFor } from "../../../src/config/paths.js";
-import { readState } from "../../../src/commands/release.js";
 import { parseCurrentTarget, parseDeploying, parseHistory, parseLockInfo, parseManifest } from "../../../src/plan/host-input.js";
-import { parseState } from "../../../src/plan/state.js";
+import { parseState, readState } from "../../../src/plan/state.js";
 
 const ID = "20261122-050403-abc1234";
 const SHA = "0123456789abcdef0123456789abcdef01234567";
