@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 /** Entry point: split global options, find the verb, run it, map errors to exit codes in one place. */
+import { sanitizeTerminal } from "../render/sanitize.js";
 import { GLOBAL_VERBS, findVerb, type Globals } from "./registry.js";
 import { topHelp } from "./help.js";
 import { ConfigError, InterruptedError, OperationError, Reported, UsageError } from "../errors.js";
@@ -90,16 +91,16 @@ main(process.argv.slice(2)).then(
       return;
     }
     if (err instanceof ConfigError || err instanceof UsageError) {
-      process.stderr.write(`error: ${err.message}\n`);
+      process.stderr.write(`error: ${sanitizeTerminal(err.message)}\n`);
       process.exitCode = 2;
     } else if (err instanceof InterruptedError) {
       process.stderr.write("interrupted\n");
       process.exitCode = 130;
     } else if (err instanceof OperationError) {
-      process.stderr.write(`error: ${err.message}\n`);
+      process.stderr.write(`error: ${sanitizeTerminal(err.message)}\n`);
       process.exitCode = 1;
     } else {
-      process.stderr.write(`internal error: ${(err as Error)?.message ?? String(err)}\n`);
+      process.stderr.write(`internal error: ${sanitizeTerminal((err as Error)?.message ?? String(err))}\n`);
       if (verbose) process.stderr.write(`${(err as Error)?.stack ?? ""}\n`);
       else process.stderr.write("(run with --verbose for the stack trace)\n");
       process.exitCode = 1;

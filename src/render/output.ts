@@ -15,3 +15,6 @@ export function makeOutput(redact: Redactor, out: NodeJS.WritableStream = proces
     text: (text) => void out.write(sanitizeTerminal(redact(text))),
   };
 }
+
+/** Output for verbs without an environment (no secrets loaded): text still made terminal-safe. */
+export const plainOutput = (out: NodeJS.WritableStream = process.stdout): Output => makeOutput((t) => t, out);

@@ -1,4 +1,5 @@
 /** `slipway config validate | schema` and `slipway <env> config print`. */
+import { makeOutput, plainOutput } from "../../render/output.js";
 import path from "node:path";
 import { stringify } from "yaml";
 import { ConfigProblems, loadConfig, type LoadedConfig } from "../../config/load.js";
@@ -20,7 +21,7 @@ export async function run(args: string[], globals: Globals): Promise<number> {
   const action = parsed.args[0];
   const { opts } = parsed;
   if (action === "schema") {
-    process.stdout.write(JSON.stringify(jsonSchema(), null, 2) + "\n");
+    plainOutput().text(JSON.stringify(jsonSchema(), null, 2) + "\n");
     return 0;
   }
   if (action === "validate") {
@@ -30,11 +31,11 @@ export async function run(args: string[], globals: Globals): Promise<number> {
     } catch (e) {
       // --json: the problems go to stdout as data (exit 2 all the same); text mode keeps the one handler.
       if (!opts.json || !(e instanceof ConfigProblems)) throw e;
-      process.stdout.write(JSON.stringify({ ok: false, file: path.resolve(e.file), problems: e.details }) + "\n");
+      plainOutput().data({ ok: false, file: path.resolve(e.file), problems: e.details });
       return 2;
     }
     const names = environmentNames(loaded.raw);
-    process.stdout.write(
+    plainOutput().text(
       opts.json
         ? JSON.stringify({ ok: true, file: loaded.file, environments: names, problems: [] }) + "\n"
         : `${loaded.file}: ok (environments: ${names.join(", ")})\n`,
@@ -51,7 +52,7 @@ export async function run(args: string[], globals: Globals): Promise<number> {
     const { sessionRedactor } = await import("../session.js");
     const redact = sessionRedactor(loaded, env);
     const safe = redactDeep(printable, redact);
-    process.stdout.write(redact(opts.json ? JSON.stringify(safe, null, 2) + "\n" : stringify(safe)));
+    makeOutput(redact).text(opts.json ? JSON.stringify(safe, null, 2) + "\n" : stringify(safe));
     return 0;
   }
   if (action === "drift") {

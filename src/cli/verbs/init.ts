@@ -1,4 +1,5 @@
 /** `slipway init [--force]` writes a commented starter slipway.yml. */
+import { plainOutput } from "../../render/output.js";
 import { existsSync, writeFileSync } from "node:fs";
 import { STARTER } from "../../config/starter.js";
 import { UsageError } from "../../errors.js";
@@ -15,6 +16,6 @@ export async function run(args: string[], globals: Globals): Promise<number> {
   const file = configPath(parsed.opts);
   if (existsSync(file) && !parsed.opts.force) throw new UsageError(`${file} already exists (use --force to overwrite)`);
   writeFileSync(file, STARTER);
-  process.stdout.write(`wrote ${file}\nnext: edit it, then run: slipway config validate\n`);
+  plainOutput().text(`wrote ${file}\nnext: edit it, then run: slipway config validate\n`);
   return 0;
 }

@@ -1,4 +1,5 @@
 /** `slipway secrets keygen | encrypt <plain.yml> <out> | decrypt <file>`: the encrypted secrets file kept in the repository. */
+import { plainOutput } from "../../render/output.js";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { loadConfig } from "../../config/load.js";
@@ -37,13 +38,14 @@ export async function run(args: string[], globals: Globals): Promise<number> {
   const parsed = parseVerb(cmd, args, globals);
   if (!parsed) return 0;
   const [action, ...files] = parsed.args as [string, ...string[]];
-  if (action === "keygen") process.stdout.write(generateKey() + "\n");
+  if (action === "keygen") plainOutput().text(generateKey() + "\n");
   else if (action === "encrypt" && files.length === 2) {
     const plain = readInput(files[0]!);
     writeFileSync(files[1]!, encrypt(plain, findKey(parsed.opts)));
     process.stderr.write(`wrote ${files[1]}\n`);
   } else if (action === "decrypt" && files.length === 1) {
     const box = readInput(files[0]!);
+    // The plaintext exactly as stored (it is what you asked for): not redacted, not rewritten.
     process.stdout.write(decrypt(files[0]!, box, findKey(parsed.opts)));
   } else throw new UsageError("secrets: expected keygen, encrypt <plain.yml> <out>, or decrypt <file>");
   return 0;

@@ -1,4 +1,5 @@
 /** `slipway version` */
+import { plainOutput } from "../../render/output.js";
 import { VERSION } from "../../version.js";
 import type { Globals } from "../registry.js";
 import { parseVerb, verbCommand } from "../verb-command.js";
@@ -6,8 +7,6 @@ import { parseVerb, verbCommand } from "../verb-command.js";
 export async function run(args: string[], globals: Globals): Promise<number> {
   const parsed = parseVerb(verbCommand("version", "Print the slipway version.", "slipway version"), args, globals);
   if (!parsed) return 0;
-  process.stdout.write(
-    parsed.opts.json ? JSON.stringify({ version: VERSION, node: process.version }) + "\n" : `slipway ${VERSION} (node ${process.version})\n`,
-  );
+  plainOutput().text(parsed.opts.json ? JSON.stringify({ version: VERSION, node: process.version }) + "\n" : `slipway ${VERSION} (node ${process.version})\n`);
   return 0;
 }
