@@ -5,7 +5,7 @@
  */
 import type { Host } from "../config/resolve.js";
 import { InterruptedError, OperationError, StepTimeoutError } from "../errors.js";
-import type { DeployPlan, Stage } from "../plan/deploy.js";
+import type { RunnablePlan, Stage } from "../plan/stage.js";
 import type { HostState } from "../plan/state.js";
 import type { RunContext } from "./context.js";
 import type { FileEntry } from "./files.js";
@@ -38,10 +38,11 @@ export class DeployRun {
 
   constructor(
     private ctx: RunContext,
-    private plan: DeployPlan,
+    private plan: RunnablePlan,
     private hosts: Host[],
     private states: Record<string, HostState>,
-    private opts: { allowPartial?: boolean; files?: FileEntry[] },
+    /** allowPartial: --allow-partial; rolesMayFail (default true): roles.<r>.allow_partial counts too. */
+    private opts: { allowPartial?: boolean; rolesMayFail?: boolean; files?: FileEntry[] },
     dropped: Dropped[],
     switched: string[],
   ) {
@@ -174,7 +175,7 @@ export class DeployRun {
   }
 
   private tolerated(name: string): boolean {
-    return this.opts.allowPartial === true || isPartialHost(this.ctx, this.byName.get(name)!);
+    return this.opts.allowPartial === true || (this.opts.rolesMayFail !== false && isPartialHost(this.ctx, this.byName.get(name)!));
   }
 
   /** Summary lines for hosts left out, appended to the result or the failure. */

@@ -1,8 +1,8 @@
 /** Running the recovery and failure hooks a plan prepared (plan/recovery.ts). */
 import type { Host } from "../config/resolve.js";
 import type { HostScript } from "../commands/script.js";
-import type { DeployPlan } from "../plan/deploy.js";
-import { planFailureHooks, recoveryScript, type FailureHooks } from "../plan/recovery.js";
+import type { RunnablePlan } from "../plan/stage.js";
+import { recoveryScript, type FailureHooks } from "../plan/recovery.js";
 import type { RunContext } from "./context.js";
 import { runLocal, runScripts, StageError } from "./stages.js";
 
@@ -11,7 +11,7 @@ import { runLocal, runScripts, StageError } from "./stages.js";
  * restart for the old release when the new one was already restarted), run on_failure hooks.
  * Runs with its own signal: an interrupt must not stop the clean-up. Returns summary lines.
  */
-export async function recover(ctx: RunContext, plan: DeployPlan, hosts: Host[], switched: string[], rerunRestart: boolean): Promise<string[]> {
+export async function recover(ctx: RunContext, plan: RunnablePlan, hosts: Host[], switched: string[], rerunRestart: boolean): Promise<string[]> {
   const calm = new AbortController().signal;
   const switchedSet = new Set(switched);
   const scripts: Record<string, HostScript> = {};
@@ -32,14 +32,9 @@ export async function recover(ctx: RunContext, plan: DeployPlan, hosts: Host[], 
     if (switchedSet.has(h.name)) return `  ${h.name}: switched back to ${prev ?? "(no release: current removed)"}`;
     return `  ${h.name}: not switched; current still ${prev ?? "(none)"}`;
   });
-  summary.push(`  release ${plan.releaseId} marked failed`);
+  if (plan.recoveryNote) summary.push(`  ${plan.recoveryNote}`);
   await runHooks(ctx, hosts, plan.onFailure);
   return summary;
-}
-
-/** on_failure hooks for an operation that has no deploy plan (rollback). */
-export async function runFailureHooks(ctx: RunContext, hosts: Host[], extra: Record<string, string>): Promise<void> {
-  await runHooks(ctx, hosts, planFailureHooks(ctx.env, hosts, extra));
 }
 
 async function runHooks(ctx: RunContext, hosts: Host[], hooks: FailureHooks): Promise<void> {

@@ -2,16 +2,17 @@
 import { pathsFor } from "../config/paths.js";
 import type { Host } from "../config/resolve.js";
 import * as rel from "../commands/release.js";
-import { InterruptedError, OperationError, StepTimeoutError } from "../errors.js";
+import { OperationError } from "../errors.js";
 import { planRollback, type RollbackPlan } from "../plan/rollback.js";
 import { badCurrentRefusal } from "../plan/state.js";
 import type { RunContext } from "./context.js";
 import type { OperationResult } from "./deploy.js";
 import { historyEntry, type HistoryEntry } from "./history.js";
-import { runFailureHooks } from "./recover.js";
+import { DeployRun } from "./deploy-run.js";
+import { recover } from "./recover.js";
 import { gatherStates, knownPrimary, primaryStateCommand } from "./gather.js";
 import { withLock } from "./lock.js";
-import { runScripts, StageError } from "./stages.js";
+import { StageError } from "./stages.js";
 
 export { chooseRollback } from "../plan/rollback.js";
 
@@ -60,29 +61,17 @@ export async function applyRollback(ctx: RunContext, hosts: Host[], opts: Rollba
           toCommit: plan.toCommit,
           ...(opts.reason ? { message: opts.reason } : {}),
         });
-      // Hosts whose `current` may have moved: recovery puts exactly these back.
-      let switched: string[] = [];
+      // The same engine as deploys: it tracks which hosts may have switched; nobody may fail alone.
+      const run = new DeployRun(ctx, plan, hosts, states, { allowPartial: false, rolesMayFail: false }, [], []);
       try {
-        for (const stage of plan.stages) {
-          if (ctx.signal.aborted) throw new InterruptedError();
-          const stageHosts = hosts.filter((h) => stage.hosts.includes(h.name));
-          const isSwitch = stage.phases.includes("switch");
-          try {
-            await runScripts(ctx, pool, stageHosts, stage.scripts, stage.phases.join("+"));
-            if (isSwitch) switched = stage.hosts;
-          } catch (e) {
-            // A host that timed out may have switched: it is switched back with the others.
-            if (isSwitch && e instanceof StageError)
-              switched = stage.hosts.filter((n) => !e.failed.some((f) => f.host === n && !(f.error instanceof StepTimeoutError)));
-            throw e;
-          }
-        }
+        await run.walk();
         history = rel.appendHistory(primaryPaths, entry("ok")).sh;
       } catch (e) {
         history = rel.appendHistory(primaryPaths, entry(ctx.signal.aborted ? "interrupted" : "failed")).sh;
-        await recover(ctx, hosts, plan, switched);
+        // Each host is named with what recovery did there (switched back, not switched, or failed).
+        const summary = await recover(ctx, plan, hosts, run.switched, false);
         const why = e instanceof StageError ? e.failed.map((f) => f.error.message).join("\n") : (e as Error).message;
-        throw new OperationError(`rollback failed: ${why}\n  every host is back on its previous current release`);
+        throw new OperationError(`rollback failed: ${why}\n${summary.join("\n")}`);
       }
       return {
         releaseId: plan.target,
@@ -94,14 +83,4 @@ export async function applyRollback(ctx: RunContext, hosts: Host[], opts: Rollba
     stateCmd,
     () => history,
   );
-}
-
-/** Put switched hosts back (with its own signal: Ctrl-C must not stop it half-way), then run on_failure hooks. */
-async function recover(ctx: RunContext, hosts: Host[], plan: RollbackPlan, switched: string[]): Promise<void> {
-  const calm = new AbortController().signal;
-  const back = hosts.filter((h) => switched.includes(h.name) && plan.recovery[h.name]);
-  if (switched.length) ctx.bus.warn(`rollback failed; switching ${switched.length} host(s) back to ${plan.from}`);
-  if (back.length)
-    await runScripts(ctx, ctx.pool, back, plan.recovery, "recover", calm).catch((err) => ctx.bus.warn(`recovery incomplete: ${(err as Error).message}`));
-  await runFailureHooks(ctx, hosts, { SLIPWAY_FAILED_RELEASE: plan.target });
 }

@@ -34,6 +34,7 @@ export interface DeployPlan {
   /** What a failure does on each host, and the on_failure hooks (see plan/recovery.ts). */
   recovery: Record<string, HostRecovery>;
   onFailure: FailureHooks;
+  recoveryNote: string;
 }
 
 export interface DeployInput {
@@ -247,6 +248,7 @@ export function planDeploy(input: DeployInput): DeployPlan {
     removals,
     recovery: planRecovery(env, hosts, id, previous),
     onFailure: planFailureHooks(env, hosts, { SLIPWAY_FAILED_RELEASE: id }),
+    recoveryNote: `release ${id} marked failed`,
   };
 }
 

@@ -1,6 +1,7 @@
 /** Human-readable plan: hosts × phases × commands. Pure, shared by `deploy --plan` and tests. */
 import type { HostScript } from "../commands/script.js";
 import type { DeployPlan, Stage } from "./deploy.js";
+import { recoveryScript } from "./recovery.js";
 import type { RollbackPlan } from "./rollback.js";
 import { PHASE_HELP } from "./phases.js";
 
@@ -62,8 +63,8 @@ export function formatRollbackPlan(plan: RollbackPlan): string {
     ...plan.stages.flatMap(hostStage),
     `unlock    on ${plan.primary}: ${PHASE_HELP.unlock}`,
   ];
-  const undo = Object.entries(plan.recovery);
-  if (undo.length) out.push("", "if a step fails, switched hosts go back:", ...undo.flatMap(([h, s]) => hostCommands(h, s)));
+  const undo = Object.entries(plan.recovery).filter(([, r]) => r.ifSwitched.length);
+  if (undo.length) out.push("", "if a step fails, switched hosts go back:", ...undo.flatMap(([h, r]) => hostCommands(h, recoveryScript(r, true, true))));
   return out.join("\n") + "\n";
 }
 

@@ -11,14 +11,16 @@ import type { HostScript, Section } from "../commands/script.js";
 import { cmd } from "../commands/script.js";
 import { commandEnv, phaseSection, serviceRestarts } from "./sections.js";
 
+/**
+ * What recovery may run on one host, by what happened there: `always` (even on a host that never
+ * switched), `ifSwitched` (its `current` may have moved) and `ifRestarted` (its services already
+ * ran the new code). The run picks from its state; the plan only prepares.
+ */
 export interface HostRecovery {
   env: Record<string, string>;
-  /** Marked failed first: a restart that fails during recovery must not leave the release `ok`. */
-  markFailed: Section;
-  /** Back to the previous release (or `current` removed on a first deploy). */
-  switchBack: Section;
-  /** The old release's restart, for hosts whose services already ran the new one. */
-  restartOld: Section[];
+  always: Section[];
+  ifSwitched: Section[];
+  ifRestarted: Section[];
 }
 
 export interface FailureHooks {
@@ -36,18 +38,20 @@ export function planRecovery(env: Environment, hosts: Host[], id: string, previo
       const prev = previous[h.name] ?? null;
       const r: HostRecovery = {
         env: commandEnv(env, { SLIPWAY_RELEASE: prev ?? "", SLIPWAY_HOST: h.name, SLIPWAY_FAILED_RELEASE: id }),
-        markFailed: { phase: "cleanup", commands: [rel.setStatus(p, id, "failed")], timeoutMs: quick },
-        switchBack: { phase: "switch", commands: [prev ? rel.switchCurrent(p, prev) : rel.removeCurrent(p)], timeoutMs: quick },
-        restartOld: prev ? phaseSection(env, h, "restart", serviceRestarts(env, h), env.restart, p.current) : [],
+        // Marked failed first: a restart that fails during recovery must not leave the release `ok`.
+        always: [{ phase: "cleanup", commands: [rel.setStatus(p, id, "failed")], timeoutMs: quick }],
+        // Back to the previous release (or `current` removed on a first deploy).
+        ifSwitched: [{ phase: "switch", commands: [prev ? rel.switchCurrent(p, prev) : rel.removeCurrent(p)], timeoutMs: quick }],
+        ifRestarted: prev ? phaseSection(env, h, "restart", serviceRestarts(env, h), env.restart, p.current) : [],
       };
       return [h.name, r];
     }),
   );
 }
 
-/** The script recovery runs on one host: always the mark, then the switch back and restart when they apply. */
-export function recoveryScript(r: HostRecovery, switched: boolean, rerunRestart: boolean): HostScript {
-  return { env: r.env, sections: [r.markFailed, ...(switched ? [r.switchBack, ...(rerunRestart ? r.restartOld : [])] : [])] };
+/** The script recovery runs on one host, given whether it switched and whether its services ran the new code. */
+export function recoveryScript(r: HostRecovery, switched: boolean, restarted: boolean): HostScript {
+  return { env: r.env, sections: [...r.always, ...(switched ? [...r.ifSwitched, ...(restarted ? r.ifRestarted : [])] : [])] };
 }
 
 /** on_failure hooks: on each host whose roles they apply to, and `local: true` ones once here. */

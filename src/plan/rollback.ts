@@ -7,6 +7,7 @@ import { pathsFor } from "../config/paths.js";
 import type { Environment, Host } from "../config/resolve.js";
 import * as rel from "../commands/release.js";
 import type { HostScript } from "../commands/script.js";
+import { planFailureHooks, type FailureHooks, type HostRecovery } from "./recovery.js";
 import type { Stage } from "./stage.js";
 import { commandEnv, phaseSection, serviceRestarts } from "./sections.js";
 import { rollbackCandidates, type HostState } from "./state.js";
@@ -25,8 +26,12 @@ export interface RollbackPlan {
   previous: Record<string, string | null>;
   /** switch (+ mark bad), then restart+verify where configured. */
   stages: Extract<Stage, { kind: "hosts" }>[];
-  /** Run on switched hosts when a later stage fails: back to their previous release, marked ok again. */
-  recovery: Record<string, HostScript>;
+  /** On switched hosts when a later stage fails: back to their previous release, marked ok again. */
+  recovery: Record<string, HostRecovery>;
+  onFailure: FailureHooks;
+  /** The run engine's names for the release made current and its commit (the target's). */
+  releaseId: string;
+  commit: string;
 }
 
 export interface RollbackInput {
@@ -74,7 +79,7 @@ export function planRollback(input: RollbackInput): RollbackPlan | { refuse: str
   const envFor = (h: Host) => commandEnv(env, { SLIPWAY_RELEASE: target, SLIPWAY_HOST: h.name, SLIPWAY_PREVIOUS_RELEASE: previous[h.name] ?? "" });
   const switchScripts: Record<string, HostScript> = {};
   const afterScripts: Record<string, HostScript> = {};
-  const recovery: Record<string, HostScript> = {};
+  const recovery: Record<string, HostRecovery> = {};
   for (const h of hosts) {
     const p = pathsFor(h.deployTo);
     const prev = previous[h.name] ?? null;
@@ -87,11 +92,8 @@ export function planRollback(input: RollbackInput): RollbackPlan | { refuse: str
         ...phaseSection(env, h, "verify", [], env.verify, p.current),
       ],
     };
-    if (prev)
-      recovery[h.name] = {
-        env: envFor(h),
-        sections: [{ phase: "switch", commands: [rel.switchCurrent(p, prev), rel.setStatus(p, prev, "ok")], timeoutMs: env.timeouts.switch }],
-      };
+    const back = prev ? [{ phase: "switch", commands: [rel.switchCurrent(p, prev), rel.setStatus(p, prev, "ok")], timeoutMs: env.timeouts.switch }] : [];
+    recovery[h.name] = { env: envFor(h), always: [], ifSwitched: back, ifRestarted: [] };
   }
   const names = hosts.map((h) => h.name);
   const stages: RollbackPlan["stages"] = [{ kind: "hosts", phases: ["switch"], hosts: names, scripts: switchScripts }];
@@ -110,5 +112,8 @@ export function planRollback(input: RollbackInput): RollbackPlan | { refuse: str
     previous,
     stages,
     recovery,
+    onFailure: planFailureHooks(env, hosts, { SLIPWAY_FAILED_RELEASE: target }),
+    releaseId: target,
+    commit: commitOf(ps, target) ?? "unknown",
   };
 }

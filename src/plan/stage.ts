@@ -1,6 +1,7 @@
 /** The steps of a plan, in order: what the apply runner walks and `--plan` prints. */
 import type { HostScript } from "../commands/script.js";
 import type { Phase } from "./phases.js";
+import type { FailureHooks, HostRecovery } from "./recovery.js";
 
 export type Stage =
   | { kind: "upload"; phase: "fetch"; hosts: string[] }
@@ -8,7 +9,8 @@ export type Stage =
       kind: "hosts";
       phases: Phase[];
       hosts: string[];
-      scripts: Record<string, HostScript> /** rolling deploys: which batch */;
+      scripts: Record<string, HostScript>;
+      /** rolling deploys: which batch */
       batch?: { index: number; of: number };
     }
   | { kind: "local"; phase: Phase; when: "before" | "after"; script: HostScript }
@@ -16,3 +18,18 @@ export type Stage =
   | { kind: "gate"; gate: "presteps" }
   /** `--batch-wait` between rolling batches. */
   | { kind: "wait"; ms: number };
+
+/** What the apply runner needs of any plan that moves `current`: deploys and rollbacks. */
+export interface RunnablePlan {
+  releaseId: string;
+  commit: string;
+  hosts: string[];
+  /** Each host's current release before the run (what recovery returns to). */
+  previous: Record<string, string | null>;
+  stages: Stage[];
+  /** What a failure does on each host (see plan/recovery.ts), and the on_failure hooks. */
+  recovery: Record<string, HostRecovery>;
+  onFailure: FailureHooks;
+  /** A last summary line after a recovery (a deploy: which release was marked failed). */
+  recoveryNote?: string;
+}

@@ -1,4 +1,6 @@
 /** End-to-end rollback and cleanup rules on local hosts. */
+import { writeFileSync } from "node:fs";
+import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { basicConfig, Project } from "../helpers.js";
 
@@ -129,5 +131,22 @@ describe("rollback --plan", () => {
     expect(JSON.parse(j.stdout)).toMatchObject({ verb: "rollback", target: r1, from: r2, hosts: ["h1", "h2"] });
     expect(p.run("prod", "rollback", "--plan", r2!).stderr).toMatch(/rollback refused: .* is already current/);
     expect(p.current("h2")).toBe(r2);
+  });
+});
+
+describe("a failed rollback", () => {
+  it("puts every host back on the release it left, marked ok again, and names what it did per host", () => {
+    p = new Project();
+    const [, r2] = deployVersions(2, "verify:\n  - test ! -f ../../fail-verify");
+    for (const h of ["h1", "h2"]) writeFileSync(path.join(p.hostDir(h), "fail-verify"), "");
+    const r = p.run("prod", "rollback");
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/rollback failed: .*verify/);
+    expect(r.stderr).toMatch(/h1: switched back to /);
+    for (const h of ["h1", "h2"]) {
+      expect(p.current(h)).toBe(r2);
+      expect(p.status(h, r2!)).toBe("ok");
+    }
+    expect(p.lockExists("h1")).toBe(false);
   });
 });

@@ -58,8 +58,8 @@ describe("planRollback", () => {
 
   it("restarts after the switch and knows how to put every host back", () => {
     expect(plan.stages.map((s) => `${s.phases.join("+")}@${s.hosts.join(",")}`)).toEqual(["switch@web1,web2", "restart+verify@web1,web2"]);
-    expect(plan.recovery.web1!.sections[0]!.commands.map((c) => c.display)).toEqual([`switch current → releases/${C}`, `mark ${C} ok`]);
-    expect(plan.recovery.web1!.sections[0]!.timeoutMs).toBe(4000);
+    expect(plan.recovery.web1!.ifSwitched[0]!.commands.map((c) => c.display)).toEqual([`switch current → releases/${C}`, `mark ${C} ok`]);
+    expect(plan.recovery.web1!.ifSwitched[0]!.timeoutMs).toBe(4000);
   });
 
   it("refuses with a reason rather than planning", () => {
