@@ -2,7 +2,7 @@
  * planDeploy(config, hostState) → Plan: pure. It drives `--plan` and the real run alike, so what
  * the operator previews is exactly what runs.
  */
-import { parseReleaseTime, pathsFor, releaseId as makeReleaseId } from "../config/paths.js";
+import { pathsFor } from "../config/paths.js";
 import type { Command, Environment, Host } from "../config/resolve.js";
 import { appliesTo } from "../config/roles.js";
 import * as rel from "../commands/release.js";
@@ -10,13 +10,14 @@ import type { HostScript, ScriptCommand, Section } from "../commands/script.js";
 import { releasesToRemove } from "./cleanup.js";
 import { planFailureHooks, planRecovery, type FailureHooks, type HostRecovery } from "./recovery.js";
 import { rollStages } from "./rolling.js";
+import { nextReleaseId, skipJournaled } from "./resume.js";
 import { DEPLOY_GROUPS, type Phase } from "./phases.js";
 import type { DeployingInfo, HostState, Manifest } from "./state.js";
-import { sectionHash } from "../commands/script.js";
 import { commandEnv, forHost, phaseSection, serviceRestarts, userCmds } from "./sections.js";
-
-export type { Stage } from "./stage.js";
 import type { Stage } from "./stage.js";
+
+export { nextReleaseId } from "./resume.js";
+export type { Stage } from "./stage.js";
 
 export interface DeployPlan {
   verb: "deploy";
@@ -55,20 +56,6 @@ export interface DeployInput {
   /** Rolling: switch, restart and check this many hosts (or a percentage) at a time. */
   batchSize?: string;
   batchWaitMs?: number;
-}
-
-/**
- * A release id that sorts after every existing release on every host, so "newest" is always the
- * last id even when two deploys start in the same second or a control machine's clock lags.
- */
-export function nextReleaseId(now: Date, commit: string, states: HostState[]): string {
-  const newest = states
-    .flatMap((s) => s.releases.map((r) => r.id))
-    .sort()
-    .at(-1);
-  const last = newest ? parseReleaseTime(newest) : null;
-  const at = last && last.getTime() >= Math.floor(now.getTime() / 1000) * 1000 ? new Date(last.getTime() + 1000) : now;
-  return makeReleaseId(at, commit);
 }
 
 export function planDeploy(input: DeployInput): DeployPlan {
@@ -250,16 +237,4 @@ export function planDeploy(input: DeployInput): DeployPlan {
     onFailure: planFailureHooks(env, hosts, { SLIPWAY_FAILED_RELEASE: id }),
     recoveryNote: `release ${id} marked failed`,
   };
-}
-
-/** Resume: drop each host's sections whose journal entry (same phase, same input hash) says they are done. */
-function skipJournaled(stages: Stage[], states: Record<string, HostState>, id: string): void {
-  for (const stage of stages) {
-    if (stage.kind !== "hosts") continue;
-    for (const [host, script] of Object.entries(stage.scripts)) {
-      const done = states[host]?.journal[id] ?? {};
-      script.sections = script.sections.filter((sec) => done[sec.phase] !== sectionHash(sec));
-    }
-    stage.hosts = stage.hosts.filter((h) => (stage.scripts[h]?.sections.length ?? 0) > 0);
-  }
 }
