@@ -52,7 +52,8 @@ export function stragglerProbe(services: Service[], c: ServiceContext): string {
     if (svc.backend === "supervisord")
       sources.push(`supervisorctl -c ${shPath(c.supervisor.config)} pid ${shq(svc.program)} 2>/dev/null | grep -E '^[1-9][0-9]*$'`);
     if (!sources.length) return "";
-    return `for p in $( { ${sources.join("; ")}; } | sort -u); do [ "$p" != "$$" ] && kill -0 "$p" 2>/dev/null && s=$(awk '{print $3}' /proc/$p/stat 2>/dev/null) && [ "$s" != Z ] && printf 'PID\\t%s\\t%s\\t%s\\n' ${shq(svc.name)} "$p" "$(tr '\\0' ' ' < /proc/$p/cmdline 2>/dev/null | cut -c1-120)"; done`;
+    // Pids come from files on the host: only plain numbers count, and never init (1).
+    return `for p in $( { ${sources.join("; ")}; } | sort -u); do case "$p" in ''|*[!0-9]*|1) continue;; esac; [ "$p" != "$$" ] && kill -0 "$p" 2>/dev/null && s=$(awk '{print $3}' /proc/$p/stat 2>/dev/null) && [ "$s" != Z ] && printf 'PID\\t%s\\t%s\\t%s\\n' ${shq(svc.name)} "$p" "$(tr '\\0' ' ' < /proc/$p/cmdline 2>/dev/null | cut -c1-120)"; done`;
   });
   return lines.filter(Boolean).join("\n") || "true";
 }
