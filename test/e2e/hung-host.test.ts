@@ -84,6 +84,26 @@ ${NAMES.map((h) => `      - { name: ${h}, address: ${h}, roles: [web] }`).join("
   return { app, repo, dir, root, current, deployWatching, history };
 }
 
+/** A project with v1 deployed and v2 committed, and the release v1 is. */
+async function deployedOnce(extra = "") {
+  const p = project(extra);
+  p.repo.commit({ VERSION: "1" });
+  expect((await p.deployWatching(["prod", "deploy"])).code).toBe(0);
+  const good = p.current("web1");
+  p.repo.commit({ VERSION: "2" });
+  return { p, good };
+}
+
+/** Run `fn` with the host frozen from the start (it accepts TCP, never answers), thawed after. */
+async function whileFrozenAtConnect<T>(name: string, fn: () => Promise<T>): Promise<T> {
+  spawnSync("bash", ["-c", freezeCommand(name)]);
+  try {
+    return await fn();
+  } finally {
+    thaw(name);
+  }
+}
+
 const noCrash = (r: CliResult) => {
   expect(r.stderr).not.toMatch(/internal error|Unhandled|\n\s+at [\w.<>]+ \(/);
 };
@@ -165,43 +185,25 @@ describe.skipIf(SKIP_FLEET)("a hung host", () => {
   });
 
   it("frozen at connect (all or nothing): a clear host failure, nothing changed, lock released", async () => {
-    const p = project("ssh: { connect_timeout: 3 }");
-    p.repo.commit({ VERSION: "1" });
-    expect((await p.deployWatching(["prod", "deploy"])).code).toBe(0);
-    const good = p.current("web1");
-    p.repo.commit({ VERSION: "2" });
-    spawnSync("bash", ["-c", freezeCommand("web3")]);
-    try {
-      const t0 = Date.now();
-      const r = await p.deployWatching(["prod", "deploy"]);
-      noCrash(r);
-      expect(r.code, r.stderr).toBe(1);
-      expect(r.stderr).toMatch(/web3: cannot connect to .*(timed out|handshake)/i);
-      expect(Date.now() - t0).toBeLessThan(15_000);
-      for (const h of ["web1", "web2", "web4"]) expect(p.current(h), h).toBe(good);
-      expect(existsSync(path.join(p.root("web1"), ".slipway", "lock"))).toBe(false);
-    } finally {
-      thaw("web3");
-    }
+    const { p, good } = await deployedOnce("ssh: { connect_timeout: 3 }");
+    const t0 = Date.now();
+    const r = await whileFrozenAtConnect("web3", () => p.deployWatching(["prod", "deploy"]));
+    noCrash(r);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/web3: cannot connect to .*(timed out|handshake)/i);
+    expect(Date.now() - t0).toBeLessThan(15_000);
+    for (const h of ["web1", "web2", "web4"]) expect(p.current(h), h).toBe(good);
+    expect(existsSync(path.join(p.root("web1"), ".slipway", "lock"))).toBe(false);
   });
 
   it("frozen at connect with --allow-partial: the reachable hosts are deployed, the frozen one is named", async () => {
-    const p = project("ssh: { connect_timeout: 3 }");
-    p.repo.commit({ VERSION: "1" });
-    expect((await p.deployWatching(["prod", "deploy"])).code).toBe(0);
-    const good = p.current("web1");
-    p.repo.commit({ VERSION: "2" });
-    spawnSync("bash", ["-c", freezeCommand("web3")]);
-    try {
-      const r = await p.deployWatching(["prod", "deploy", "--allow-partial"]);
-      noCrash(r);
-      expect(r.code, r.stderr).toBe(0);
-      expect(r.stderr).toMatch(/web3: UNREACHABLE \(left out, nothing changed there\)/);
-      expect(r.stderr).toMatch(/to 3 of 4 host\(s\) — PARTIAL/);
-      for (const h of ["web1", "web2", "web4"]) expect(readFileSync(path.join(p.root(h), "current", "VERSION"), "utf8")).toBe("2");
-    } finally {
-      thaw("web3");
-    }
+    const { p, good } = await deployedOnce("ssh: { connect_timeout: 3 }");
+    const r = await whileFrozenAtConnect("web3", () => p.deployWatching(["prod", "deploy", "--allow-partial"]));
+    noCrash(r);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/web3: UNREACHABLE \(left out, nothing changed there\)/);
+    expect(r.stderr).toMatch(/to 3 of 4 host\(s\) — PARTIAL/);
+    for (const h of ["web1", "web2", "web4"]) expect(readFileSync(path.join(p.root(h), "current", "VERSION"), "utf8")).toBe("2");
     expect(p.current("web3")).toBe(good);
   });
 });
