@@ -95,21 +95,28 @@ export async function commitSubject(dir: string, commit: string): Promise<string
   );
 }
 
-/** The primary's current release commit, from its manifest (null: nothing deployed or unreadable). */
-export function runningCommit(state: HostState | undefined): string | null {
-  const rel = state?.releases.find((r) => r.id === state.current);
-  return rel?.manifest && isCommit(rel.manifest.commit) ? rel.manifest.commit : null;
+/** What the primary runs: its current release's commit from the manifest; `problem` when it runs something unreadable. */
+export function runningCommit(state: HostState | undefined): { commit: string | null; problem?: string } {
+  if (!state) return { commit: null, problem: "the primary could not be read" };
+  if (state.badCurrent !== undefined) return { commit: null, problem: "the primary's current is not a release" };
+  if (!state.current) return { commit: null };
+  const m = state.releases.find((r) => r.id === state.current)?.manifest;
+  return m && isCommit(m.commit) ? { commit: m.commit } : { commit: null, problem: `the running release ${state.current} has no readable manifest` };
 }
 
 /** Pending plus the running commit's subject; a git failure becomes `unknown`, never an error (status must still show). */
 export async function pendingFor(
   ctx: RunContext,
-  from: string | null,
+  running: { commit: string | null; problem?: string },
   refOverride?: string,
   resolved?: { commit: string; ref: string },
 ): Promise<{ pending: Pending; subject: string | null }> {
   const src = ctx.env.source;
   const ref = resolved?.ref ?? refOverride ?? (src.type === "git" ? src.ref : "dir");
+  const from = running.commit;
+  // Unknown is not "nothing deployed": all history would be listed as pending.
+  if (running.problem && src.type === "git")
+    return { pending: { state: "unknown", ref, from, to: resolved?.commit ?? null, commits: [], count: 0, files: [], reason: running.problem }, subject: null };
   if (src.type === "dir")
     return { pending: { state: "dir", ref: "dir", from, to: null, commits: [], count: 0, files: [], reason: "a directory source" }, subject: null };
   try {

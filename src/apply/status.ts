@@ -34,8 +34,7 @@ export async function readStatus(ctx: RunContext): Promise<StatusReport> {
   // Parsing (and the warnings for malformed host data) is gatherReachable's, with no second round trip.
   const answered = hosts.filter((h) => outs[h.name] !== undefined);
   const { states } = await gatherReachable(ctx, ctx.pool, answered, outs, "status");
-  const from = runningCommit(states[ctx.env.primary.name]);
-  const { pending, subject } = await pendingFor(ctx, from);
+  const { pending, subject } = await pendingFor(ctx, runningCommit(states[ctx.env.primary.name]));
   const probes: Record<string, ServiceState[]> = {};
   for (const h of answered) probes[h.name] = parseServiceReport(outs[h.name]!);
   for (const f of lost) {

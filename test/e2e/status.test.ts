@@ -119,6 +119,13 @@ describe.skipIf(SKIP_FLEET)("status", () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/web1.*unexpected data on the host/);
     expect(r.stdout).toContain("deploy    none in progress");
+
+    // an unreadable manifest of what runs: pending is unknown, not "nothing deployed" with all history
+    p.onHost("web1", `printf '{oops' > releases/${cur}/.slipway/manifest.json`);
+    r = p.run("prod", "status");
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`pending   unknown (the running release ${cur} has no readable manifest)`);
+    expect(p.run("prod", "pending").stdout).toBe(`pending: unknown (the running release ${cur} has no readable manifest)\n`);
   });
 
   it("a deploy under way is in progress; killed, it is interrupted (stale lock named) and status says how to resume", async () => {
