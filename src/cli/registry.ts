@@ -35,6 +35,8 @@ export const VERBS: VerbSpec[] = [
     load: () => import("./verbs/deploy.js"),
   },
   { name: "rollback", needsEnv: true, summary: "switch back to the previous good release, or to a named one", load: () => import("./verbs/rollback.js") },
+  { name: "status", needsEnv: true, summary: "what runs, lock, deploy in flight, health, pending (exit 1 if not ok)", load: () => import("./verbs/status.js") },
+  { name: "pending", needsEnv: true, summary: "commits and files a deploy would bring (--ref R)", load: () => import("./verbs/pending.js") },
   { name: "releases", needsEnv: true, summary: "list releases per host with status", load: () => import("./verbs/releases.js") },
   { name: "history", needsEnv: true, summary: "show the deploy log kept on the hosts (or --local)", load: () => import("./verbs/history.js") },
   { name: "lock", needsEnv: true, summary: "lock status | acquire -m reason | release", load: () => import("./verbs/lock.js") },

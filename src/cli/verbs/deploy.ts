@@ -1,6 +1,8 @@
 /** `slipway <env> deploy [--plan] [--ref R] [--lock-wait 5m] [-m reason] [--limit H]` */
 import { planData } from "../../plan/format.js";
 import { applyDeploy, previewDeploy } from "../../apply/deploy.js";
+import { pendingFromPrimary } from "../../apply/pending.js";
+import { formatPending } from "../../plan/pending.js";
 import { formatPlan } from "../../plan/format.js";
 import { parseDuration, parsePositiveInt } from "../duration.js";
 import type { Globals } from "../registry.js";
@@ -67,9 +69,11 @@ export async function run(args: string[], globals: Globals): Promise<number> {
         batchSize: checkedBatchSize(opts.batchSize),
         batchWaitMs: parseDuration(opts.batchWait, "--batch-wait"),
       });
+      // What the plan would bring, from the commit it resolved (no second resolve of the ref).
+      const pending = await pendingFromPrimary(s.ctx, opts.ref, { commit: plan.commit, ref: plan.ref });
       // The plan's scripts carry `env` with secret values: printed only through the redactor.
-      if (opts.json) s.out.data(planData(plan));
-      else s.out.text(formatPlan(plan));
+      if (opts.json) s.out.data({ ...planData(plan), pending });
+      else s.out.text(`${formatPending(pending)}\n${formatPlan(plan)}`);
       return [];
     });
   }
