@@ -22,6 +22,7 @@ Global options:
   -c, --config <file>  config file (default: ./slipway.yml, or $SLIPWAY_CONFIG)
   --json               machine-readable output (NDJSON events / JSON data) on stdout
   -v, --verbose        show command output live and stack traces on errors
+  --no-color           no colour in terminal output (also: NO_COLOR=1)
   -h, --help           help for slipway or for a verb (slipway production deploy --help)
 
 Examples:

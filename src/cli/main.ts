@@ -20,6 +20,7 @@ export function splitArgs(argv: string[]): { globals: Globals; positional: strin
     } else if (a.startsWith("--config=")) globals.config = a.slice(9);
     else if (a === "--json") globals.json = true;
     else if (a === "-v" || a === "--verbose") globals.verbose = true;
+    else if (a === "--no-color") globals.noColor = true;
     else if (a === "-h" || a === "--help") help = true;
     else if (a === "--version" || a === "-V") version = true;
     else if (a.startsWith("-")) break;

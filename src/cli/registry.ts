@@ -7,6 +7,8 @@ export interface Globals {
   config?: string;
   json: boolean;
   verbose: boolean;
+  /** `--no-color`: no colour codes (NO_COLOR does the same). */
+  noColor?: boolean;
   env?: string;
 }
 

@@ -17,7 +17,8 @@ import { LocalExecutor } from "../exec/local.js";
 import { PlainRenderer, PrefixedRenderer, QuietRenderer } from "../render/plain.js";
 import { NdjsonRenderer } from "../render/ndjson.js";
 import { TtyRenderer } from "../render/tty.js";
-import { LogFileSink } from "../render/logfile.js";
+import { LogFileSink, logFileName } from "../render/logfile.js";
+import { colorEnabled } from "../render/color.js";
 import type { RunContext } from "../apply/context.js";
 import { ExecutorPool, whoAmI } from "../apply/context.js";
 import { VERSION } from "../version.js";
@@ -88,12 +89,13 @@ export async function openSession(globals: Globals, o: SessionOptions): Promise<
   if (o.quiet) bus.add(new QuietRenderer(process.stderr));
   else if (o.output === "prefixed" && !globals.json) bus.add(new PrefixedRenderer(process.stdout, process.stderr));
   else if (globals.json) bus.add(new NdjsonRenderer(process.stdout));
-  else if (process.stderr.isTTY && !globals.verbose) bus.add(new TtyRenderer(process.stderr));
+  else if (process.stderr.isTTY && !globals.verbose)
+    bus.add(new TtyRenderer(process.stderr, { color: colorEnabled(process.stderr, Boolean(globals.noColor)), hosts: hosts.length }));
   else bus.add(new PlainRenderer(process.stderr, globals.verbose));
 
   const started = new Date();
   const dir = stateDir(env);
-  const logPath = path.join(dir, "logs", `${started.toISOString().replace(/[:.]/g, "-")}-${env.name}-${o.verb}-${process.pid}.log`);
+  const logPath = path.join(dir, "logs", logFileName(started, env.name, o.verb, process.pid));
   let finishStore: (() => void) | null = null;
   if (o.record) {
     privateDir(dir);

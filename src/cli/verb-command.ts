@@ -11,6 +11,7 @@ export function verbCommand(name: string, description: string, example: string):
     .option("-c, --config <file>", "config file (default: ./slipway.yml)")
     .option("--json", "machine-readable output on stdout")
     .option("-v, --verbose", "show command output live")
+    .option("--no-color", "no colour in terminal output (also: NO_COLOR=1)")
     .addHelpText("after", `\nExample:\n  ${example}\n`)
     .exitOverride()
     .configureOutput({ writeErr: () => {} })
@@ -26,13 +27,14 @@ export function parseVerb<T>(cmd: Command, args: string[], globals: Globals): { 
     if (err.code === "commander.helpDisplayed" || err.code === "commander.help") return null;
     throw new UsageError(err.message.replace(/^error: /, ""));
   }
-  const o = cmd.opts() as T & Partial<Globals>;
+  const o = cmd.opts() as T & Partial<Globals> & { color?: boolean };
   return {
     opts: {
       ...o,
       config: o.config ?? globals.config,
       json: Boolean(o.json || globals.json),
       verbose: Boolean(o.verbose || globals.verbose),
+      noColor: o.color === false || Boolean(globals.noColor),
       env: globals.env,
     } as T & Globals,
     args: cmd.args,

@@ -33,5 +33,5 @@ export function planAfterReboot(env: Environment, hosts: Host[]): AfterRebootPla
     ...(withWork.length ? [{ kind: "hosts" as const, label: "after-reboot", hosts: withWork, scripts }] : []),
     { kind: "report", hosts: names },
   ];
-  return { verb: "after-reboot", env: env.name, hosts: names, lock: null, stages };
+  return { verb: "after-reboot", env: env.name, hosts: names, lock: null, stages, deployTo: Object.fromEntries(hosts.map((h) => [h.name, h.deployTo])) };
 }

@@ -36,6 +36,8 @@ export interface DeployPlan {
   recovery: Record<string, HostRecovery>;
   onFailure: FailureHooks;
   recoveryNote: string;
+  /** Each host's deploy_to, so `--plan` can group hosts whose commands differ only by it. */
+  deployTo?: Record<string, string>;
 }
 
 export interface DeployInput {
@@ -236,5 +238,6 @@ export function planDeploy(input: DeployInput): DeployPlan {
     recovery: planRecovery(env, hosts, id, previous),
     onFailure: planFailureHooks(env, hosts, { SLIPWAY_FAILED_RELEASE: id }),
     recoveryNote: `release ${id} marked failed`,
+    deployTo: Object.fromEntries(hosts.map((h) => [h.name, h.deployTo])),
   };
 }

@@ -74,5 +74,15 @@ export function planDowntime(
     if (svc) stages.push(...svc.stages);
     stages.push(pageStage(false, "maintenance page down"));
   }
-  return { verb: "downtime", action, env: env.name, hosts: hosts.map((h) => h.name), lock: env.primary.name, message, pageHosts: pageNames, stages };
+  return {
+    verb: "downtime",
+    action,
+    env: env.name,
+    hosts: hosts.map((h) => h.name),
+    lock: env.primary.name,
+    message,
+    pageHosts: pageNames,
+    stages,
+    deployTo: Object.fromEntries(hosts.map((h) => [h.name, h.deployTo])),
+  };
 }

@@ -1,20 +1,22 @@
 /** `--plan` text for the operations verbs (service, downtime, after-reboot): each stage, each host's commands. */
 import type { ConfigPushPlan } from "./configpush.js";
 import { PHASE_HELP } from "./phases.js";
-import { hostCommands } from "./format.js";
+import { hostView, stageCommands, type HostView } from "./format.js";
+import { groupedCommands, hostRange, hostsWithCount } from "./format-hosts.js";
 import type { OpsPlan, OpsStage } from "./ops.js";
 
 export function formatOpsPlan(plan: OpsPlan): string {
   const what = [plan.verb, plan.action].filter(Boolean).join(" ");
-  const out = [`plan: ${what} ${plan.env}`, `  hosts  ${plan.hosts.join(", ") || "(none)"}`, ""];
+  const { view, header } = hostView(plan.hosts, plan.deployTo);
+  const out = [`plan: ${what} ${plan.env}`, `  hosts  ${plan.hosts.length ? hostsWithCount(plan.hosts) : "(none)"}`, ...header, ""];
   if (plan.lock) out.push(`lock      on ${plan.lock}: ${PHASE_HELP.lock}`);
-  for (const stage of plan.stages) out.push(...stageLines(stage));
+  for (const stage of plan.stages) out.push(...stageLines(stage, view));
   if (plan.lock) out.push(`unlock    on ${plan.lock}: release the environment lock`);
   return out.join("\n") + "\n";
 }
 
-function stageLines(stage: OpsStage): string[] {
-  const on = stage.hosts.join(", ") || "(no host)";
+function stageLines(stage: OpsStage, view: HostView): string[] {
+  const on = hostRange(stage.hosts) || "(no host)";
   if (stage.kind === "stragglers") {
     const then = {
       kill: "terminate those still running (TERM, then KILL)",
@@ -24,7 +26,7 @@ function stageLines(stage: OpsStage): string[] {
     return [`stragglers on ${on}: wait up to ${stage.waitS}s for the stopped services' processes to exit, then ${then}`];
   }
   if (stage.kind === "report") return [`report    on ${on}: probe every service; list those still unhealthy (exit 1 if any)`];
-  return [`${stage.label} on ${on} (one round trip per host):`, ...stage.hosts.flatMap((h) => hostCommands(h, stage.scripts[h]))];
+  return [`${stage.label} on ${on} (one round trip per host):`, ...stageCommands(stage.hosts, (h) => stage.scripts[h], view)];
 }
 
 /** `update-config --plan` as data: the diffs and each host's commands by description (never their text, which holds the files). */
@@ -49,6 +51,6 @@ export function formatConfigPushPlan(plan: ConfigPushPlan): string {
         .trimEnd(),
       "",
     );
-  out.push("push (one round trip per host):", ...Object.entries(view.hosts).flatMap(([h, cmds]) => [`  ${h}:`, ...cmds.map((c) => `    $ ${c}`)]));
+  out.push("push (one round trip per host):", ...groupedCommands(Object.keys(view.hosts), (h) => view.hosts[h]!.map((c) => `$ ${c}`)));
   return out.join("\n") + "\n";
 }

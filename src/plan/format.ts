@@ -4,13 +4,28 @@ import type { DeployPlan, Stage } from "./deploy.js";
 import { recoveryScript } from "./recovery.js";
 import type { RollbackPlan } from "./rollback.js";
 import { PHASE_HELP } from "./phases.js";
+import { abstractRoots, commandLines, groupedCommands, hostRange, hostsWithCount, relativeTo, rootsLines } from "./format-hosts.js";
 
+/** How a plan's host blocks are written: with each host's deploy_to as $DEPLOY_TO when the roots differ. */
+export interface HostView {
+  roots?: Record<string, string>;
+  relative: boolean;
+}
+
+/** The view for a plan over `hosts` with these deploy_to roots, and its header line naming them (if abstracted). */
+export function hostView(hosts: string[], roots: Record<string, string> | undefined): { view: HostView; header: string[] } {
+  const relative = abstractRoots(hosts, roots);
+  return { view: { roots, relative }, header: relative && roots ? rootsLines(hosts, roots) : [] };
+}
+
+/** `deploy --plan`: every stage in order, hosts with the same commands grouped (see format-hosts.ts). */
 export function formatPlan(plan: DeployPlan): string {
+  const { view, header } = hostView(plan.hosts, plan.deployTo);
   const out: string[] = [];
   out.push(`plan: deploy ${plan.env} release ${plan.releaseId}`);
   out.push(`  commit ${plan.commit} (${plan.ref})`);
-  out.push(`  hosts  ${plan.hosts.join(", ")} (primary ${plan.primary})`);
-  out.push("");
+  out.push(`  hosts  ${hostsWithCount(plan.hosts)}, primary ${plan.primary}`);
+  out.push(...header, "");
   out.push(`check     on every host: ${PHASE_HELP.check}`);
   out.push(`lock      on ${plan.primary}: ${PHASE_HELP.lock}`);
   for (const stage of plan.stages) {
@@ -24,7 +39,7 @@ export function formatPlan(plan: DeployPlan): string {
     } else if (stage.kind === "wait") {
       out.push(`wait      ${stage.ms / 1000} s before the next batch`);
     } else {
-      out.push(...hostStage(stage));
+      out.push(...hostStage(stage, view));
     }
   }
   out.push(`unlock    on ${plan.primary}: ${PHASE_HELP.unlock}`);
@@ -32,39 +47,59 @@ export function formatPlan(plan: DeployPlan): string {
   if (rm.length) {
     out.push("");
     out.push("cleanup will remove:");
-    for (const [h, ids] of rm) out.push(`  ${h}: ${ids.join(", ")}`);
+    out.push(...groupedRemovals(rm));
   }
   return out.join("\n") + "\n";
 }
 
-/** One stage run on hosts: its phases, then each host's commands in order. */
-function hostStage(stage: Extract<Stage, { kind: "hosts" }>): string[] {
+/** One stage run on hosts: its phases, then the hosts' commands, grouped. */
+function hostStage(stage: Extract<Stage, { kind: "hosts" }>, view: HostView): string[] {
   const batch = stage.batch ? `batch ${stage.batch.index}/${stage.batch.of}, ` : "";
   return [
-    `${stage.phases.join("+").padEnd(9)} on ${stage.hosts.join(", ")} (${batch}one round trip per host):`,
-    ...stage.hosts.flatMap((h) => hostCommands(h, stage.scripts[h])),
+    `${stage.phases.join("+").padEnd(9)} on ${hostRange(stage.hosts)} (${batch}one round trip per host):`,
+    ...stageCommands(stage.hosts, (h) => stage.scripts[h], view),
   ];
+}
+
+/** The commands of `hosts` (each host's script from `scriptOf`), grouped where they are the same. */
+export function stageCommands(hosts: string[], scriptOf: (host: string) => HostScript | undefined, view: HostView): string[] {
+  return groupedCommands(hosts, (h) => {
+    const lines = commandLines(scriptOf(h));
+    return view.relative ? lines.map((l) => relativeTo(l, view.roots?.[h])) : lines;
+  });
 }
 
 /** One host's commands in a stage, each under its phase. */
 export function hostCommands(host: string, script: HostScript | undefined): string[] {
-  return [`  ${host}:`, ...(script?.sections ?? []).flatMap((s) => s.commands.map((c) => `    ${s.phase.padEnd(8)} $ ${c.display}`))];
+  return [`  ${host}:`, ...commandLines(script).map((l) => `    ${l}`)];
+}
+
+/** `cleanup will remove:` with hosts removing the same releases on one line. */
+function groupedRemovals(rm: [string, string[]][]): string[] {
+  const by = new Map<string, string[]>();
+  for (const [h, ids] of rm) by.set(ids.join(", "), [...(by.get(ids.join(", ")) ?? []), h]);
+  return [...by].map(([ids, hs]) => `  ${hs.length > 1 ? hostsWithCount(hs) : hs[0]}: ${ids}`);
 }
 
 /** `rollback --plan`: the target, what is marked bad, each stage, and what a failure would undo. */
 export function formatRollbackPlan(plan: RollbackPlan): string {
+  const { view, header } = hostView(plan.hosts, plan.deployTo);
   const out = [
     `plan: rollback ${plan.env} to ${plan.target} (commit ${plan.toCommit})`,
     `  from   ${plan.from}${plan.fromCommit ? ` (commit ${plan.fromCommit})` : ""}, marked bad`,
-    `  hosts  ${plan.hosts.join(", ")} (primary ${plan.primary})`,
+    `  hosts  ${hostsWithCount(plan.hosts)}, primary ${plan.primary}`,
+    ...header,
     "",
     `check     on every host: ${PHASE_HELP.check}`,
     `lock      on ${plan.primary}: ${PHASE_HELP.lock}`,
-    ...plan.stages.flatMap(hostStage),
+    ...plan.stages.flatMap((st) => hostStage(st, view)),
     `unlock    on ${plan.primary}: ${PHASE_HELP.unlock}`,
   ];
   const undo = Object.entries(plan.recovery).filter(([, r]) => r.ifSwitched.length);
-  if (undo.length) out.push("", "if a step fails, switched hosts go back:", ...undo.flatMap(([h, r]) => hostCommands(h, recoveryScript(r, true, true))));
+  if (undo.length) {
+    const scripts = Object.fromEntries(undo.map(([h, r]) => [h, recoveryScript(r, true, true)]));
+    out.push("", "if a step fails, switched hosts go back:", ...stageCommands(Object.keys(scripts), (h) => scripts[h], view));
+  }
   return out.join("\n") + "\n";
 }
 

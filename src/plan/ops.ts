@@ -27,4 +27,6 @@ export interface OpsPlan {
   /** The host the environment lock is taken on around the stages, or null when the verb takes none. */
   lock: string | null;
   stages: OpsStage[];
+  /** Each host's deploy_to, so `--plan` can group hosts whose commands differ only by it. */
+  deployTo?: Record<string, string>;
 }

@@ -32,6 +32,8 @@ export interface RollbackPlan {
   /** The run engine's names for the release made current and its commit (the target's). */
   releaseId: string;
   commit: string;
+  /** Each host's deploy_to, so `--plan` can group hosts whose commands differ only by it. */
+  deployTo?: Record<string, string>;
 }
 
 export interface RollbackInput {
@@ -115,5 +117,6 @@ export function planRollback(input: RollbackInput): RollbackPlan | { refuse: str
     onFailure: planFailureHooks(env, hosts, { SLIPWAY_FAILED_RELEASE: target }),
     releaseId: target,
     commit: commitOf(ps, target) ?? "unknown",
+    deployTo: Object.fromEntries(hosts.map((h) => [h.name, h.deployTo])),
   };
 }

@@ -66,5 +66,14 @@ export function planServiceAction(env: Environment, hosts: Host[], services: Ser
     scripts,
     done: targets.map((h) => `${h}: ${action} ${acted[h]!.join(", ")}`),
   };
-  return { verb: "service", action, env: env.name, hosts: targets, lock: null, services: acted, stages: [stage] };
+  return {
+    verb: "service",
+    action,
+    env: env.name,
+    hosts: targets,
+    lock: null,
+    services: acted,
+    stages: [stage],
+    deployTo: Object.fromEntries(hosts.map((h) => [h.name, h.deployTo])),
+  };
 }

@@ -6,6 +6,16 @@ import { formatPlain } from "./plain.js";
 import { sanitizeTerminal } from "./sanitize.js";
 import { privateDir, privateFile, privateIfExists } from "../store/private.js";
 
+/**
+ * `<time>-<env>-<verb>-<pid>.log`, with every character outside `[A-Za-z0-9._-]` made `-`: verbs
+ * such as "lock acquire" or "prestep <name>" would otherwise put spaces (or worse) in the name.
+ */
+export function logFileName(started: Date, env: string, verb: string, pid: number): string {
+  const time = started.toISOString().replace(/[:.]/g, "-");
+  return `${time}-${env}-${verb}-${pid}`.replace(/[^A-Za-z0-9._-]/g, "-") + ".log";
+}
+
+/** Writes every event, output lines included, to the run's log file (owner-only). */
 export class LogFileSink implements EventSink {
   constructor(readonly file: string) {
     // The log holds every output line: only the operator may read it.

@@ -35,7 +35,7 @@ describe("operations --plan", () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^plan: service restart prod\n/);
     expect(r.stdout).toMatch(
-      /service restart on h1, h2 \(one round trip per host\):\n {2}h1:\n {4}service restart \$ restart marker\n {4}service restart \$ wait for marker to be healthy\n {2}h2:/,
+      /service restart on h1, h2 \(one round trip per host\):\n {2}h1, h2 \(2 hosts\):\n {4}service restart \$ restart marker\n {4}service restart \$ wait for marker to be healthy\n/,
     );
     const svc = JSON.parse(p.run("prod", "service", "marker", "restart", "--plan", "--json").stdout);
     expect(svc).toMatchObject({ verb: "service", action: "restart", hosts: ["h1", "h2"], lock: null, services: { h1: ["marker"], h2: ["marker"] } });
@@ -49,7 +49,7 @@ describe("operations --plan", () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^plan: downtime start prod\n/);
     expect(r.stdout).toContain("lock      on h1:");
-    expect(r.stdout).toMatch(/maintenance page on h1, h2 \(one round trip per host\):\n {2}h1:\n {4}downtime \$ put up the maintenance page/);
+    expect(r.stdout).toMatch(/maintenance page on h1, h2 \(one round trip per host\):\n {2}h1, h2 \(2 hosts\):\n {4}downtime \$ put up the maintenance page/);
     expect(r.stdout).toContain("service stop $ stop marker");
     expect(r.stdout).toMatch(/stragglers on h1, h2: wait up to 30s .* then stop with their list/);
     const end = JSON.parse(p.run("prod", "downtime", "end", "--plan", "--json").stdout);

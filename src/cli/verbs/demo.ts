@@ -10,6 +10,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { OperationError } from "../../errors.js";
+import { colorEnabled, palette } from "../../render/color.js";
 import type { Globals } from "../registry.js";
 import { parseVerb, verbCommand } from "../verb-command.js";
 
@@ -74,12 +75,14 @@ export async function run(args: string[], globals: Globals): Promise<number> {
   if (!parsed) return 0;
   const dir = mkdtempSync(path.join(os.tmpdir(), "slipway-demo-"));
   const port = await freePort();
-  const say = (t: string) => process.stdout.write(`\n\x1b[1m▶ ${t}\x1b[0m\n`);
+  // Bold only on a terminal with colour on: piped into a file or a CI log it is plain text.
+  const { bold } = palette(colorEnabled(process.stdout, Boolean(globals.noColor)));
+  const say = (t: string) => process.stdout.write(`\n${bold(`▶ ${t}`)}\n`);
   const git = (...a: string[]) =>
     execFileSync("git", ["-c", "user.name=Slipway Demo", "-c", "user.email=demo@slipway.invalid", "-C", path.join(dir, "app"), ...a], { stdio: "ignore" });
   const slipway = (...a: string[]) => {
     process.stdout.write(`$ slipway ${a.join(" ")}\n`);
-    const r = spawnSync(process.execPath, [MAIN, "-c", path.join(dir, "slipway.yml"), ...a], {
+    const r = spawnSync(process.execPath, [MAIN, "-c", path.join(dir, "slipway.yml"), ...(globals.noColor ? ["--no-color"] : []), ...a], {
       stdio: "inherit",
       env: { ...process.env, SLIPWAY_STATE_DIR: path.join(dir, ".slipway") },
     });

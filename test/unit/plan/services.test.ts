@@ -53,7 +53,7 @@ describe("planServiceAction", () => {
   it("formats each host's commands under the stage", () => {
     const text = formatOpsPlan(planServiceAction(env, env.hosts, env.services, "restart") as ServicePlan);
     expect(text).toMatch(/^plan: service restart prod\n/);
-    expect(text).toContain("service restart on web1, worker1 (one round trip per host):\n  web1:\n");
+    expect(text).toContain("service restart on web1, worker1 (one round trip per host):\n  web1 (1 host):\n");
     expect(text).not.toContain("lock ");
   });
 });
