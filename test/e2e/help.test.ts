@@ -3,7 +3,7 @@ import { spawnSync } from "node:child_process";
 import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cli, MAIN, Project, tmpdir } from "../helpers.js";
+import { basicConfig, cli, MAIN, Project, tmpdir } from "../helpers.js";
 
 const CONFIG = `app: testapp
 source:
@@ -115,6 +115,23 @@ describe("output into a pipe that closes early", () => {
     // PIPESTATUS: slipway's own exit code, not head's.
     const r = sh("bash", `${line}; echo "rc=\${PIPESTATUS[0]}" >&2`);
     expect(r.stderr).toBe("rc=0\n");
+  });
+});
+
+describe("a deploy whose reader goes away", () => {
+  it("still finishes: the switch happens and the exit code is the deploy's", () => {
+    const q = new Project("slipway-pipe-");
+    try {
+      q.repo.commit({ VERSION: "1" });
+      q.writeConfig(basicConfig("", ["h1"]));
+      // `true` exits at once: every NDJSON event after that meets a closed pipe.
+      const r = sh("bash", `slipway prod deploy --json | true; echo "rc=\${PIPESTATUS[0]}" >&2`, q.dir);
+      expect(r.stderr).toBe("rc=0\n");
+      expect(q.current("h1")).toMatch(/^\d{8}-\d{6}-/);
+      expect(q.lockExists("h1")).toBe(false);
+    } finally {
+      q.cleanup();
+    }
   });
 });
 
