@@ -4,6 +4,7 @@ import { sanitizeTerminal } from "../render/sanitize.js";
 import { GLOBAL_VERBS, findVerb, type Globals } from "./registry.js";
 import { topHelp } from "./help.js";
 import { ConfigError, InterruptedError, OperationError, Reported, UsageError } from "../errors.js";
+import { knownEnvironments, nearVerb, needsEnvironment, unknownEnvironment, unknownFirstWord, unknownGlobalOption, unknownVerb } from "./unknown-words.js";
 
 /** Pull global options that appear before the env/verb; everything after goes to the verb. */
 export function splitArgs(argv: string[]): { globals: Globals; positional: string[]; rest: string[]; help: boolean; version: boolean } {
@@ -48,6 +49,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (positional.length === 0) {
+    if (!help && rest[0]?.startsWith("-") && rest[0] !== "--") throw unknownGlobalOption(rest[0]);
     process.stdout.write(topHelp());
     return help || argv.length === 0 ? 0 : 2;
   }
@@ -62,14 +64,30 @@ async function main(argv: string[]): Promise<number> {
     return mod.run([...rest, ...helpArgs], globals);
   }
   if (!second) {
+    const envs = await knownEnvironments(globals);
+    const envVerb = findVerb(first, true);
+    // `slipway deploy --help` shows deploy's help; without --help it says an environment is missing.
+    if (envVerb && help) return (await envVerb.load()).run(helpArgs, globals);
+    if (envVerb) throw needsEnvironment(first, envs);
+    if (envs && !envs.names.includes(first)) throw unknownFirstWord(first, envs);
+    if (!envs) {
+      const near = nearVerb(first);
+      if (near) throw near;
+    }
     if (help) {
       process.stdout.write(topHelp());
       return 0;
     }
     throw new UsageError(`missing verb after environment "${first}" (try: slipway ${first} deploy --help)`);
   }
+  const wantsHelp = help || rest.includes("--help") || rest.includes("-h");
+  // A verb's help needs no environment, so `slipway anyenv deploy --help` still shows it.
+  if (!wantsHelp) {
+    const envs = await knownEnvironments(globals);
+    if (envs && !envs.names.includes(first)) throw unknownEnvironment(first, envs);
+  }
   const spec = findVerb(second, true);
-  if (!spec) throw new UsageError(`unknown verb "${second}" (see slipway --help)`);
+  if (!spec) throw unknownVerb(second);
   return (await spec.load()).run([...rest, ...helpArgs], { ...globals, env: first });
 }
 
@@ -78,6 +96,18 @@ async function main(argv: string[]): Promise<number> {
  * that froze would otherwise hold the exit for its whole timeout.
  */
 const exitSoon = () => setTimeout(() => process.exit(), 200).unref();
+
+/**
+ * A reader that stops early (`slipway --help | head -1`) closes the pipe, and Node reports the next
+ * write as an unhandled EPIPE with a stack trace. Output nobody reads is dropped instead (a closed
+ * stream ignores later writes) and the verb ends as it would have: a deploy piped into `head` must
+ * not stop half-way because its reader went away.
+ */
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code !== "EPIPE") throw err;
+  });
+}
 
 main(process.argv.slice(2)).then(
   (code) => {

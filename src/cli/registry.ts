@@ -29,6 +29,7 @@ export const VERBS: VerbSpec[] = [
     summary: "keygen | encrypt <plain.yml> <out> | decrypt <file>: the encrypted secrets file",
     load: () => import("./verbs/secrets.js"),
   },
+  { name: "completion", needsEnv: false, summary: "bash | zsh | fish: print a shell completion script", load: () => import("./verbs/completion.js") },
   { name: "version", needsEnv: false, summary: "print the version", load: () => import("./verbs/version.js") },
   {
     name: "deploy",

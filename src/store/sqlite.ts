@@ -1,4 +1,5 @@
 /** better-sqlite3: synchronous, embedded, the best-kept SQLite binding for Node (node:sqlite needs Node 22). */
+import { existsSync } from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 import type { EventSink, SlipwayEvent, Timed } from "../events/types.js";
@@ -110,6 +111,25 @@ export class SqliteStore implements StateStore {
 
   close(): void {
     this.db.close();
+  }
+}
+
+/**
+ * Release ids of successful runs of `verb` (a deploy) recorded for `env`, newest first. Opened
+ * read-only and only if the file exists: shell completion reads it and must never create a store.
+ */
+export function recordedReleaseIds(file: string, env: string, verb: string, limit = 50): string[] {
+  if (!existsSync(file)) return [];
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  try {
+    const rows = db
+      .prepare(
+        "SELECT release_id FROM runs WHERE env = ? AND verb = ? AND outcome = 'ok' AND release_id IS NOT NULL GROUP BY release_id ORDER BY MAX(id) DESC LIMIT ?",
+      )
+      .all(env, verb, limit) as { release_id: string }[];
+    return rows.map((r) => r.release_id);
+  } finally {
+    db.close();
   }
 }
 
