@@ -23,7 +23,7 @@ export const SERVICE_ACTIONS = ["start", "stop", "restart", "reload", "status"];
 /** Verbs whose first argument may name a component. */
 const COMPONENT_VERBS = new Set(["deploy", "rollback", "releases", "history", "cleanup", "clean-releases", "setup-release"]);
 
-const GLOBAL_FLAGS = ["--config", "--json", "--verbose", "--help", "--version"];
+const GLOBAL_FLAGS = ["--config", "--json", "--verbose", "--help", "--version", "--no-color"];
 
 interface Line {
   config?: string;

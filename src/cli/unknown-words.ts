@@ -66,7 +66,7 @@ export function nearVerb(word: string): UsageError | null {
   return near === undefined ? null : new UsageError(`unknown verb "${word}" (did you mean \`${near}\`?)`);
 }
 
-const GLOBAL_OPTIONS = ["--config", "--json", "--verbose", "--help", "--version"];
+const GLOBAL_OPTIONS = ["--config", "--json", "--verbose", "--help", "--version", "--no-color"];
 
 /** `slipway --jsno production deploy`: an option main.ts does not know, before any verb. */
 export function unknownGlobalOption(word: string): UsageError {
