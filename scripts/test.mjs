@@ -11,7 +11,7 @@ const REQUIRED_TOOLS = [
   "git",
   "tar",
   ...(process.env.CI === "true"
-    ? ["/usr/sbin/sshd", "ssh", "ssh-keygen", "python3", "supervisord", "supervisorctl", "/usr/sbin/nginx", "curl", "systemd-analyze"]
+    ? ["/usr/sbin/sshd", "ssh", "ssh-keygen", "python3", "supervisord", "supervisorctl", "/usr/sbin/nginx", "curl", "systemd-analyze", "zsh", "fish"]
     : []),
 ];
 const results = ".test-results.json";
