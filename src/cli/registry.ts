@@ -88,6 +88,7 @@ export const VERBS: VerbSpec[] = [
     summary: "run a command in the current release on hosts (--role R: its primary) with the app's env",
     load: () => import("./verbs/run.js"),
   },
+  { name: "logs", needsEnv: true, summary: "service logs of every host, prefixed; -f follows, -n, --since", load: () => import("./verbs/logs.js") },
   { name: "ssh", needsEnv: true, summary: "interactive shell in the current release of a host or a role's primary", load: () => import("./verbs/ssh.js") },
   {
     name: "config",

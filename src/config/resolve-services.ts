@@ -19,6 +19,7 @@ export function resolveServices(raw: RawConfig, component: string | null): Servi
       reload: sv.reload,
       status: sv.status,
       pidFile: sv.pid_file,
+      log: sv.log,
       processes: sv.processes,
       health: sv.health,
       gracefulReload: sv.graceful_reload,

@@ -64,6 +64,8 @@ export interface Service {
   reload?: string;
   status?: string;
   pidFile?: string;
+  /** command backend: log file relative to deploy_to (`logs`). */
+  log?: string;
   processes?: string;
   health?: { http?: string; expect: number; tcp?: string; timeout: number };
   gracefulReload: boolean;

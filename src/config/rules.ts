@@ -47,6 +47,11 @@ export function checkRules(cfg: RawConfig, configDir: string): RuleProblem[] {
       problems.push({ path: [...at, "command"], message: `is required for the ${sv.backend} backend` });
     if (sv.backend === "command" && (!sv.start || !sv.stop)) problems.push({ path: at, message: "the command backend needs `start` and `stop`" });
     if (sv.component && !cfg.components[sv.component]) problems.push({ path: [...at, "component"], message: `unknown component "${sv.component}"` });
+    // `logs` tails it: a path outside deploy_to would read any file the deploy user can.
+    if (sv.log !== undefined && (path.isAbsolute(sv.log) || sv.log.split("/").includes("..")))
+      problems.push({ path: [...at, "log"], message: `expected a relative path inside deploy_to, got ${JSON.stringify(sv.log)}` });
+    if (sv.log !== undefined && sv.backend !== "command")
+      problems.push({ path: [...at, "log"], message: `only the command backend takes \`log\` (${sv.backend} logs are found by \`logs\` itself)` });
   }
   if ("dir" in cfg.source) {
     const abs = path.resolve(configDir, cfg.source.dir);

@@ -1,5 +1,6 @@
 /** The supervisord backend: program files that load a 0600 env file, and supervisorctl actions. */
 import path from "node:path";
+import type { Paths } from "../../config/paths.js";
 import type { Service } from "../../config/resolve.js";
 import { and, shPath, shq } from "../quote.js";
 import { cmd, type ScriptCommand } from "../script.js";
@@ -13,6 +14,11 @@ const SUPERVISOR_LOADER = 'while IFS= read -r -d "" kv; do export "$kv"; done <"
 
 /** A value inside supervisord's command=: shlex (POSIX) quoting as in a shell, `%` doubled for its interpolation. */
 const supervisorArg = (v: string) => `'${v.replace(/'/g, "'\\''")}'`.replace(/%/g, "%%");
+
+/** The file supervisord writes a service's output to (stdout_logfile; stderr is redirected into it). */
+export function supervisorLogFile(svc: Service, paths: Paths): string {
+  return path.posix.join(paths.shared, `${svc.name}.log`);
+}
 
 /**
  * The supervisord program section for a service; its directory is `current`, so a restart picks up
@@ -31,7 +37,7 @@ export function supervisorProgram(svc: Service, c: ServiceContext, home = "$HOME
     "stopasgroup=true",
     "killasgroup=true",
     "stopwaitsecs=10",
-    `stdout_logfile=${expand(path.posix.join(c.paths.shared, `${svc.name}.log`))}`,
+    `stdout_logfile=${expand(supervisorLogFile(svc, c.paths))}`,
     "redirect_stderr=true",
     "",
   ].join("\n");

@@ -43,6 +43,7 @@ export const serviceSchema = z
     reload: z.string().min(1).optional().describe("command backend: graceful reload command (default: stop + start)."),
     status: z.string().min(1).optional().describe("command backend: exits 0 when the service runs (default: the pid file's process is alive)."),
     pid_file: z.string().min(1).optional().describe("command backend: pid file, relative to deploy_to (alive = process exists)."),
+    log: z.string().min(1).optional().describe("command backend: the service's log file, relative to deploy_to (e.g. `shared/app.log`), read by `logs`."),
     processes: z
       .string()
       .min(1)
