@@ -35,7 +35,8 @@ describe("deploy --plan on 12 local hosts", () => {
     expect(r.stdout).toContain("  h1 (1 host): as h2–h12, except:\n    + fetch    $ record the deploy in progress\n");
     expect(r.stdout).toMatch(/switch\+cleanup on h1–h12 \(one round trip per host\):\n {2}h1–h12 \(12 hosts\):\n/);
     expect(r.stdout).not.toContain(`${p.dir}/hosts/h`);
-    expect(r.stdout.split("\n").length).toBeLessThan(30);
+    // The plan itself fits a screen (the pending-commits block above it is the same at any size).
+    expect(r.stdout.slice(r.stdout.indexOf("plan: deploy")).split("\n").length).toBeLessThan(30);
   }, 60_000);
 });
 
