@@ -2,6 +2,7 @@
 import { CommandError, InterruptedError, StepTimeoutError } from "../errors.js";
 import type { EventBus } from "../events/bus.js";
 import { compileScript, parseMarker, sectionHash, type HostScript } from "../commands/script.js";
+import { setMaxListeners } from "node:events";
 import type { Executor } from "./executor.js";
 
 const TAIL_LINES = 15;
@@ -91,9 +92,7 @@ export async function runHostScript(ex: Executor, script: HostScript, { bus, sig
     const command = started.has(section) ? (script.sections[section]?.commands[Math.max(0, current.command)]?.display ?? null) : null;
     return new StepTimeoutError(host, phaseOf(section), ms, command);
   });
-  const stop = new AbortController();
-  const forward = () => stop.abort(signal?.reason);
-  signal?.addEventListener("abort", forward, { once: true });
+  const { stop, unlink } = linkedAbort(signal);
   let res: Awaited<ReturnType<Executor["script"]>>;
   onSection = limit.arm;
   try {
@@ -110,7 +109,7 @@ export async function runHostScript(ex: Executor, script: HostScript, { bus, sig
     throw e;
   } finally {
     limit.clear();
-    signal?.removeEventListener("abort", forward);
+    unlink();
   }
   out.flush();
   err.flush();
@@ -127,6 +126,19 @@ export async function runHostScript(ex: Executor, script: HostScript, { bus, sig
   bus.emit({ type: "host:phase", host, phase, status: "failed", ms: Date.now() - sectionStart });
   bus.emit({ type: "command:failed", host, phase, command, exitCode, stderrTail });
   throw new CommandError(host, phase, command, exitCode, stderrTail);
+}
+
+/**
+ * A controller of our own that also aborts when `signal` does. Every host in flight listens on
+ * the run's one signal (up to --parallel of them), so Node's 10-listener leak warning does not apply.
+ */
+function linkedAbort(signal?: AbortSignal): { stop: AbortController; unlink: () => void } {
+  const stop = new AbortController();
+  if (!signal) return { stop, unlink: () => {} };
+  setMaxListeners(0, signal);
+  const forward = () => stop.abort(signal.reason);
+  signal.addEventListener("abort", forward, { once: true });
+  return { stop, unlink: () => signal.removeEventListener("abort", forward) };
 }
 
 /**
@@ -159,9 +171,7 @@ export async function capture(
   timeoutMs?: number,
 ): Promise<string> {
   const limit = sectionTimer({ env: {}, sections: [{ phase, commands: [], timeoutMs }] }, (_, ms) => new StepTimeoutError(ex.host.name, phase, ms, display));
-  const stop = new AbortController();
-  const forward = () => stop.abort(signal?.reason);
-  signal?.addEventListener("abort", forward, { once: true });
+  const { stop, unlink } = linkedAbort(signal);
   let res: Awaited<ReturnType<Executor["exec"]>>;
   try {
     limit.arm(0);
@@ -176,7 +186,7 @@ export async function capture(
     throw e;
   } finally {
     limit.clear();
-    signal?.removeEventListener("abort", forward);
+    unlink();
   }
   if (signal?.aborted) throw new InterruptedError();
   if (res.code !== 0) {

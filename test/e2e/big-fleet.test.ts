@@ -28,6 +28,7 @@ describe("deploy --plan on 12 local hosts", () => {
     const r = p.run("prod", "deploy", "--plan");
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain("  hosts  h1–h12 (12 hosts), primary h1\n");
+    expect(r.stderr).not.toMatch(/MaxListenersExceeded/); // every host in flight listens on the run's one signal
     expect(r.stdout).toContain(`  $DEPLOY_TO = ${p.dir}/hosts/<host>\n`);
     expect(r.stdout).toMatch(
       /fetch\+link\+build on h1–h12 \(one round trip per host\):\n {2}h2–h12 \(11 hosts\):\n {4}fetch {4}\$ mkdir -p \$DEPLOY_TO\/releases/,
