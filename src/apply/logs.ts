@@ -3,6 +3,7 @@
  * prefixed lines. A host that cannot be reached or has no log file becomes a line, never an exception,
  * so with `-f` the other hosts keep streaming.
  */
+import { lineSplitter } from "../exec/runner.js";
 import { hasIsoTimestamp, type LogOptions, type LogSource, logCommand, logSource, NO_FILE_MARKER } from "../commands/logs.js";
 import { servicesOn } from "../commands/services/backend.js";
 import { pathsFor } from "../config/paths.js";
@@ -25,21 +26,8 @@ export function logTargets(hosts: Host[], services: Service[]): LogTarget[] {
   return pairs.map((p) => ({ ...p, prefix: several ? `${p.host.name.padEnd(hw)} ${p.source.service.padEnd(sw)}` : p.host.name.padEnd(hw) }));
 }
 
-/** Cuts a stream of chunks into whole lines: a partial line waits for its end (or for `end()`). */
-export function lineSplitter(onLine: (line: string) => void): { push(chunk: string): void; end(): void } {
-  let rest = "";
-  return {
-    push(chunk) {
-      const parts = (rest + chunk).split("\n");
-      rest = parts.pop()!;
-      for (const l of parts) onLine(l.endsWith("\r") ? l.slice(0, -1) : l);
-    },
-    end() {
-      if (rest) onLine(rest);
-      rest = "";
-    },
-  };
-}
+/** Whole lines of a log (the runner's splitter), a Windows line end dropped. */
+export const logLines = (onLine: (line: string) => void) => lineSplitter((l) => onLine(l.endsWith("\r") ? l.slice(0, -1) : l));
 
 /** What reading one target came to: ok, or the problem (also already shown as a line). */
 export interface LogOutcome {
@@ -62,7 +50,7 @@ export async function readLogs(ctx: RunContext, targets: LogTarget[], o: LogOpti
       return { target: t };
     }
     let first = true;
-    const stdout = lineSplitter((line) => {
+    const stdout = logLines((line) => {
       // Files carry no timestamps in general: say once when --since could not apply to this one.
       if (first && o.sinceSeconds !== undefined && t.source.kind === "file" && !hasIsoTimestamp(line) && !warnedUntimed.has(t)) {
         warnedUntimed.add(t);
@@ -75,7 +63,7 @@ export async function readLogs(ctx: RunContext, targets: LogTarget[], o: LogOpti
       say(line);
     });
     let noFile = false;
-    const stderr = lineSplitter((line) => {
+    const stderr = logLines((line) => {
       if (line === NO_FILE_MARKER && t.source.kind === "file") {
         noFile = true;
         say(`(no log file ${t.source.shown} yet${o.follow ? "; waiting for it" : ""})`);
@@ -84,14 +72,14 @@ export async function readLogs(ctx: RunContext, targets: LogTarget[], o: LogOpti
     try {
       const ex = await ctx.pool.get(t.host);
       const r = await ex.exec(cmd, { onStdout: stdout.push, onStderr: stderr.push, signal: ctx.signal });
-      stdout.end();
-      stderr.end();
+      stdout.flush();
+      stderr.flush();
       if (ctx.signal.aborted || r.code === 0 || noFile) return { target: t };
       const problem = `exited with ${r.code ?? r.signal ?? "no status"}`;
       say(`(${problem})`);
       return { target: t, problem };
     } catch (e) {
-      stdout.end();
+      stdout.flush();
       if (ctx.signal.aborted) return { target: t };
       const problem = `unreachable: ${(e as Error).message}`;
       say(`(${problem})`);

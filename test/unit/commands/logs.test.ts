@@ -4,7 +4,7 @@ import { appendFileSync, chmodSync, existsSync, mkdirSync, mkdtempSync, writeFil
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { lineSplitter, logTargets } from "../../../src/apply/logs.js";
+import { logLines, logTargets } from "../../../src/apply/logs.js";
 import { fileLogCommand, journalLogCommand, logCommand, logSource, NO_FILE_MARKER } from "../../../src/commands/logs.js";
 import { pathsFor } from "../../../src/config/paths.js";
 import type { Host, Service } from "../../../src/config/resolve.js";
@@ -123,13 +123,13 @@ describe("targets and lines", () => {
 
   it("splits chunks into whole lines only, never a partial one", () => {
     const lines: string[] = [];
-    const s = lineSplitter((l) => lines.push(l));
+    const s = logLines((l) => lines.push(l));
     s.push("ab");
     s.push("c\r\nde");
     expect(lines).toEqual(["abc"]);
     s.push("f\n\ng");
     expect(lines).toEqual(["abc", "def", ""]);
-    s.end();
+    s.flush();
     expect(lines).toEqual(["abc", "def", "", "g"]);
   });
 });
