@@ -124,13 +124,18 @@ function mostCommon(list: HostRuns[]): HostRuns | undefined {
   return [...list].sort((a, b) => n(b) - n(a))[0];
 }
 
+/** How status names the hosts that have no role. */
+export const NO_ROLE = "all";
+
 /** Per role (in host order), per service on it: healthy/total over that role's hosts. */
 function roleHealth(i: StatusInput): RoleHealth[] {
-  const roles = [...new Set(i.hosts.flatMap((h) => h.roles))];
+  // Hosts without roles run the services that name no role: they form one group of their own.
+  const groups = [...new Set(i.hosts.flatMap((h) => h.roles))].map((role) => ({ role, hosts: i.hosts.filter((h) => h.roles.includes(role)) }));
+  const roleless = i.hosts.filter((h) => h.roles.length === 0);
+  if (roleless.length) groups.push({ role: NO_ROLE, hosts: roleless });
   const out: RoleHealth[] = [];
-  for (const role of roles) {
-    const hosts = i.hosts.filter((h) => h.roles.includes(role));
-    for (const svc of i.services.filter((s) => !s.roles || s.roles.includes(role))) {
+  for (const { role, hosts } of groups) {
+    for (const svc of i.services.filter((s) => !s.roles || (role !== NO_ROLE && s.roles.includes(role)))) {
       const row: RoleHealth = { role, service: svc.name, healthy: 0, total: hosts.length, unhealthy: [] };
       for (const h of hosts) {
         const probe = (i.probes[h.name] ?? []).find((p) => p.service === svc.name);

@@ -107,6 +107,22 @@ describe("planStatus", () => {
     expect(formatStatus(r)).toContain("222222222222  (subject unknown)");
   });
 
+  it("hosts without roles are one group, running the services that name no role", () => {
+    const r = planStatus(
+      input({
+        hosts: [
+          { name: "h1", roles: [] },
+          { name: "h2", roles: [] },
+        ],
+        primary: "h1",
+        states: { h1: state("h1", R2), h2: state("h2", R2) },
+        probes: { h1: [{ service: "app", ok: true, output: "" }], h2: [{ service: "app", ok: false, output: "down" }] },
+        services: [{ name: "app", roles: null }],
+      }),
+    );
+    expect(r.services).toEqual([{ role: "all", service: "app", healthy: 1, total: 2, unhealthy: [{ host: "h2", output: "down" }] }]);
+  });
+
   it("an unhealthy service names its host and role; a service with no report counts as unhealthy", () => {
     const r = planStatus(input({ probes: { web1: [{ service: "app", ok: false, output: "GET /health → 500" }], web2: [] } }));
     expect(r.services[0]).toEqual({
