@@ -2,9 +2,12 @@
 import { VERBS } from "./registry.js";
 
 export function topHelp(): string {
+  const label = (v: (typeof VERBS)[number]) => (v.needsEnv ? `<env> ${v.name}` : v.name);
+  // One column for every verb, as wide as the longest name, so summaries line up.
+  const width = Math.max(...VERBS.map((v) => label(v).length));
   const rows = (needsEnv: boolean) =>
     VERBS.filter((v) => v.needsEnv === needsEnv)
-      .map((v) => `  ${(needsEnv ? `<env> ${v.name}` : v.name).padEnd(18)} ${v.summary}`)
+      .map((v) => `  ${label(v).padEnd(width)}  ${v.summary}`)
       .join("\n");
   return `slipway — atomic releases, rollback, locking and history for apps on your own servers
 
