@@ -1,6 +1,5 @@
 /** History lines: who, when, how long and which tool, around what an operation says it did. */
 import type { HistoryEntry } from "../plan/host-input.js";
-import type { HostState } from "../plan/state.js";
 import type { RunContext } from "./context.js";
 
 export type { HistoryEntry } from "../plan/host-input.js";
@@ -15,8 +14,4 @@ export function historyEntry(
   return { at: new Date().toISOString(), env: ctx.env.name, by: ctx.by, outcome, durationMs: Date.now() - t0, toolVersion: ctx.toolVersion, ...what };
 }
 
-/** The commit a host's manifest records for release `id`. */
-export function commitOf(state: HostState | undefined, id: string | null): string | null {
-  if (!state || !id) return null;
-  return state.releases.find((r) => r.id === id)?.manifest?.commit ?? null;
-}
+export { commitOf } from "../plan/state.js";

@@ -10,7 +10,7 @@ import type { HostScript } from "../commands/script.js";
 import { planFailureHooks, type FailureHooks, type HostRecovery } from "./recovery.js";
 import type { Stage } from "./stage.js";
 import { commandEnv, phaseSection, serviceRestarts } from "./sections.js";
-import { rollbackCandidates, type HostState } from "./state.js";
+import { commitOf, rollbackCandidates, type HostState } from "./state.js";
 
 export interface RollbackPlan {
   verb: "rollback";
@@ -68,8 +68,6 @@ export function chooseRollback(states: Record<string, HostState>, primary: strin
   }
   return { target, from };
 }
-
-const commitOf = (st: HostState | undefined, id: string | null) => (st && id ? (st.releases.find((r) => r.id === id)?.manifest?.commit ?? null) : null);
 
 export function planRollback(input: RollbackInput): RollbackPlan | { refuse: string } {
   const { env, hosts, states } = input;

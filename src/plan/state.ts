@@ -138,3 +138,9 @@ export function badCurrentRefusal(states: Record<string, HostState>): string | n
 export function rollbackCandidates(state: HostState, from: string | null): ReleaseInfo[] {
   return state.releases.filter((r) => r.status === "ok" && r.id !== state.current && (from === null || r.id < from)).reverse();
 }
+
+/** The commit a host's manifest records for release `id`. */
+export function commitOf(state: HostState | undefined, id: string | null): string | null {
+  if (!state || !id) return null;
+  return state.releases.find((r) => r.id === id)?.manifest?.commit ?? null;
+}
