@@ -43,6 +43,12 @@ export const VERBS: VerbSpec[] = [
   { name: "releases", needsEnv: true, summary: "list releases per host with status", load: () => import("./verbs/releases.js") },
   { name: "history", needsEnv: true, summary: "show the deploy log kept on the hosts (or --local)", load: () => import("./verbs/history.js") },
   { name: "lock", needsEnv: true, summary: "lock status | acquire -m reason | release", load: () => import("./verbs/lock.js") },
+  {
+    name: "db",
+    needsEnv: true,
+    summary: "backup | backups | verify | restore | alters | clone: the environment's databases",
+    load: () => import("./verbs/db.js"),
+  },
   { name: "cleanup", needsEnv: true, summary: "remove old, failed and bad releases beyond keep_releases", load: () => import("./verbs/cleanup.js") },
   {
     name: "setup-release",

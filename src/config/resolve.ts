@@ -3,6 +3,7 @@ import path from "node:path";
 import { UsageError } from "../errors.js";
 import type { LoadedConfig } from "./load.js";
 import { mapHooks, overlayComponent, toCommands } from "./resolve-components.js";
+import { type Database, resolveDatabases } from "./resolve-databases.js";
 import { resolveHosts, resolveSource } from "./resolve-hosts.js";
 import { resolveSecrets } from "./resolve-secrets.js";
 import { resolveServices } from "./resolve-services.js";
@@ -129,7 +130,11 @@ export interface Environment {
   redact: string[];
   /** Secret values by name; never printed (the event bus redacts them). */
   secrets: Record<string, string>;
+  /** `databases:` of this environment (their hosts come from the app's hosts, whatever the component). */
+  databases: Database[];
 }
+
+export type { Database } from "./resolve-databases.js";
 
 /** Environment names in the order written. */
 export function environmentNames(cfg: RawConfig): string[] {
@@ -165,6 +170,7 @@ export function resolveEnvironment(
   const ssh = resolveSsh(cfg, env, loaded.dir);
   const timeouts = resolveTimeouts(cfg, env);
   const { secrets, redact, notify } = resolveSecrets(loaded, cfg, env, readEnv);
+  const databases = resolveDatabases(env, envName, component === null ? hosts : resolveHosts(cfg, env, null, null, loaded.dir), secrets, loaded.dir);
   return Object.freeze({
     app: cfg.app,
     name: envName,
@@ -200,5 +206,6 @@ export function resolveEnvironment(
       .filter(([, r]) => r.allow_partial)
       .map(([n]) => n),
     secrets,
+    databases,
   });
 }

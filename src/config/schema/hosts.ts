@@ -1,6 +1,7 @@
 /** Hosts, the environments that group them, and per-role settings. */
 import { z } from "zod";
 import { envVars, name, port, secretEnv } from "./common.js";
+import { databasesSchema } from "./databases.js";
 import { notifySchema } from "./notify.js";
 import { sshSchema, timeoutsSchema } from "./ssh.js";
 
@@ -41,6 +42,7 @@ export const environmentSchema = z
       .optional()
       .describe("Template variables for this environment (override the top-level vars)."),
     secrets_file: z.string().min(1).optional().describe("This environment's encrypted secrets file (overrides the top-level one)."),
+    databases: databasesSchema,
   })
   .strict();
 

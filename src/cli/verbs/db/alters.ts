@@ -1,0 +1,7 @@
+/** `slipway <env> db alters`: not built yet. */
+import { OperationError } from "../../../errors.js";
+import type { Globals } from "../../registry.js";
+
+export async function run(_args: string[], _globals: Globals): Promise<number> {
+  throw new OperationError("db alters is not available yet");
+}
