@@ -25,6 +25,8 @@ export interface Dropped {
 export class RolloutStopped extends OperationError {}
 
 type HostStage = Extract<Stage, { kind: "hosts" }>;
+/** Stages the control machine drives itself: database steps and the deploy's downtime. */
+export type ControlStage = Extract<Stage, { kind: "db" } | { kind: "downtime" }>;
 
 export class DeployRun {
   /** Hosts still taking part (hosts allowed to fail are removed when they do). */
@@ -42,7 +44,7 @@ export class DeployRun {
     private hosts: Host[],
     private states: Record<string, HostState>,
     /** allowPartial: --allow-partial; rolesMayFail (default true): roles.<r>.allow_partial counts too. */
-    private opts: { allowPartial?: boolean; rolesMayFail?: boolean; files?: FileEntry[] },
+    private opts: { allowPartial?: boolean; rolesMayFail?: boolean; files?: FileEntry[]; steps?: (stage: ControlStage) => Promise<void> },
     dropped: Dropped[],
     switched: string[],
   ) {
@@ -68,6 +70,11 @@ export class DeployRun {
       else if (stage.kind === "local") await runLocal(this.ctx, stage.script);
       else if (stage.kind === "gate") await ensurePresteps(this.ctx, this.ctx.pool, this.plan.commit, this.plan.releaseId, this.activeHosts());
       else if (stage.kind === "wait") await sleep(stage.ms, this.ctx.signal);
+      else if (stage.kind === "db" || stage.kind === "downtime") {
+        // Database and downtime steps are driven from this machine (apply/deploy-db.ts); a failure stops the run here.
+        if (!this.opts.steps) throw new Error(`internal: no runner for ${stage.kind} stages`);
+        await this.opts.steps(stage);
+      }
       else if (stage.batch) await this.batchStage(stage);
       else await this.hostStage(stage);
     }

@@ -18,6 +18,7 @@ import { withLock } from "./lock.js";
 import { recover } from "./recover.js";
 import { resolveSource } from "./source.js";
 import { StageError } from "./stages.js";
+import { DbSteps, gatherDatabases } from "./deploy-db.js";
 
 export interface DeployOptions {
   ref?: string;
@@ -35,6 +36,8 @@ export interface DeployOptions {
   privateDays?: number;
   /** Deploy even though the drift guard says this checkout is older than what the hosts got. */
   force?: boolean;
+  /** A deploy that needs downtime may bring the maintenance page up before migrate and down after the checks. */
+  downtime?: boolean;
 }
 
 export interface OperationResult {
@@ -52,7 +55,10 @@ export async function previewDeploy(ctx: RunContext, hosts: Host[], opts: Deploy
   const pool = ctx.pool;
   const src = await resolveSource(ctx.env.source, opts.ref);
   const states = await gatherStates(ctx, pool, hosts);
+  const ps = states[ctx.env.primary.name];
+  const db = await gatherDatabases(ctx, hosts, src.commit, commitOf(ps, ps?.current ?? null), { downtime: opts.downtime, preview: true });
   return planDeploy({
+    databases: db && { inputs: db.inputs, downtime: db.downtime },
     env: ctx.env,
     hosts,
     states,
@@ -101,7 +107,14 @@ export async function applyDeploy(ctx: RunContext, hosts: Host[], opts: DeployOp
       const resume = opts.resume ? resumeInfo(ctx, states, hosts, src?.commit) : undefined;
       const commit = resume?.deploying.commit ?? src!.commit;
       const ref = resume?.deploying.ref ?? src!.ref;
+      const hotfix = opts.hotfix ?? resume?.deploying.hotfix;
+      const ps = states[ctx.env.primary.name];
+      const db =
+        hotfix || opts.privateDays !== undefined
+          ? undefined
+          : await gatherDatabases(ctx, hosts, commit, commitOf(ps, resume ? resume.previous : (ps?.current ?? null)), { downtime: opts.downtime });
       const plan = planDeploy({
+        databases: db && { inputs: db.inputs, downtime: db.downtime },
         env: ctx.env,
         hosts,
         states,
@@ -111,7 +124,7 @@ export async function applyDeploy(ctx: RunContext, hosts: Host[], opts: DeployOp
         by: ctx.by,
         toolVersion: ctx.toolVersion,
         resume,
-        hotfix: opts.hotfix ?? resume?.deploying.hotfix,
+        hotfix,
         privateDays: opts.privateDays,
         batchSize: opts.batchSize,
         batchWaitMs: opts.batchWaitMs,
@@ -129,14 +142,17 @@ export async function applyDeploy(ctx: RunContext, hosts: Host[], opts: DeployOp
           fromCommit: commitOf(primaryState, plan.previous[plan.primary] ?? null),
           toCommit: plan.commit,
           ...(opts.reason ? { message: opts.reason } : {}),
+          ...(Object.keys(steps.backups).length ? { backups: steps.backups } : {}),
         });
+      const steps: DbSteps = new DbSteps(ctx, plan, (): Host[] => run.activeHosts());
+      steps.statuses = db?.statuses;
       // On resume, hosts already on the new release count as switched (a later failure puts them back).
-      const run = new DeployRun(
+      const run: DeployRun = new DeployRun(
         ctx,
         plan,
         hosts,
         states,
-        { allowPartial: opts.allowPartial, files: src?.files },
+        { allowPartial: opts.allowPartial, files: src?.files, steps: (st) => steps.run(st) },
         unreadable,
         resume ? plan.hosts.filter((n) => states[n]?.current === plan.releaseId) : [],
       );
@@ -154,7 +170,11 @@ export async function applyDeploy(ctx: RunContext, hosts: Host[], opts: DeployOp
         finish(interrupted ? "interrupted" : "failed");
         const summary = await recover(ctx, plan, run.activeHosts(), run.switched, run.restarted || run.switched.length > 0);
         const why = e instanceof StageError ? e.failed.map((f) => f.error.message).join("\n") : (e as Error).message;
-        throw new OperationError(`${interrupted ? "deploy interrupted" : "deploy failed"}: ${why}\n${summary.join("\n")}${run.droppedSummary()}`);
+        const page =
+          plan.db?.downtime.action === "bring-up"
+            ? `\nthe maintenance page stays up (services may be stopped): once fixed, \`slipway ${ctx.env.name} downtime end\``
+            : "";
+        throw new OperationError(`${interrupted ? "deploy interrupted" : "deploy failed"}: ${why}\n${summary.join("\n")}${run.droppedSummary()}${page}`);
       }
       for (const [h, ids] of Object.entries(plan.removals)) if (ids.length) ctx.bus.info(`removed ${ids.length} old release(s): ${ids.join(", ")}`, h);
       return {

@@ -5,7 +5,7 @@
 import { pathsFor } from "../config/paths.js";
 import type { Host } from "../config/resolve.js";
 import { appliesTo } from "../config/roles.js";
-import { killPids, maintenanceState, waitForExit } from "../commands/downtime.js";
+import { killPids, maintenanceOff, maintenanceState, waitForExit } from "../commands/downtime.js";
 import { OperationError } from "../errors.js";
 import { forEachHost } from "../exec/fanout.js";
 import { capture } from "../exec/runner.js";
@@ -16,6 +16,7 @@ import type { Ask } from "../render/prompt.js";
 import type { ExecutorPool, RunContext } from "./context.js";
 import { runHostsStage, stageHosts } from "./ops.js";
 import { serviceStates } from "./services.js";
+import { runScripts } from "./stages.js";
 
 export interface Straggler {
   host: string;
@@ -122,4 +123,13 @@ export async function downtimeStatus(ctx: RunContext, pool: ExecutorPool, hosts:
   );
   const services = await serviceStates(ctx, pool, hosts, ctx.env.services);
   return { page: Object.fromEntries(page.map((r) => [r.host, r.ok ? r.value : { error: r.error.message }])), services };
+}
+
+/** The maintenance page comes down, nothing else (a deploy or rollback under downtime restarted the services itself). */
+export async function pageDown(ctx: RunContext, hosts: Host[]): Promise<void> {
+  const pages = hosts.filter((h) => appliesTo(ctx.env.maintenance.roles, h));
+  const scripts = Object.fromEntries(
+    pages.map((h) => [h.name, { env: {}, sections: [{ phase: "downtime", commands: [maintenanceOff(pathsFor(h.deployTo), ctx.env.maintenance.dir)] }] }]),
+  );
+  await runScripts(ctx, ctx.pool, pages, scripts, "downtime");
 }

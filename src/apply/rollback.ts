@@ -13,23 +13,31 @@ import { recover } from "./recover.js";
 import { gatherStates, knownPrimary, primaryStateCommand } from "./gather.js";
 import { withLock } from "./lock.js";
 import { StageError } from "./stages.js";
+import { checkRollbackSchema, restoreForRollback, type RollbackDbCheck, type RollbackDbOptions } from "./rollback-db.js";
+import { pageDown } from "./downtime.js";
 
 export { chooseRollback } from "../plan/rollback.js";
 
-export interface RollbackOptions {
+export interface RollbackOptions extends RollbackDbOptions {
   target?: string;
   lockWaitMs: number;
   reason?: string;
 }
 
 /** Read the hosts' state and plan, changing nothing (`rollback --plan`). */
-export async function previewRollback(ctx: RunContext, hosts: Host[], opts: Pick<RollbackOptions, "target">): Promise<RollbackPlan> {
+export async function previewRollback(
+  ctx: RunContext,
+  hosts: Host[],
+  opts: Pick<RollbackOptions, "target" | "force" | "restoreDb">,
+): Promise<RollbackPlan & { db?: RollbackDbCheck }> {
   const states = await gatherStates(ctx, ctx.pool, hosts);
   const badCurrent = badCurrentRefusal(states);
   if (badCurrent) throw new OperationError(`rollback refused:\n${badCurrent}`);
   const plan = planRollback({ env: ctx.env, hosts, states, requested: opts.target });
   if ("refuse" in plan) throw new OperationError(`rollback refused: ${plan.refuse}`);
-  return plan;
+  // The plan shows the schema check's outcome, and with --restore-db what would be lost (no --yes needed to look).
+  const db = await checkRollbackSchema(ctx, states, plan, { ...opts, yes: true });
+  return db ? { ...plan, db } : plan;
 }
 
 export async function applyRollback(ctx: RunContext, hosts: Host[], opts: RollbackOptions): Promise<OperationResult> {
@@ -51,6 +59,7 @@ export async function applyRollback(ctx: RunContext, hosts: Host[], opts: Rollba
       if (badCurrent) throw new OperationError(`rollback refused:\n${badCurrent}`);
       const plan = planRollback({ env: ctx.env, hosts, states, requested: opts.target });
       if ("refuse" in plan) throw new OperationError(`rollback refused: ${plan.refuse}`);
+      const db = await checkRollbackSchema(ctx, states, plan, opts);
       ctx.bus.emit({ type: "run:start", verb: "rollback", env: ctx.env.name, hosts: plan.hosts, releaseId: plan.target, commit: plan.toCommit });
       const entry = (outcome: HistoryEntry["outcome"]) =>
         historyEntry(ctx, t0, outcome, {
@@ -63,21 +72,28 @@ export async function applyRollback(ctx: RunContext, hosts: Host[], opts: Rollba
         });
       // The same engine as deploys: it tracks which hosts may have switched; nobody may fail alone.
       const run = new DeployRun(ctx, plan, hosts, states, { allowPartial: false, rolesMayFail: false }, [], []);
+      const restoring = db?.restores.length ? db.restores : null;
+      const restored: string[] = [];
       try {
+        if (restoring) restored.push(...(await restoreForRollback(ctx, hosts, plan, restoring)));
         await run.walk();
+        if (restoring) await pageDown(ctx, hosts);
         history = rel.appendHistory(primaryPaths, entry("ok")).sh;
       } catch (e) {
         history = rel.appendHistory(primaryPaths, entry(ctx.signal.aborted ? "interrupted" : "failed")).sh;
         // Each host is named with what recovery did there (switched back, not switched, or failed).
         const summary = await recover(ctx, plan, hosts, run.switched, false);
         const why = e instanceof StageError ? e.failed.map((f) => f.error.message).join("\n") : (e as Error).message;
-        throw new OperationError(`rollback failed: ${why}\n${summary.join("\n")}`);
+        const dbNote = restoring
+          ? `\nthe maintenance page stays up. ${restored.length ? `Database: ${restored.join("; ")}.` : "No database was restored."} Once fixed: \`slipway ${ctx.env.name} downtime end\``
+          : "";
+        throw new OperationError(`rollback failed: ${why}\n${summary.join("\n")}${dbNote}`);
       }
       return {
         releaseId: plan.target,
         commit: plan.toCommit,
         removed: {},
-        summary: hosts.map((h) => `${h.name}: current → ${plan.target} (${plan.previous[h.name] ?? "none"} marked bad)`),
+        summary: [...hosts.map((h) => `${h.name}: current → ${plan.target} (${plan.previous[h.name] ?? "none"} marked bad)`), ...restored],
       };
     },
     stateCmd,

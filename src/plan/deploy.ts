@@ -10,6 +10,7 @@ import type { HostScript, ScriptCommand, Section } from "../commands/script.js";
 import { releasesToRemove } from "./cleanup.js";
 import { planFailureHooks, planRecovery, type FailureHooks, type HostRecovery } from "./recovery.js";
 import { rollStages } from "./rolling.js";
+import { addDbStages, type DbDeployInput, type DbDeployPlan, type DeployDowntime } from "./deploy-db.js";
 import { nextReleaseId, skipJournaled } from "./resume.js";
 import { DEPLOY_GROUPS, type Phase } from "./phases.js";
 import type { DeployingInfo, HostState, Manifest } from "./state.js";
@@ -38,6 +39,8 @@ export interface DeployPlan {
   recoveryNote: string;
   /** Each host's deploy_to, so `--plan` can group hosts whose commands differ only by it. */
   deployTo?: Record<string, string>;
+  /** Databases: backups, alters, schema record and the downtime class (absent without databases). */
+  db?: DbDeployPlan;
 }
 
 export interface DeployInput {
@@ -55,6 +58,8 @@ export interface DeployInput {
   hotfix?: boolean;
   /** setup-release: build without switching; kept until `now + keepDays`. */
   privateDays?: number;
+  /** What apply/deploy-db.ts read about each database, and the downtime decision. */
+  databases?: { inputs: DbDeployInput[]; downtime: DeployDowntime };
   /** Rolling: switch, restart and check this many hosts (or a percentage) at a time. */
   batchSize?: string;
   batchWaitMs?: number;
@@ -223,6 +228,7 @@ export function planDeploy(input: DeployInput): DeployPlan {
     const at = stages.findIndex((st) => st.kind === "hosts" && (st.phases.includes("migrate") || st.phases.includes("switch")));
     if (at >= 0) stages.splice(at, 0, { kind: "gate", gate: "presteps" });
   }
+  const db = input.databases && !input.hotfix && !isPrivate ? addDbStages(env, stages, input.databases.inputs, input.databases.downtime, names) : undefined;
   return {
     verb: "deploy",
     env: env.name,
@@ -239,5 +245,6 @@ export function planDeploy(input: DeployInput): DeployPlan {
     onFailure: planFailureHooks(env, hosts, { SLIPWAY_FAILED_RELEASE: id }),
     recoveryNote: `release ${id} marked failed`,
     deployTo: Object.fromEntries(hosts.map((h) => [h.name, h.deployTo])),
+    ...(db ? { db } : {}),
   };
 }

@@ -1,6 +1,7 @@
 /** Human-readable plan: hosts × phases × commands. Pure, shared by `deploy --plan` and tests. */
 import type { HostScript } from "../commands/script.js";
 import type { DeployPlan, Stage } from "./deploy.js";
+import type { DbDeployPlan } from "./deploy-db.js";
 import { recoveryScript } from "./recovery.js";
 import type { RollbackPlan } from "./rollback.js";
 import { PHASE_HELP } from "./phases.js";
@@ -26,6 +27,7 @@ export function formatPlan(plan: DeployPlan): string {
   out.push(`  commit ${plan.commit} (${plan.ref})`);
   out.push(`  hosts  ${hostsWithCount(plan.hosts)}, primary ${plan.primary}`);
   out.push(...header, "");
+  if (plan.db) out.push(...dbLines(plan.db), "");
   out.push(`check     on every host: ${PHASE_HELP.check}`);
   out.push(`lock      on ${plan.primary}: ${PHASE_HELP.lock}`);
   for (const stage of plan.stages) {
@@ -38,6 +40,8 @@ export function formatPlan(plan: DeployPlan): string {
       out.push(`presteps  required pre-steps must be done for ${plan.commit.slice(0, 12)} (started and waited for if not)`);
     } else if (stage.kind === "wait") {
       out.push(`wait      ${stage.ms / 1000} s before the next batch`);
+    } else if (stage.kind === "db" || stage.kind === "downtime") {
+      out.push(dbStageLine(plan, stage));
     } else {
       out.push(...hostStage(stage, view));
     }
@@ -50,6 +54,29 @@ export function formatPlan(plan: DeployPlan): string {
     out.push(...groupedRemovals(rm));
   }
   return out.join("\n") + "\n";
+}
+
+/** The databases: downtime class and why, then each database's pending alters. */
+function dbLines(db: DbDeployPlan): string[] {
+  const d = db.downtime;
+  const how = { none: "", "page-up": " (the maintenance page is already up)", "bring-up": " (--downtime: the page goes up before the database steps, down after the health checks)" }[d.action];
+  const out = [`downtime  ${d.class}${how}`, ...d.reasons.map((r) => `            - ${r}`)];
+  for (const x of db.dbs) {
+    out.push(`database  ${x.key} (${x.engine} on ${x.host}): ${x.pending.length ? `${x.pending.length} pending alter(s)` : "no pending alters"}`);
+    out.push(...x.altersText.split("\n").filter(Boolean).map((l) => `            ${l}`));
+  }
+  return out;
+}
+
+function dbStageLine(plan: DeployPlan, stage: Extract<Stage, { kind: "db" } | { kind: "downtime" }>): string {
+  if (stage.kind === "downtime")
+    return stage.action === "start"
+      ? "downtime  maintenance page up, services stopped (downtime start)"
+      : "downtime  maintenance page down (services were restarted on the new release)";
+  const host = plan.db?.dbs.find((d) => d.key === ("db" in stage ? stage.db : ""))?.host ?? "";
+  if (stage.action === "backup") return `backup    ${stage.db} on ${host}: consistent dump (${stage.reason}); a failure stops the deploy, nothing migrated or switched`;
+  if (stage.action === "alters") return `alters    ${stage.db} on ${host}: apply ${stage.files.join(", ")}`;
+  return `record    on ${hostRange(stage.hosts)}: each database's schema state and backup ids into the release (db.json, manifest)`;
 }
 
 /** One stage run on hosts: its phases, then the hosts' commands, grouped. */

@@ -38,7 +38,36 @@ const manifestSchema = z.object({
   previous: releaseId.nullable(),
   hotfix: z.boolean().optional(),
   expiresAt: iso.optional(),
+  /** Per database: the backups taken around this release's migrations and a fingerprint of its schema state. */
+  db: z.record(text(64), z.lazy(() => dbSummarySchema)).optional(),
 });
+
+/** A backup id as the database helpers write it (checked again wherever one becomes a path). */
+const backupId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/, "expected a backup id");
+
+/** The compact schema fingerprint a manifest carries (db.json next to it has the details). */
+const dbSummarySchema = z.object({
+  backupBefore: backupId.optional(),
+  backupAfter: backupId.optional(),
+  alters: z.number().int().nonnegative(),
+  altersHash: text(64),
+  statusHash: text(64).optional(),
+});
+
+const alterRef = z.object({ name: text(256), checksum: text(128) });
+/** `releases/<id>/.slipway/db.json`: what each database looked like when this release went live. */
+const dbRecordSchema = z.record(
+  text(64),
+  z.object({
+    backupBefore: backupId.optional(),
+    backupAfter: backupId.optional(),
+    alters: z.array(alterRef).max(100_000),
+    statusHash: text(64).optional(),
+    status: z.string().max(65_536).optional(),
+  }),
+);
+export type DbRecord = z.infer<typeof dbRecordSchema>;
+export type DbSummary = z.infer<typeof dbSummarySchema>;
 
 const deployingSchema = z.object({
   release: releaseId,
@@ -79,6 +108,8 @@ const historySchema = z.object({
   durationMs: z.number().nonnegative(),
   toolVersion: text(64),
   message: text(4096).optional(),
+  /** Backups taken by this run, per database. */
+  backups: z.record(text(64), z.array(backupId).max(16)).optional(),
 });
 
 export type Manifest = z.infer<typeof manifestSchema>;
@@ -111,6 +142,7 @@ function parseWith<T>(schema: z.ZodType<T>, what: string, raw: string): Parsed<T
 export const parseManifest = (raw: string) => parseWith(manifestSchema, FILES.manifest, raw);
 export const parseDeploying = (raw: string) => parseWith(deployingSchema, `${META_DIR}/${FILES.deploying}`, raw);
 export const parseLockInfo = (raw: string) => parseWith(lockSchema, `lock ${FILES.lockInfo}`, raw);
+export const parseDbRecord = (raw: string) => parseWith(dbRecordSchema, "db.json", raw);
 export const parseHistoryLine = (raw: string) => parseWith(historySchema, "history line", raw);
 
 /** The newest `limit` history lines from the host (read next to their parser, below). */

@@ -17,7 +17,17 @@ export type Stage =
   /** Required pre-steps must be done (or are started and waited for) before migrations and the switch. */
   | { kind: "gate"; gate: "presteps" }
   /** `--batch-wait` between rolling batches. */
-  | { kind: "wait"; ms: number };
+  | { kind: "wait"; ms: number }
+  /** A database step run by the control machine on the database host (plan/deploy-db.ts). */
+  | DbStage
+  /** The maintenance page (and, at start, the services) around a deploy that needs downtime. */
+  | { kind: "downtime"; action: "start" | "end" };
+
+export type DbStage =
+  | { kind: "db"; action: "backup"; db: string; reason: "before-migrate" | "after-migrate" }
+  | { kind: "db"; action: "alters"; db: string; files: string[] }
+  /** Write each database's schema state (alters after this deploy, backups, schema_status hash) into the release. */
+  | { kind: "db"; action: "record"; hosts: string[]; alters: Record<string, { name: string; checksum: string }[]> };
 
 /** What the apply runner needs of any plan that moves `current`: deploys and rollbacks. */
 export interface RunnablePlan {

@@ -25,6 +25,7 @@ interface Opts {
   hotfix?: boolean;
   all?: boolean;
   force?: boolean;
+  downtime?: boolean;
 }
 
 export async function run(args: string[], globals: Globals): Promise<number> {
@@ -46,7 +47,8 @@ export async function run(args: string[], globals: Globals): Promise<number> {
     .option("--batch-wait <duration>", "pause between restart batches", "0")
     .option("--resume", "continue the interrupted deploy of this environment: same release and commit, done steps skipped")
     .option("--hotfix", "ship only the code: no dependency install, build, migrations or cleanup")
-    .option("--force", "deploy even if the drift guard finds this config checkout older than what the hosts received");
+    .option("--force", "deploy even if the drift guard finds this config checkout older than what the hosts received")
+    .option("--downtime", "a deploy that needs downtime brings the maintenance page up before migrate and down after the health checks");
   const parsed = parseVerb<Opts>(cmd, args, globals);
   if (!parsed) return 0;
   const { opts } = parsed;
@@ -68,6 +70,7 @@ export async function run(args: string[], globals: Globals): Promise<number> {
         lockWaitMs,
         batchSize: checkedBatchSize(opts.batchSize),
         batchWaitMs: parseDuration(opts.batchWait, "--batch-wait"),
+        downtime: opts.downtime,
       });
       // What the plan would bring, from the commit it resolved (no second resolve of the ref).
       const pending = await pendingFromPrimary(s.ctx, opts.ref, { commit: plan.commit, ref: plan.ref });
@@ -101,6 +104,7 @@ export async function run(args: string[], globals: Globals): Promise<number> {
       resume: opts.resume,
       hotfix: opts.hotfix,
       force: opts.force,
+      downtime: opts.downtime,
     });
     const ok = hosts.length - (r.partial ? r.summary.filter((l) => /: (FAILED|UNREACHABLE) /.test(l)).length : 0);
     const what = target ? `${target} ` : "";
