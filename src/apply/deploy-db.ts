@@ -11,7 +11,7 @@ import { readSchemaStatus, schemaStatus, statusHash, writeDbRecord } from "../co
 import { OperationError } from "../errors.js";
 import { failures, forEachHost } from "../exec/fanout.js";
 import { capture } from "../exec/runner.js";
-import { classifyAlters, formatAlters, type AltersStatus } from "../plan/alters.js";
+import { changedMessage, classifyAlters, formatAlters, type AltersStatus } from "../plan/alters.js";
 import { decideDowntime, type DbDeployInput, type DeployDowntime } from "../plan/deploy-db.js";
 import type { DeployPlan } from "../plan/deploy.js";
 import { planDowntime } from "../plan/downtime.js";
@@ -56,9 +56,7 @@ export async function gatherDatabases(
       applied: (status?.applied ?? []).filter((a) => a.complete).map((a) => ({ name: a.name, checksum: a.checksum })),
       pending: (status?.pending ?? []).map((f) => ({ name: f.name, checksum: f.checksum })),
       altersText: status ? formatAlters(status) : db.alters ? "" : "no tracked alters configured",
-      refuse: (status?.changed ?? []).map(
-        (c) => `alter ${c.name} was changed after it was applied (${c.applied.at} by ${c.applied.by}): applied sha256 ${c.applied.checksum}, now ${c.now}`,
-      ),
+      refuse: (status?.changed ?? []).map(changedMessage),
       needsDowntime: cls.needsDowntime,
       reasons: cls.reasons,
     });
