@@ -190,7 +190,9 @@ function mysqlFailure(
   stderr: string,
   done: string[],
 ): OperationError {
-  const err = tail(stderr, 4).replace(/ at line \d+/g, "");
+  // The client echoes the statement around its error in batch mode: the ERROR lines are what matters.
+  const errors = stderr.split("\n").filter((l) => /^ERROR\b/.test(l));
+  const err = (errors.length ? errors.join("\n") : tail(stderr, 4)).replace(/ at line \d+/g, "");
   const lines = [`alter ${f.name} failed on ${db.host.name} (mysql: DDL commits implicitly, so the statements before the failed one stay applied):`];
   if (progress === null) {
     lines.push(`    ${err.split("\n").join("\n    ")}`, `its history row could not be read: check ${table(db)} for ${f.name} before re-running`);

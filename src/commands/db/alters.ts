@@ -68,14 +68,14 @@ const rel = (db: Database, who: AppliedBy) => (who.release ? literal(db, who.rel
 /**
  * One PostgreSQL file and its history row in ONE transaction (psql --single-transaction,
  * ON_ERROR_STOP): a failure half-way leaves the schema unchanged and nothing recorded. The
- * file comes first on stdin, so psql's `<stdin>:LINE` in an error is the file's line.
+ * file comes first on stdin (`-f -`: psql then names `<stdin>:LINE` in an error), so the line is the file's.
  */
 export function applyPgFile(db: Database, file: AlterText, statements: number, who: AppliedBy): string {
   const insert = `INSERT INTO ${historyTable(db)} (name, checksum, applied_by, applied_at, duration_ms, release_id, statements_done, statements_total, complete) VALUES (${literal(db, file.name)}, ${literal(db, file.checksum)}, ${literal(db, who.by)}, now(), (extract(epoch FROM clock_timestamp() - now()) * 1000)::bigint, ${rel(db, who)}, ${statements}, ${statements}, true);`;
   // The newline closes a last `--` comment; `;` ends a last statement without one; the file's own
   // search_path change must not move the history row.
   const input = `${file.sql}\n;\nRESET search_path;\n${insert}\n`;
-  return `printf '%s' ${shq(input)} | ${client(db, "sql", db.name, ["--single-transaction"])} >/dev/null`;
+  return `printf '%s' ${shq(input)} | ${client(db, "sql", db.name, ["--single-transaction", "-f", "-"])} >/dev/null`;
 }
 
 /** A mysql client delimiter that occurs in none of the statements. */
