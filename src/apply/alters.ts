@@ -63,6 +63,8 @@ function git(repo: string, args: string[], input?: string): Promise<Buffer> {
     child.stdout.on("data", (c: Buffer) => out.push(c));
     child.stderr.on("data", (c: Buffer) => (err += c));
     child.on("error", reject);
+    // git may exit before reading its input (an unknown commit): the exit status tells, not EPIPE.
+    child.stdin.on("error", () => {});
     child.on("close", (code) =>
       code === 0 ? resolve(Buffer.concat(out)) : reject(new OperationError(`git ${args[0]} in ${repo} failed: ${err.trim().split("\n").slice(-2).join(" ")}`)),
     );

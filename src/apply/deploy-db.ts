@@ -56,26 +56,42 @@ export async function gatherDatabases(
       applied: (status?.applied ?? []).filter((a) => a.complete).map((a) => ({ name: a.name, checksum: a.checksum })),
       pending: (status?.pending ?? []).map((f) => ({ name: f.name, checksum: f.checksum })),
       altersText: status ? formatAlters(status) : db.alters ? "" : "no tracked alters configured",
-      refuse: (status?.changed ?? []).map(changedMessage),
+      refuse: [...(status?.changed ?? []).map(changedMessage), ...(status?.errors ?? [])],
       needsDowntime: cls.needsDowntime,
       reasons: cls.reasons,
     });
   }
   const refusals = inputs.flatMap((i) => i.refuse.map((r) => `${i.key}: ${r}`));
-  if (refusals.length && !opts.preview) throw new OperationError(`deploy refused: applied alters were changed:\n  ${refusals.join("\n  ")}\nrestore the files as applied and add a new alter instead`);
+  if (refusals.length && !opts.preview)
+    throw new OperationError(
+      `deploy refused: the alters cannot be applied safely:\n  ${refusals.join("\n  ")}\n(a changed applied file: restore it as applied and add a new alter instead)`,
+    );
   const command = await downtimeCommand(ctx, dbs, commit, previousCommit);
   const anyReason = command?.needsDowntime || inputs.some((i) => i.reasons.length);
   const pageUp = anyReason ? await maintenancePageUp(ctx, hosts) : false;
   const decided = decideDowntime(inputs, { pageUp, downtime: opts.downtime === true, command });
   if ("refuse" in decided) {
     if (!opts.preview) throw new OperationError(`deploy refused: ${decided.refuse}`);
-    return { inputs, statuses, downtime: { class: "needs downtime", reasons: [...inputs.flatMap((i) => i.reasons.map((r) => `${i.key}: ${r}`)), ...(command?.needsDowntime ? [command.reason] : [])], action: "none" } };
+    return {
+      inputs,
+      statuses,
+      downtime: {
+        class: "needs downtime",
+        reasons: [...inputs.flatMap((i) => i.reasons.map((r) => `${i.key}: ${r}`)), ...(command?.needsDowntime ? [command.reason] : [])],
+        action: "none",
+      },
+    };
   }
   return { inputs, statuses, downtime: decided };
 }
 
 /** The configured classifier: run here, in the config directory, with the commits it may compare. */
-async function downtimeCommand(ctx: RunContext, dbs: Database[], commit: string, previous: string | null): Promise<{ needsDowntime: boolean; reason: string } | undefined> {
+async function downtimeCommand(
+  ctx: RunContext,
+  dbs: Database[],
+  commit: string,
+  previous: string | null,
+): Promise<{ needsDowntime: boolean; reason: string } | undefined> {
   for (const db of dbs) {
     const command = db.downtime.command;
     if (!command) continue;
@@ -83,12 +99,20 @@ async function downtimeCommand(ctx: RunContext, dbs: Database[], commit: string,
       execFile(
         "bash",
         ["-c", command],
-        { cwd: ctx.env.configDir, env: { ...process.env, SLIPWAY_COMMIT: commit, SLIPWAY_PREVIOUS_COMMIT: previous ?? "", SLIPWAY_DB: db.key }, timeout: 60_000 },
-        (err) => resolve(err ? (typeof (err as { code?: unknown }).code === "number" ? ((err as { code: number }).code) : 1) : 0),
+        {
+          cwd: ctx.env.configDir,
+          env: { ...process.env, SLIPWAY_COMMIT: commit, SLIPWAY_PREVIOUS_COMMIT: previous ?? "", SLIPWAY_DB: db.key },
+          timeout: 60_000,
+        },
+        (err) => resolve(err ? (typeof (err as { code?: unknown }).code === "number" ? (err as { code: number }).code : 1) : 0),
       );
     });
-    if (code === NEEDS_DOWNTIME_EXIT) return { needsDowntime: true, reason: `${db.key}: downtime command says so (\`${command}\` exited ${NEEDS_DOWNTIME_EXIT})` };
-    if (code !== 0) throw new OperationError(`${db.key}: downtime.command \`${command}\` failed (exit ${code}); expected 0 (zero-downtime) or ${NEEDS_DOWNTIME_EXIT} (needs downtime)`);
+    if (code === NEEDS_DOWNTIME_EXIT)
+      return { needsDowntime: true, reason: `${db.key}: downtime command says so (\`${command}\` exited ${NEEDS_DOWNTIME_EXIT})` };
+    if (code !== 0)
+      throw new OperationError(
+        `${db.key}: downtime.command \`${command}\` failed (exit ${code}); expected 0 (zero-downtime) or ${NEEDS_DOWNTIME_EXIT} (needs downtime)`,
+      );
   }
   return undefined;
 }
@@ -179,19 +203,34 @@ export class DbSteps {
       const alters = stage.alters[db.key] ?? [];
       const t = this.taken[db.key] ?? {};
       const sh = status[db.key] !== undefined ? statusHash(status[db.key]!) : undefined;
-      record[db.key] = { ...(t.before ? { backupBefore: t.before } : {}), ...(t.after ? { backupAfter: t.after } : {}), alters, ...(sh ? { statusHash: sh, status: status[db.key] } : {}) };
+      record[db.key] = {
+        ...(t.before ? { backupBefore: t.before } : {}),
+        ...(t.after ? { backupAfter: t.after } : {}),
+        alters,
+        ...(sh ? { statusHash: sh, status: status[db.key] } : {}),
+      };
       summary[db.key] = {
         ...(t.before ? { backupBefore: t.before } : {}),
         ...(t.after ? { backupAfter: t.after } : {}),
         alters: alters.length,
-        altersHash: createHash("sha256").update(alters.map((a) => `${a.name}:${a.checksum}`).join("\n")).digest("hex").slice(0, 32),
+        altersHash: createHash("sha256")
+          .update(alters.map((a) => `${a.name}:${a.checksum}`).join("\n"))
+          .digest("hex")
+          .slice(0, 32),
         ...(sh ? { statusHash: sh } : {}),
       };
     }
     const manifest: Manifest = { ...this.plan.manifest, db: summary };
     const targets = this.hosts().filter((h) => stage.hosts.includes(h.name));
     const results = await forEachHost(targets, this.ctx.parallel, async (h) =>
-      capture(await this.ctx.pool.get(h), "migrate", writeDbRecord(pathsFor(h.deployTo), id, manifest, record).sh, "write the release's db record", this.ctx.signal, env.timeouts.switch),
+      capture(
+        await this.ctx.pool.get(h),
+        "migrate",
+        writeDbRecord(pathsFor(h.deployTo), id, manifest, record).sh,
+        "write the release's db record",
+        this.ctx.signal,
+        env.timeouts.switch,
+      ),
     );
     const failed = failures(results);
     if (failed.length) throw new OperationError(`could not record the schema state:\n${failed.map((f) => `${f.host}: ${f.error.message}`).join("\n")}`);

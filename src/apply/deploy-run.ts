@@ -74,8 +74,7 @@ export class DeployRun {
         // Database and downtime steps are driven from this machine (apply/deploy-db.ts); a failure stops the run here.
         if (!this.opts.steps) throw new Error(`internal: no runner for ${stage.kind} stages`);
         await this.opts.steps(stage);
-      }
-      else if (stage.batch) await this.batchStage(stage);
+      } else if (stage.batch) await this.batchStage(stage);
       else await this.hostStage(stage);
     }
   }

@@ -85,10 +85,14 @@ export async function checkRollbackSchema(
     for (const d of moved) {
       const db = env.databases.find((x) => x.key === d.db)!;
       const pick = restoreCandidate(db.key, releases, plan.target);
-      if (!pick) throw new OperationError(`rollback --restore-db refused: no before-migrate backup of ${db.key} is recorded in a release after ${plan.target}\n${text}`);
+      if (!pick)
+        throw new OperationError(`rollback --restore-db refused: no before-migrate backup of ${db.key} is recorded in a release after ${plan.target}\n${text}`);
       const { backups } = await listBackups(ctx, db);
       const meta = backups.find((b) => b.id === pick.backup);
-      if (!meta) throw new OperationError(`rollback --restore-db refused: backup ${pick.backup} of ${db.key} (taken before ${pick.release}) is no longer on ${db.host.name}`);
+      if (!meta)
+        throw new OperationError(
+          `rollback --restore-db refused: backup ${pick.backup} of ${db.key} (taken before ${pick.release}) is no longer on ${db.host.name}`,
+        );
       const live = parseTableRows(await capture(await ctx.pool.get(db.host), "check", tableRows(db), `count rows in ${db.name}`, ctx.signal));
       const before = Object.fromEntries(Object.entries(meta.tables).map(([t, v]) => [t, v.rows]));
       const lines = lossLines(before, live);

@@ -38,7 +38,10 @@ export interface DbDeployPlan {
 }
 
 /** Whether the deploy needs downtime and what to do about it; a refusal explains how to go on. */
-export function decideDowntime(inputs: DbDeployInput[], o: { pageUp: boolean; downtime: boolean; command?: { needsDowntime: boolean; reason: string } }): DeployDowntime | { refuse: string } {
+export function decideDowntime(
+  inputs: DbDeployInput[],
+  o: { pageUp: boolean; downtime: boolean; command?: { needsDowntime: boolean; reason: string } },
+): DeployDowntime | { refuse: string } {
   const reasons = inputs.flatMap((d) => d.reasons.map((r) => `${d.key}: ${r}`));
   if (o.command?.needsDowntime) reasons.push(o.command.reason);
   if (!reasons.length) return { class: "zero-downtime", reasons: [], action: "none" };
@@ -69,7 +72,15 @@ export function addDbStages(env: Environment, stages: Stage[], inputs: DbDeployI
     if (backupBefore) before.push({ kind: "db", action: "backup", db: db.key, reason: "before-migrate" });
     if (input.pending.length) before.push({ kind: "db", action: "alters", db: db.key, files: input.pending.map((p) => p.name) });
     if (backupAfter) after.push({ kind: "db", action: "backup", db: db.key, reason: "after-migrate" });
-    dbs.push({ key: db.key, host: db.host.name, engine: db.engine, backupBefore, backupAfter, pending: input.pending.map((p) => p.name), altersText: input.altersText });
+    dbs.push({
+      key: db.key,
+      host: db.host.name,
+      engine: db.engine,
+      backupBefore,
+      backupAfter,
+      pending: input.pending.map((p) => p.name),
+      altersText: input.altersText,
+    });
   }
   if (inputs.length) {
     const alters = Object.fromEntries(inputs.map((i) => [i.key, [...i.applied, ...i.pending]]));

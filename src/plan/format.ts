@@ -59,11 +59,20 @@ export function formatPlan(plan: DeployPlan): string {
 /** The databases: downtime class and why, then each database's pending alters. */
 function dbLines(db: DbDeployPlan): string[] {
   const d = db.downtime;
-  const how = { none: "", "page-up": " (the maintenance page is already up)", "bring-up": " (--downtime: the page goes up before the database steps, down after the health checks)" }[d.action];
+  const how = {
+    none: "",
+    "page-up": " (the maintenance page is already up)",
+    "bring-up": " (--downtime: the page goes up before the database steps, down after the health checks)",
+  }[d.action];
   const out = [`downtime  ${d.class}${how}`, ...d.reasons.map((r) => `            - ${r}`)];
   for (const x of db.dbs) {
     out.push(`database  ${x.key} (${x.engine} on ${x.host}): ${x.pending.length ? `${x.pending.length} pending alter(s)` : "no pending alters"}`);
-    out.push(...x.altersText.split("\n").filter(Boolean).map((l) => `            ${l}`));
+    out.push(
+      ...x.altersText
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => `            ${l}`),
+    );
   }
   return out;
 }
@@ -74,7 +83,8 @@ function dbStageLine(plan: DeployPlan, stage: Extract<Stage, { kind: "db" } | { 
       ? "downtime  maintenance page up, services stopped (downtime start)"
       : "downtime  maintenance page down (services were restarted on the new release)";
   const host = plan.db?.dbs.find((d) => d.key === ("db" in stage ? stage.db : ""))?.host ?? "";
-  if (stage.action === "backup") return `backup    ${stage.db} on ${host}: consistent dump (${stage.reason}); a failure stops the deploy, nothing migrated or switched`;
+  if (stage.action === "backup")
+    return `backup    ${stage.db} on ${host}: consistent dump (${stage.reason}); a failure stops the deploy, nothing migrated or switched`;
   if (stage.action === "alters") return `alters    ${stage.db} on ${host}: apply ${stage.files.join(", ")}`;
   return `record    on ${hostRange(stage.hosts)}: each database's schema state and backup ids into the release (db.json, manifest)`;
 }

@@ -39,7 +39,12 @@ const manifestSchema = z.object({
   hotfix: z.boolean().optional(),
   expiresAt: iso.optional(),
   /** Per database: the backups taken around this release's migrations and a fingerprint of its schema state. */
-  db: z.record(text(64), z.lazy(() => dbSummarySchema)).optional(),
+  db: z
+    .record(
+      text(64),
+      z.lazy(() => dbSummarySchema),
+    )
+    .optional(),
 });
 
 /** A backup id as the database helpers write it (checked again wherever one becomes a path). */

@@ -19,10 +19,20 @@ export interface SchemaDrift {
 type Rec = DbRecord[string];
 
 /** What changed for one database between the target's record and now. */
-export function schemaDrift(db: string, target: Rec | undefined, current: Rec | undefined, liveApplied: string[] | undefined, targetFiles: string[] | undefined): SchemaDrift {
+export function schemaDrift(
+  db: string,
+  target: Rec | undefined,
+  current: Rec | undefined,
+  liveApplied: string[] | undefined,
+  targetFiles: string[] | undefined,
+): SchemaDrift {
   const known = new Set([...(target?.alters.map((a) => a.name) ?? []), ...(targetFiles ?? [])]);
   const ranSince = target || targetFiles ? (liveApplied ?? current?.alters.map((a) => a.name) ?? []).filter((n) => !known.has(n)) : [];
-  const lines = (t?: string) => (t ?? "").split("\n").map((l) => l.trimEnd()).filter(Boolean);
+  const lines = (t?: string) =>
+    (t ?? "")
+      .split("\n")
+      .map((l) => l.trimEnd())
+      .filter(Boolean);
   let statusAdded: string[] = [];
   let statusRemoved: string[] = [];
   if (target?.statusHash && current?.statusHash && target.statusHash !== current.statusHash) {
@@ -56,7 +66,11 @@ export function describeDrift(target: string, drifts: SchemaDrift[]): string {
  * The backup to restore for `--restore-db`: the before-migrate backup of the oldest release newer
  * than the target that took one (the database as it was while the target's schema was live).
  */
-export function restoreCandidate(db: string, releases: { id: string; manifest: Manifest | null }[], target: string): { release: string; backup: string } | null {
+export function restoreCandidate(
+  db: string,
+  releases: { id: string; manifest: Manifest | null }[],
+  target: string,
+): { release: string; backup: string } | null {
   for (const r of releases) {
     if (r.id <= target) continue;
     const b = r.manifest?.db?.[db]?.backupBefore;

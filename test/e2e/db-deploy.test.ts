@@ -41,8 +41,8 @@ function project(server: DbServer, dbExtra = "") {
 source: { git: "${fleet.gitUrl(app)}", ref: main }
 secret_env: [DB_PASSWORD]
 migrate:
-  - touch "$SLIPWAY_RELEASE_PATH/../../migrated-$SLIPWAY_RELEASE"
-  - if [ -f "$SLIPWAY_RELEASE_PATH/check-page" ]; then test -f "$SLIPWAY_RELEASE_PATH/../../shared/maintenance/on"; fi
+  - touch "../../migrated-$SLIPWAY_RELEASE"
+  - if [ -f check-page ]; then test -f ../../shared/maintenance/on; fi
 environments:
   prod:
     hosts:
@@ -82,7 +82,10 @@ ${dbExtra}
 describe.skipIf(SKIP)("databases in deploys and rollbacks (PostgreSQL)", () => {
   it("backs up right before migrate, applies pending alters, records the schema; rollback across them is refused, --restore-db brings the exact rows back", () => {
     const p = project(pg);
-    p.commit({ VERSION: "1", "db/alters/0001_items.sql": "CREATE TABLE items (id int PRIMARY KEY, name text);\nINSERT INTO items VALUES (1, 'one'), (2, 'two');\n" });
+    p.commit({
+      VERSION: "1",
+      "db/alters/0001_items.sql": "CREATE TABLE items (id int PRIMARY KEY, name text);\nINSERT INTO items VALUES (1, 'one'), (2, 'two');\n",
+    });
     let r = p.run("prod", "deploy", "--plan");
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain("database  main (postgres on db1): 1 pending alter(s)");
@@ -125,7 +128,7 @@ describe.skipIf(SKIP)("databases in deploys and rollbacks (PostgreSQL)", () => {
     r = p.run("prod", "rollback", "--restore-db");
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`restore backup ${m2.db.main.backupBefore}`);
-    expect(r.stderr).toMatch(/items: 4 rows now, 3 in the backup \(1 written since are lost\)/);
+    expect(r.stderr).toMatch(/public.items: 4 rows now, 3 in the backup \(1 written since are lost\)/);
     expect(r.stderr).toContain("re-run with --yes");
     expect(p.current()).toBe(v2);
     expect(p.sql("SELECT count(*) FROM items")).toBe("4");

@@ -46,8 +46,7 @@ const inDir = (db: Database, file: string) => shPath(path.posix.join(db.backups.
  * each: --skip-extended-insert). Prints `T<TAB>rows<TAB>table` then the table's checksum line.
  * Table names are read up to the first space outside quotes, so quoted names may contain spaces.
  */
-export const STATS_AWK =
-  String.raw`function qname(s, q,   i, c, inq, out) {
+export const STATS_AWK = String.raw`function qname(s, q,   i, c, inq, out) {
   inq = 0; out = ""
   for (i = 1; i <= length(s); i++) {
     c = substr(s, i, 1)

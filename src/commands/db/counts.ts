@@ -5,8 +5,9 @@ import { client, query, withCredentials } from "./client.js";
 export function tableRows(db: Database): string {
   if (db.engine === "postgres") {
     const sql =
-      "SELECT table_name, (xpath('/row/c/text()', query_to_xml(format('SELECT count(*) AS c FROM %I.%I', table_schema, table_name), false, true, '')))[1]::text " +
-      "FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY 1";
+      // Named as pg_dump's COPY lines name them (schema-qualified, quoted only where needed), like the backup's tables.
+      "SELECT quote_ident(table_schema) || '.' || quote_ident(table_name), (xpath('/row/c/text()', query_to_xml(format('SELECT count(*) AS c FROM %I.%I', table_schema, table_name), false, true, '')))[1]::text " +
+      "FROM information_schema.tables WHERE table_schema NOT IN ('pg_catalog', 'information_schema') AND table_type = 'BASE TABLE' ORDER BY 1";
     return withCredentials(db, query(db, sql));
   }
   // Two steps on MySQL: the table list builds one UNION query (names quoted by the server itself).

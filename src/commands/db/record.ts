@@ -25,7 +25,10 @@ export const statusHash = (text: string) => createHash("sha256").update(text).di
 export function writeDbRecord(p: Paths, id: string, manifest: object, record: object): ScriptCommand {
   const meta = shPath(p.releaseMeta(id));
   const put = (file: string, data: object) => `printf '%s\\n' ${shq(JSON.stringify(data))} > ${meta}/${file}.tmp && mv -f ${meta}/${file}.tmp ${meta}/${file}`;
-  return cmd(`mkdir -p ${meta} && ${put(DB_RECORD_FILE, record)} && ${put(FILES.manifest, manifest)}`, `write ${p.releaseMeta(id)}/${DB_RECORD_FILE} and the manifest's db summary`);
+  return cmd(
+    `mkdir -p ${meta} && ${put(DB_RECORD_FILE, record)} && ${put(FILES.manifest, manifest)}`,
+    `write ${p.releaseMeta(id)}/${DB_RECORD_FILE} and the manifest's db summary`,
+  );
 }
 
 /** A release's db.json (empty output when it has none). */

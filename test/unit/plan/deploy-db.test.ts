@@ -19,7 +19,17 @@ environments:
     databases:
       main: { engine: postgres, name: app, user: app, alters: { dir: db/alters }${backups} }
 `;
-const empty = (host: string): HostState => ({ host, initialized: true, current: null, releases: [], lock: null, deploying: null, pushRecord: null, journal: {}, problems: [] });
+const empty = (host: string): HostState => ({
+  host,
+  initialized: true,
+  current: null,
+  releases: [],
+  lock: null,
+  deploying: null,
+  pushRecord: null,
+  journal: {},
+  problems: [],
+});
 const input = (o: Partial<DbDeployInput> = {}): DbDeployInput => ({
   key: "main",
   applied: [],
@@ -72,14 +82,15 @@ describe("database stages in a deploy plan", () => {
 
   it("--downtime wraps the database steps: page up before the backup, down at the very end", () => {
     const p = plan(config("migrate: [m]\nrestart: [r]"), [input()], "bring-up");
-    expect(kinds(p)).toEqual(["fetch+link+build", "downtime", "db:backup", "migrate", "db:record", "switch+cleanup", "restart", "downtime"]);
+    expect(kinds(p)).toEqual(["fetch+link+build", "downtime", "db:backup", "migrate", "db:record", "switch+cleanup", "restart+verify", "downtime"]);
     expect(p.stages.filter((s) => s.kind === "downtime").map((s) => (s as { action: string }).action)).toEqual(["start", "end"]);
   });
 });
 
 describe("decideDowntime", () => {
   const reasons = [input({ reasons: ["0003_drop.sql: DROP COLUMN"] })];
-  it("zero-downtime without reasons", () => expect(decideDowntime([input()], { pageUp: false, downtime: false })).toMatchObject({ class: "zero-downtime", action: "none" }));
+  it("zero-downtime without reasons", () =>
+    expect(decideDowntime([input()], { pageUp: false, downtime: false })).toMatchObject({ class: "zero-downtime", action: "none" }));
   it("refuses without the page or --downtime, naming the reason and both ways on", () => {
     const d = decideDowntime(reasons, { pageUp: false, downtime: false });
     expect("refuse" in d && d.refuse).toContain("main: 0003_drop.sql: DROP COLUMN");
