@@ -46,9 +46,9 @@ export function executorFactory(env: Environment): ExecutorFactory {
  * Every value that must never be printed: secrets, notification credentials, and the secrets key
  * itself (from $SLIPWAY_SECRETS_KEY and from the key file, whichever is in use).
  */
-export function sessionRedactor(loaded: LoadedConfig, env: Environment): Redactor {
+export function sessionRedactor(loaded: LoadedConfig, env: Environment, extra: string[] = []): Redactor {
   const keys = [process.env.SLIPWAY_SECRETS_KEY, readKey(loaded.raw.secrets_key_file, loaded.dir, () => undefined)];
-  return makeRedactor([...Object.values(env.secrets), ...env.redact, ...keys.filter((k): k is string => Boolean(k))]);
+  return makeRedactor([...Object.values(env.secrets), ...env.redact, ...keys.filter((k): k is string => Boolean(k)), ...extra]);
 }
 
 export interface Session {
@@ -77,6 +77,8 @@ export interface SessionOptions {
   output?: "prefixed";
   /** A component's release track instead of the app's. */
   component?: string | null;
+  /** Secret values this run brings besides the config's (e.g. a private key given with --key). */
+  redact?: string[];
 }
 
 export async function openSession(globals: Globals, o: SessionOptions): Promise<Session> {
@@ -84,7 +86,7 @@ export async function openSession(globals: Globals, o: SessionOptions): Promise<
   const loaded = loadConfig(configPath(globals));
   const env = resolveEnvironment(loaded, globals.env, undefined, o.component ?? null);
   const hosts = selectHosts(env.hosts, o.limit);
-  const redactor = sessionRedactor(loaded, env);
+  const redactor = sessionRedactor(loaded, env, o.redact);
   const bus = new EventBus(redactor);
   if (o.quiet) bus.add(new QuietRenderer(process.stderr));
   else if (o.output === "prefixed" && !globals.json) bus.add(new PrefixedRenderer(process.stdout, process.stderr));

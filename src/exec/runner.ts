@@ -29,13 +29,15 @@ export function lineSplitter(onLine: (line: string) => void): { push(chunk: stri
 export interface RunScriptOptions {
   bus: EventBus;
   signal?: AbortSignal;
+  /** Receives the script's stdout lines (data the caller parses) instead of the bus as output events. */
+  stdout?: (line: string) => void;
 }
 
 /**
  * Run every section of a host's script in one round trip. Emits host:phase events as sections
  * start and finish; throws CommandError naming the failed command with its own stderr tail.
  */
-export async function runHostScript(ex: Executor, script: HostScript, { bus, signal }: RunScriptOptions): Promise<void> {
+export async function runHostScript(ex: Executor, script: HostScript, { bus, signal, stdout }: RunScriptOptions): Promise<void> {
   const host = ex.host.name;
   if (script.sections.length === 0) return;
   let current = { section: -1, command: -1 };
@@ -83,7 +85,8 @@ export async function runHostScript(ex: Executor, script: HostScript, { bus, sig
       if (m.kind === "S") stdoutSection = m.section;
       return;
     }
-    bus.emit({ type: "output", host, phase: phaseOf(stdoutSection), stream: "stdout", line });
+    if (stdout) stdout(line);
+    else bus.emit({ type: "output", host, phase: phaseOf(stdoutSection), stream: "stdout", line });
   });
 
   // Each section's time limit runs from when the previous one finished (or the script started),
