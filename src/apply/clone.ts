@@ -5,8 +5,10 @@
  * scrub in one transaction, run the checks; only when every check returns no rows do the services
  * start again. A history line on the target's primary records every clone, scrubbed or not.
  */
-import { backupFiles, type BackupMeta } from "../plan/db-input.js";
+import { backupFiles, databaseExists } from "../commands/db/backup.js";
+import { adminQuery, ident, withCredentials } from "../commands/db/client.js";
 import { checkQuery, runSql } from "../commands/db/scrub.js";
+import { cmd, type ScriptCommand } from "../commands/script.js";
 import { shPath } from "../commands/quote.js";
 import * as rel from "../commands/release.js";
 import { pathsFor } from "../config/paths.js";
@@ -16,7 +18,7 @@ import { capture, runHostScript } from "../exec/runner.js";
 import { parseCheckOutput } from "../plan/clone-input.js";
 import { planClone, type ClonePlan } from "../plan/clone.js";
 import type { RunContext } from "./context.js";
-import { listBackups, restoreBackup } from "./db-backup.js";
+import { type BackupMeta, listBackups, restoreBackup } from "./db-backup.js";
 import { historyEntry, type HistoryEntry } from "./history.js";
 import { withLock } from "./lock.js";
 import { applyServicePlan } from "./services.js";
@@ -134,7 +136,7 @@ export async function applyClone(ctx: RunContext, source: CloneSource, targetDb:
 }
 
 /** One script on the target database host (each command in its own subshell with its pass file). */
-async function runOn(ctx: RunContext, db: Database, phase: string, commands: ReturnType<typeof runSql>[], stdout?: (line: string) => void) {
+async function runOn(ctx: RunContext, db: Database, phase: string, commands: ScriptCommand[], stdout?: (line: string) => void) {
   const ex = await ctx.pool.get(db.host);
   await runHostScript(ex, { env: {}, sections: [{ phase, commands }] }, { bus: ctx.bus, signal: ctx.signal, stdout });
 }
@@ -200,10 +202,10 @@ async function restore(ctx: RunContext, source: CloneSource, targetDb: Database,
         } else {
           const src = await source.ctx.pool.get(source.db.host);
           const data = await capture(src, "transfer", `base64 < ${shPath(`${srcDir}/${name}`)}`, `read ${srcDir}/${name}`, ctx.signal);
-          const res = await dst.exec(
-            `umask 077 && mkdir -p ${shPath(dstDir)} && ${guard} && base64 -d > ${shPath(tmp)} && mv ${shPath(tmp)} ${shPath(to)}`,
-            { stdin: data, signal: ctx.signal },
-          );
+          const res = await dst.exec(`umask 077 && mkdir -p ${shPath(dstDir)} && ${guard} && base64 -d > ${shPath(tmp)} && mv ${shPath(tmp)} ${shPath(to)}`, {
+            stdin: data,
+            signal: ctx.signal,
+          });
           if (ctx.signal.aborted) throw new InterruptedError();
           if (res.code !== 0) throw new CommandError(dst.host.name, "transfer", `write ${to}`, res.code, res.stderr.trim().split("\n").slice(-10).join("\n"));
         }
@@ -214,11 +216,24 @@ async function restore(ctx: RunContext, source: CloneSource, targetDb: Database,
         throw new OperationError(`${dst.host.name}: the copy of backup ${meta.id} has sha256 ${sum}, its metadata says ${meta.sha256}: not restored`);
       ctx.bus.info(`backup ${meta.id} ${plan.transfer === "stream" ? `streamed from ${source.db.host.name}` : "copied"} to ${dstDir}`, dst.host.name);
     }
-    await restoreBackup(ctx, targetDb, meta.id, { into: targetDb.name, replace: true, key });
+    // restoreBackup over the live database backs it up first (before-restore: the clone can be
+    // undone with `db restore`); a target database that does not exist yet is created empty for that.
+    const exists: string[] = [];
+    await runOn(ctx, targetDb, "restore", [cmd(databaseExists(targetDb, targetDb.name), `check whether ${targetDb.name} exists`)], (l) => exists.push(l));
+    if (!exists.includes("EXISTS")) {
+      const create = withCredentials(targetDb, `${adminQuery(targetDb, `CREATE DATABASE ${ident(targetDb, targetDb.name)}`)} > /dev/null`);
+      await runOn(ctx, targetDb, "restore", [cmd(create, `create database ${targetDb.name}`)]);
+    }
+    await restoreBackup(ctx, targetDb, meta.id, { key });
   } finally {
     if (copied.length) {
       try {
-        await capture(dst, "transfer", `rm -f ${copied.map(shPath).join(" ")} ${names.map((n) => shPath(`${dstDir}/.${n}.part`)).join(" ")}`, "remove the copied backup");
+        await capture(
+          dst,
+          "transfer",
+          `rm -f ${copied.map(shPath).join(" ")} ${names.map((n) => shPath(`${dstDir}/.${n}.part`)).join(" ")}`,
+          "remove the copied backup",
+        );
       } catch (e) {
         ctx.bus.warn(`could not remove the copied backup ${meta.id} from ${dstDir}: ${(e as Error).message}`, dst.host.name);
       }

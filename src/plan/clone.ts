@@ -180,7 +180,7 @@ export function formatClonePlan(plan: ClonePlan): string {
       stream: `   streamed ${plan.source.host} → this machine → ${plan.target.host} (${plan.target.dir}), removed after the restore`,
     }[plan.transfer],
   );
-  out.push(`   ${plan.target.name} is dropped and recreated from it`);
+  out.push(`   ${plan.target.name} is backed up first (before-restore: \`slipway ${plan.env} db restore <id>\` undoes the clone), then replaced`);
   if (!plan.scrubbed) step("scrub: NONE (--unscrubbed: production data stays as it is; recorded in the history)");
   else if (plan.scrubSql) {
     step("scrub, in one transaction:");

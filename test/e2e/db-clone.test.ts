@@ -33,10 +33,9 @@ const USERS = 40;
 function seed(db: DbServer) {
   const pg = db.engine === "postgres";
   const id = pg ? "id serial PRIMARY KEY" : "id int AUTO_INCREMENT PRIMARY KEY";
-  const rows = Array.from(
-    { length: USERS },
-    (_, i) => `('alice.${i}@gmail.com', '+44 7700 900${String(i).padStart(3, "0")}', 'Alice O''Brien ${i}')`,
-  ).join(",\n");
+  const rows = Array.from({ length: USERS }, (_, i) => `('alice.${i}@gmail.com', '+44 7700 900${String(i).padStart(3, "0")}', 'Alice O''Brien ${i}')`).join(
+    ",\n",
+  );
   db.sql(
     `${pg ? "SET ROLE app;" : ""}
 CREATE TABLE users (${id}, email varchar(200) UNIQUE, phone varchar(40), full_name varchar(200));
@@ -66,16 +65,14 @@ const RULES = `        clone:
             - SELECT service, secret FROM api_credentials WHERE secret <> 'test-key'`;
 
 describe.skipIf(SKIP).each(ENGINES)("db clone (%s)", (engine) => {
-  it(
-    "scrubbed clone replaces qa's database (no production email, phone or secret left, rows equal), services stopped and started; refusals; --unscrubbed recorded; a failing check leaves services stopped, exit 1",
-    async () => {
-      const db = servers[engine]!;
-      seed(db);
-      const app = `clone${engine}`;
-      const repo = new Repo(path.join(fleet.gitBase, app));
-      repo.commit({ VERSION: "1" });
-      const dir = tmpdir();
-      const conf = (qaClone: string, qaName = "qadb") => `app: ${app}
+  it("scrubbed clone replaces qa's database (no production email, phone or secret left, rows equal), services stopped and started; refusals; --unscrubbed recorded; a failing check leaves services stopped, exit 1", async () => {
+    const db = servers[engine]!;
+    seed(db);
+    const app = `clone${engine}`;
+    const repo = new Repo(path.join(fleet.gitBase, app));
+    repo.commit({ VERSION: "1" });
+    const dir = tmpdir();
+    const conf = (qaClone: string, qaName = "qadb") => `app: ${app}
 source: { git: "${fleet.gitUrl(app)}", ref: main }
 secret_env: [PROD_DB_PW, QA_DB_PW]
 services:
@@ -104,136 +101,143 @@ environments:
         password_secret: QA_DB_PW
 ${qaClone}
 `;
-      const files: Record<string, string> = {
-        "slipway.yml": conf(RULES),
-        "norules.yml": conf(""),
-        "same.yml": conf(RULES, "appdb"),
-        // The name rule left out, and a check that catches it.
-        "leaky.yml": conf(
-          `${RULES.replace("            users.full_name: name\n", "")}\n            - SELECT id, full_name FROM users WHERE full_name NOT LIKE 'Test%'`,
-        ),
-      };
-      for (const [f, body] of Object.entries(files)) writeFileSync(path.join(dir, f), body);
-      const env = { ...fleet.env, PROD_DB_PW: db.password, QA_DB_PW: db.password };
-      const run = (...a: string[]) => {
-        const r = cli(a, { cwd: dir, env });
-        // The password never reaches the output (it has $, quotes and backslashes: only redaction hides it).
-        expect(r.stdout + r.stderr).not.toContain(db.password);
-        return r;
-      };
-      const q = (sql: string, name = "qadb") => db.sql(sql, name).trim();
-      const tickerPid = () => fleet.asUser("qa-web", `cat apps/${app}/shared/ticker.pid`).trim();
-      const alive = (pid: string) => fleet.asUser("qa-web", `kill -0 ${pid} 2>/dev/null && echo yes || echo no`).trim() === "yes";
-      const prodFingerprint = () =>
-        q(
-          engine === "postgres"
-            ? "SELECT string_agg(coalesce(email,'') || phone || full_name, ',' ORDER BY id) FROM users"
-            : "SELECT GROUP_CONCAT(CONCAT(coalesce(email,''), coalesce(phone,''), coalesce(full_name,'')) ORDER BY id) FROM users",
-          "appdb",
-        );
+    const files: Record<string, string> = {
+      "slipway.yml": conf(RULES),
+      "norules.yml": conf(""),
+      "same.yml": conf(RULES, "appdb"),
+      // The name rule left out, and a check that catches it.
+      "leaky.yml": conf(
+        `${RULES.replace("            users.full_name: name\n", "")}\n            - SELECT id, full_name FROM users WHERE full_name NOT LIKE 'Test%'`,
+      ),
+    };
+    for (const [f, body] of Object.entries(files)) writeFileSync(path.join(dir, f), body);
+    const env = { ...fleet.env, PROD_DB_PW: db.password, QA_DB_PW: db.password };
+    const run = (...a: string[]) => {
+      const r = cli(a, { cwd: dir, env });
+      // The password never reaches the output (it has $, quotes and backslashes: only redaction hides it).
+      expect(r.stdout + r.stderr).not.toContain(db.password);
+      return r;
+    };
+    const q = (sql: string, name = "qadb") => db.sql(sql, name).trim();
+    const tickerPid = () => fleet.asUser("qa-web", `cat apps/${app}/shared/ticker.pid`).trim();
+    // A zombie is not alive (the container's init may not reap the stopped process at once).
+    const alive = (pid: string) =>
+      fleet.asUser("qa-web", `kill -0 ${pid} 2>/dev/null && [ "$(awk '{print $3}' /proc/${pid}/stat 2>/dev/null)" != Z ] && echo yes || echo no`).trim() === "yes";
+    const prodFingerprint = () =>
+      q(
+        engine === "postgres"
+          ? "SELECT string_agg(coalesce(email,'') || phone || full_name, ',' ORDER BY id) FROM users"
+          : "SELECT GROUP_CONCAT(CONCAT(coalesce(email,''), coalesce(phone,''), coalesce(full_name,'')) ORDER BY id) FROM users",
+        "appdb",
+      );
 
-      let r = run("qa", "deploy");
-      expect(r.code, r.stderr).toBe(0);
-      const pid1 = tickerPid();
-      expect(alive(pid1)).toBe(true);
+    let r = run("qa", "deploy");
+    expect(r.code, r.stderr).toBe(0);
+    const pid1 = tickerPid();
+    expect(alive(pid1)).toBe(true);
 
-      // no backup of production yet: refused, a backup is suggested (a clone takes none)
-      r = run("qa", "db", "clone", "--from", "production", "--yes");
-      expect(r.code).toBe(1);
-      expect(r.stderr).toContain("Take one with: slipway production db backup");
+    // no backup of production yet: refused, a backup is suggested (a clone takes none)
+    r = run("qa", "db", "clone", "--from", "production", "--yes");
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("Take one with: slipway production db backup");
 
-      r = run("production", "db", "backup", "-m", "for qa");
-      expect(r.code, r.stderr).toBe(0);
-      const before = prodFingerprint();
-      expect(before).toContain("alice.0@gmail.com");
+    r = run("production", "db", "backup", "-m", "for qa");
+    expect(r.code, r.stderr).toBe(0);
+    const before = prodFingerprint();
+    expect(before).toContain("alice.0@gmail.com");
 
-      // --plan: every step, nothing changed
-      r = run("qa", "db", "clone", "--from", "production", "--plan");
-      expect(r.code, r.stderr).toBe(0);
-      expect(r.stdout).toMatch(/1\. stop services \(qa-web: ticker\)/);
-      expect(r.stdout).toMatch(/2\. restore backup \d{8}-\d{6}-[0-9a-f]{4} of production main, created \S+ by /);
-      expect(r.stdout).toContain("no new backup is taken: for fresh data run `slipway production db backup` first");
-      expect(r.stdout).toContain("streamed prod-db → this machine → qa-db");
-      expect(r.stdout).toContain("DELETE FROM sessions;");
-      expect(r.stdout).toMatch(/4\. checks, each must return no rows[\s\S]*SELECT email FROM users WHERE email NOT LIKE/);
-      expect(r.stdout).toContain("5. start services (qa-web: ticker) and wait for health");
-      expect(q("SELECT count(*) FROM stale")).toBe("1");
-      // without --yes: the plan, and a refusal (exit 2)
-      r = run("qa", "db", "clone", "--from", "production");
-      expect(r.code).toBe(2);
-      expect(r.stderr).toContain("pass --yes");
-      expect(q("SELECT count(*) FROM stale")).toBe("1");
+    // --plan: every step, nothing changed
+    r = run("qa", "db", "clone", "--from", "production", "--plan");
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/1\. stop services \(qa-web: ticker\)/);
+    expect(r.stdout).toMatch(/2\. restore backup \d{8}-\d{6}-[0-9a-f]{4} of production main, created \S+ by /);
+    expect(r.stdout).toContain("no new backup is taken: for fresh data run `slipway production db backup` first");
+    expect(r.stdout).toContain("streamed prod-db → this machine → qa-db");
+    expect(r.stdout).toContain("DELETE FROM sessions;");
+    expect(r.stdout).toMatch(/4\. checks, each must return no rows[\s\S]*SELECT email FROM users WHERE email NOT LIKE/);
+    expect(r.stdout).toContain("5. start services (qa-web: ticker) and wait for health");
+    expect(q("SELECT count(*) FROM stale")).toBe("1");
+    // without --yes: the plan, and a refusal (exit 2)
+    r = run("qa", "db", "clone", "--from", "production");
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("pass --yes");
+    expect(q("SELECT count(*) FROM stale")).toBe("1");
 
-      // the clone
-      r = run("qa", "db", "clone", "--from", "production", "--yes");
-      expect(r.code, r.stderr).toBe(0);
-      expect(q("SELECT count(*) FROM users WHERE email NOT LIKE '%@example.invalid'")).toBe("0");
-      expect(q("SELECT count(*) FROM users")).toBe(String(USERS + 1));
-      expect(q("SELECT count(DISTINCT email) FROM users")).toBe(String(USERS));
-      expect(q("SELECT count(*) FROM users WHERE email IS NULL")).toBe("1");
-      expect(q("SELECT DISTINCT phone FROM users WHERE phone IS NOT NULL")).toBe("+15550100");
-      expect(q("SELECT DISTINCT full_name FROM users WHERE full_name IS NOT NULL")).toBe("Test User");
-      expect(q("SELECT DISTINCT secret FROM api_credentials")).toBe("test-key");
-      expect(q("SELECT count(*) FROM api_credentials")).toBe("2");
-      expect(q("SELECT count(*) FROM sessions")).toBe("0");
-      expect(() => q("SELECT count(*) FROM stale")).toThrow(); // replaced, not merged
-      expect(prodFingerprint()).toBe(before); // production untouched
-      expect(q("SELECT count(*) FROM sessions", "appdb")).toBe("2");
-      const pid2 = tickerPid();
-      expect(pid2).not.toBe(pid1);
-      expect(alive(pid1)).toBe(false);
-      expect(alive(pid2)).toBe(true);
-      // the copy streamed into qa's backup directory is gone again: qa has no backups of its own
-      r = run("qa", "db", "backups", "--json");
-      expect(r.code, r.stderr).toBe(0);
-      expect(JSON.parse(r.stdout)).toEqual([]);
+    // the clone
+    r = run("qa", "db", "clone", "--from", "production", "--yes");
+    expect(r.code, r.stderr).toBe(0);
+    expect(q("SELECT count(*) FROM users WHERE email NOT LIKE '%@example.invalid'")).toBe("0");
+    expect(q("SELECT count(*) FROM users")).toBe(String(USERS + 1));
+    expect(q("SELECT count(DISTINCT email) FROM users")).toBe(String(USERS));
+    expect(q("SELECT count(*) FROM users WHERE email IS NULL")).toBe("1");
+    expect(q("SELECT DISTINCT phone FROM users WHERE phone IS NOT NULL")).toBe("+15550100");
+    expect(q("SELECT DISTINCT full_name FROM users WHERE full_name IS NOT NULL")).toBe("Test User");
+    expect(q("SELECT DISTINCT secret FROM api_credentials")).toBe("test-key");
+    expect(q("SELECT count(*) FROM api_credentials")).toBe("2");
+    expect(q("SELECT count(*) FROM sessions")).toBe("0");
+    expect(() => q("SELECT count(*) FROM stale")).toThrow(); // replaced, not merged
+    expect(prodFingerprint()).toBe(before); // production untouched
+    expect(q("SELECT count(*) FROM sessions", "appdb")).toBe("2");
+    const pid2 = tickerPid();
+    expect(pid2).not.toBe(pid1);
+    expect(alive(pid1)).toBe(false);
+    expect(alive(pid2)).toBe(true);
+    // qa's own database was backed up before it was replaced; the copy of production's backup
+    // streamed into qa's backup directory is gone again
+    r = run("production", "db", "backups", "--json");
+    const prodId = (JSON.parse(r.stdout) as { id: string }[])[0]!.id;
+    r = run("qa", "db", "backups", "--json");
+    expect(r.code, r.stderr).toBe(0);
+    const qaBackups = JSON.parse(r.stdout) as { id: string; reason: string; tables: Record<string, unknown> }[];
+    expect(qaBackups.map((b) => b.reason)).toEqual(["before-restore"]);
+    expect(qaBackups[0]!.id).not.toBe(prodId);
+    expect(Object.keys(qaBackups[0]!.tables).join()).toMatch(/stale/);
+    expect(fleet.asUser("qa-db", `ls -a apps/${app}/.slipway/backups/main`)).not.toContain(prodId);
 
-      // refusals: the same environment, a target that is production's database, no scrub rules
-      r = run("qa", "db", "clone", "--from", "qa", "--yes");
-      expect(r.code).toBe(1);
-      expect(r.stderr).toContain("--from qa is this environment");
-      r = run("-c", "same.yml", "qa", "db", "clone", "--from", "production", "--yes");
-      expect(r.code).toBe(1);
-      expect(r.stderr).toContain("a clone never restores over its source");
-      expect(prodFingerprint()).toBe(before);
-      r = run("-c", "norules.yml", "qa", "db", "clone", "--from", "production", "--yes");
-      expect(r.code).toBe(1);
-      expect(r.stderr).toMatch(/no scrub rules .* pass --unscrubbed/);
-      expect(q("SELECT count(*) FROM users WHERE email NOT LIKE '%@example.invalid'")).toBe("0");
+    // refusals: the same environment, a target that is production's database, no scrub rules
+    r = run("qa", "db", "clone", "--from", "qa", "--yes");
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("--from qa is this environment");
+    r = run("-c", "same.yml", "qa", "db", "clone", "--from", "production", "--yes");
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("a clone never restores over its source");
+    expect(prodFingerprint()).toBe(before);
+    r = run("-c", "norules.yml", "qa", "db", "clone", "--from", "production", "--yes");
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/no scrub rules .* pass --unscrubbed/);
+    expect(q("SELECT count(*) FROM users WHERE email NOT LIKE '%@example.invalid'")).toBe("0");
 
-      // --unscrubbed: done, warned about, recorded on the primary and in the local store
-      r = run("-c", "norules.yml", "qa", "db", "clone", "--from", "production", "--unscrubbed", "--yes");
-      expect(r.code, r.stderr).toBe(0);
-      expect(r.stderr).toContain("--unscrubbed: production's data is copied into qa as it is");
-      expect(q("SELECT count(*) FROM users WHERE email LIKE '%@gmail.com'")).toBe(String(USERS));
-      r = run("qa", "history", "--json");
-      expect(r.code, r.stderr).toBe(0);
-      const hist = JSON.parse(r.stdout) as { verb: string; outcome: string; message: string }[];
-      const clones = hist.filter((h) => h.verb === "db clone");
-      expect(clones.map((h) => h.outcome)).toEqual(["ok", "ok"]); // newest first
-      expect(clones[0]!.message).toMatch(/^main from production backup \S+, UNSCRUBBED \(--unscrubbed\)/);
-      expect(clones[1]!.message).toMatch(/^main from production backup \S+, scrubbed: 2 check\(s\) passed/);
-      expect(r.stderr).not.toContain("malformed");
-      r = run("qa", "history", "--local", "--json");
-      const runs = JSON.parse(r.stdout) as { verb: string; outcome: string }[];
-      expect(runs.map((x) => x.verb)).toContain("db clone --unscrubbed");
+    // --unscrubbed: done, warned about, recorded on the primary and in the local store
+    r = run("-c", "norules.yml", "qa", "db", "clone", "--from", "production", "--unscrubbed", "--yes");
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain("--unscrubbed: production's data is copied into qa as it is");
+    expect(q("SELECT count(*) FROM users WHERE email LIKE '%@gmail.com'")).toBe(String(USERS));
+    r = run("qa", "history", "--json");
+    expect(r.code, r.stderr).toBe(0);
+    const hist = JSON.parse(r.stdout) as { verb: string; outcome: string; message: string }[];
+    const clones = hist.filter((h) => h.verb === "db clone");
+    expect(clones.map((h) => h.outcome)).toEqual(["ok", "ok"]); // newest first
+    expect(clones[0]!.message).toMatch(/^main from production backup \S+, UNSCRUBBED \(--unscrubbed\)/);
+    expect(clones[1]!.message).toMatch(/^main from production backup \S+, scrubbed: 2 check\(s\) passed/);
+    expect(r.stderr).not.toContain("malformed");
+    r = run("qa", "history", "--local", "--json");
+    const runs = JSON.parse(r.stdout) as { verb: string; outcome: string }[];
+    expect(runs.map((x) => x.verb)).toContain("db clone --unscrubbed");
 
-      // a check that finds rows: exit 1 with the rows, services stay stopped, history says failed
-      r = run("-c", "leaky.yml", "qa", "db", "clone", "--from", "production", "--yes");
-      expect(r.code).toBe(1);
-      expect(r.stderr).toContain("1 of 3 check(s) returned rows after scrubbing; qa's services stay stopped");
-      expect(r.stderr).toContain(`${USERS} row(s):`);
-      expect(r.stderr).toMatch(/\d+\tAlice O'Brien \d+/);
-      expect(r.stderr).toContain(`... and ${USERS - 20} more`);
-      expect(alive(pid2)).toBe(false);
-      expect(q("SELECT count(*) FROM users WHERE email NOT LIKE '%@example.invalid'")).toBe("0"); // the rest was scrubbed
-      r = run("qa", "history", "--json");
-      const last = (JSON.parse(r.stdout) as { verb: string; outcome: string; message: string }[])[0]!;
-      expect(last).toMatchObject({ verb: "db clone", outcome: "failed" });
-      expect(last.message).toContain("1 check(s) returned rows; services left stopped");
-      r = run("qa", "lock", "status");
-      expect(r.stdout + r.stderr).not.toMatch(/held by/);
-    },
-    240_000,
-  );
+    // a check that finds rows: exit 1 with the rows, services stay stopped, history says failed
+    r = run("-c", "leaky.yml", "qa", "db", "clone", "--from", "production", "--yes");
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("1 of 3 check(s) returned rows after scrubbing; qa's services stay stopped");
+    expect(r.stderr).toContain(`${USERS} row(s):`);
+    expect(r.stderr).toMatch(/\d+\tAlice O'Brien \d+/);
+    expect(r.stderr).toContain(`... and ${USERS - 20} more`);
+    expect(alive(pid2)).toBe(false);
+    expect(q("SELECT count(*) FROM users WHERE email NOT LIKE '%@example.invalid'")).toBe("0"); // the rest was scrubbed
+    r = run("qa", "history", "--json");
+    const last = (JSON.parse(r.stdout) as { verb: string; outcome: string; message: string }[])[0]!;
+    expect(last).toMatchObject({ verb: "db clone", outcome: "failed" });
+    expect(last.message).toContain("1 check(s) returned rows; services left stopped");
+    r = run("qa", "lock", "status");
+    expect(r.stdout + r.stderr).not.toMatch(/held by/);
+  }, 240_000);
 });
