@@ -3,7 +3,8 @@
  * qa-web with a command-backend service), real PostgreSQL and MariaDB. One server per engine
  * holds both databases (appdb for production, qadb for qa), reached from each db host on loopback.
  */
-import { writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { readdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DbServer, type Engine, SKIP_DB, startDb } from "../dbservers.js";
@@ -122,7 +123,8 @@ ${qaClone}
     const tickerPid = () => fleet.asUser("qa-web", `cat apps/${app}/shared/ticker.pid`).trim();
     // A zombie is not alive (the container's init may not reap the stopped process at once).
     const alive = (pid: string) =>
-      fleet.asUser("qa-web", `kill -0 ${pid} 2>/dev/null && [ "$(awk '{print $3}' /proc/${pid}/stat 2>/dev/null)" != Z ] && echo yes || echo no`).trim() === "yes";
+      fleet.asUser("qa-web", `kill -0 ${pid} 2>/dev/null && [ "$(awk '{print $3}' /proc/${pid}/stat 2>/dev/null)" != Z ] && echo yes || echo no`).trim() ===
+      "yes";
     const prodFingerprint = () =>
       q(
         engine === "postgres"
@@ -237,6 +239,11 @@ ${qaClone}
     const last = (JSON.parse(r.stdout) as { verb: string; outcome: string; message: string }[])[0]!;
     expect(last).toMatchObject({ verb: "db clone", outcome: "failed" });
     expect(last.message).toContain("1 check(s) returned rows; services left stopped");
+    // nor the log files and the state store of this machine
+    expect(readdirSync(path.join(dir, ".slipway", "logs")).filter((f) => f.includes("db clone") || f.includes("db-clone")).length).toBeGreaterThan(2);
+    const grep = spawnSync("grep", ["-rlF", "--", db.password, path.join(dir, ".slipway")], { encoding: "utf8" });
+    expect(grep.stdout).toBe("");
+    expect(grep.status).toBe(1);
     r = run("qa", "lock", "status");
     expect(r.stdout + r.stderr).not.toMatch(/held by/);
   }, 240_000);

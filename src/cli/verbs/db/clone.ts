@@ -1,6 +1,4 @@
 /** `slipway qa db clone --from production [--backup ID] [--unscrubbed] [--db NAME] [--key PEM] [--plan] [--yes]` */
-import { readFileSync } from "node:fs";
-import path from "node:path";
 import { applyClone, prepareClone, type CloneOptions, type CloneSource } from "../../../apply/clone.js";
 import { ExecutorPool } from "../../../apply/context.js";
 import { loadConfig } from "../../../config/load.js";
@@ -10,6 +8,7 @@ import { formatClonePlan } from "../../../plan/clone.js";
 import { parseDuration } from "../../duration.js";
 import type { Globals } from "../../registry.js";
 import { configPath, executorFactory, openSession, parseVerb, runOperation, verbCommand } from "../../session.js";
+import { readPrivateKey } from "./key.js";
 import { pickDatabase } from "./pick.js";
 
 interface Opts {
@@ -51,7 +50,7 @@ export async function run(args: string[], globals: Globals): Promise<number> {
   if (!opts.from) throw new UsageError("db clone: --from <env> is required (e.g. slipway qa db clone --from production)");
   const loaded = loadConfig(configPath(opts));
   const sourceEnv = resolveEnvironment(loaded, opts.from);
-  const key = opts.key ? readFileSync(path.resolve(opts.key), "utf8") : undefined;
+  const key = readPrivateKey(opts.key);
   const unscrubbed = Boolean(opts.unscrubbed);
   const s = await openSession(opts, {
     verb: opts.plan ? "plan" : `db clone${unscrubbed ? " --unscrubbed" : ""}`,
