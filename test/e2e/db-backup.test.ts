@@ -234,7 +234,8 @@ describe.skipIf(SKIP).each(ENGINES)("db backups on %s", (engine) => {
       // tamper one byte in the middle of the stored file
       const file = path.join(p.backupDir, meta(p, id).file);
       const buf = readFileSync(file);
-      buf[Math.floor(buf.length / 2)] ^= 0xff;
+      const at = Math.floor(buf.length / 2);
+    buf[at] = buf[at]! ^ 0xff;
       writeFileSync(file, buf);
       const v = p.run("prod", "db", "verify", id);
       expect(v.code).toBe(1);
