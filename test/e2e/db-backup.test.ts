@@ -235,7 +235,7 @@ describe.skipIf(SKIP).each(ENGINES)("db backups on %s", (engine) => {
       const file = path.join(p.backupDir, meta(p, id).file);
       const buf = readFileSync(file);
       const at = Math.floor(buf.length / 2);
-    buf[at] = buf[at]! ^ 0xff;
+      buf[at] = buf[at]! ^ 0xff;
       writeFileSync(file, buf);
       const v = p.run("prod", "db", "verify", id);
       expect(v.code).toBe(1);
