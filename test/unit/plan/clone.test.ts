@@ -5,7 +5,7 @@ import { credentialSetup } from "../../../src/commands/db/client.js";
 import { checkQuery, columnUpdate, runSql, scrubSql, splitColumn } from "../../../src/commands/db/scrub.js";
 import { parseConfig } from "../../../src/config/load.js";
 import { resolveEnvironment } from "../../../src/config/resolve.js";
-import { formatClonePlan, planClone, sameDatabase, type CloneBackup, type ClonePlan } from "../../../src/plan/clone.js";
+import { formatClonePlan, planClone, sameDatabase, sameLogin, type CloneBackup, type ClonePlan } from "../../../src/plan/clone.js";
 import { parseCheckOutput } from "../../../src/plan/clone-input.js";
 
 const PG = { engine: "postgres" as const };
@@ -245,5 +245,49 @@ describe("planClone", () => {
     expect(p.stop).toBeNull();
     expect(p.start).toBeNull();
     expect(formatClonePlan(p)).toContain("1. stop services: none");
+  });
+});
+
+describe("transfer", () => {
+  const host = (address: string, user?: string) => ({ name: "h", transport: "ssh" as const, address, user, roles: ["db"], primary: false, deployTo: "/srv" });
+  it("same login: read in place (same directory) or copied on the host; otherwise streamed through this machine", () => {
+    expect(sameLogin(host("d1", "app"), host("d1", "app"))).toBe(true);
+    expect(sameLogin(host("d1", "app"), host("d1", "qa"))).toBe(false);
+    expect(sameLogin(host("d1"), { ...host("d1"), port: 2222 })).toBe(false);
+    expect(sameLogin({ ...host("x"), transport: "local" }, { ...host("y"), transport: "local" })).toBe(true);
+    const loaded = parseConfig(
+      `app: shop
+source: { git: https://example.com/r.git, ref: main }
+environments:
+  production:
+    hosts: [{ name: db1, address: d1, roles: [db] }]
+    databases: { main: { engine: mysql, name: shop, user: app } }
+  qa:
+    hosts: [{ name: db1, address: d1, roles: [db] }]
+    databases:
+      main: { engine: mysql, name: shop_qa, user: app, backups: { dir: /srv/qa-backups }, clone: { scrub: ["DELETE FROM sessions"] } }
+`,
+      "/cfg/slipway.yml",
+    );
+    const t = resolveEnvironment(loaded, "qa");
+    const s = resolveEnvironment(loaded, "production");
+    const p = planClone({ target: t, targetDb: t.databases[0]!, source: s, sourceDb: s.databases[0]!, backups: BACKUPS, unscrubbed: false }) as ClonePlan;
+    expect(p.transfer).toBe("copy-on-host");
+    expect(p.stop).toBeNull(); // no services configured
+    expect(formatClonePlan(p)).toMatch(/copied on db1 from \S+\/\.slipway\/backups\/main to \/srv\/qa-backups, removed after the restore/);
+    const same = planClone({
+      target: t,
+      targetDb: { ...t.databases[0]!, backups: s.databases[0]!.backups },
+      source: s,
+      sourceDb: s.databases[0]!,
+      backups: BACKUPS,
+      unscrubbed: false,
+    }) as ClonePlan;
+    expect(same.transfer).toBe("in-place");
+    expect(
+      planClone({ target: t, targetDb: { ...t.databases[0]!, engine: "postgres" }, source: s, sourceDb: s.databases[0]!, backups: BACKUPS, unscrubbed: false }),
+    ).toEqual({
+      refuse: expect.stringContaining("a backup restores only into the same engine"),
+    });
   });
 });
