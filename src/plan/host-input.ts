@@ -100,11 +100,12 @@ const lockSchema = z
 
 const historySchema = z.object({
   at: iso,
-  verb: z.enum(["deploy", "rollback", "setup-release"]),
+  verb: z.enum(["deploy", "rollback", "setup-release", "db clone"]),
   hotfix: z.boolean().optional(),
   resumed: z.boolean().optional(),
   env: text(),
-  release: releaseId,
+  /** `-` for verbs that do not change the release (db clone). */
+  release: z.union([releaseId, z.literal("-")]),
   fromRelease: releaseId.nullable(),
   fromCommit: commit.nullable(),
   toCommit: z.union([commit, z.literal("unknown")]),

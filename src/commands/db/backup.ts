@@ -101,7 +101,8 @@ export function prepareDir(db: Database): string {
 /** MySQL: the database's tables whose engine is not InnoDB (not covered by --single-transaction), as `W` lines. */
 export function nonInnodbTables(db: Database): string {
   const sql = `SELECT TABLE_NAME, IFNULL(ENGINE, '') FROM information_schema.TABLES WHERE TABLE_SCHEMA = ${literal(db, db.name)} AND TABLE_TYPE = 'BASE TABLE' AND (ENGINE IS NULL OR ENGINE <> 'InnoDB')`;
-  return `${prologue(db)}\n${query(db, sql)} | awk -F'\\t' '{ printf "W\\t%s\\t%s\\n", $1, $2 }'`;
+  // Only a warning depends on it: a failure here (say, a wrong password) is left to the dump to report.
+  return `${prologue(db)}\n${query(db, sql)} | awk -F'\\t' '{ printf "W\\t%s\\t%s\\n", $1, $2 }' || true`;
 }
 
 /**
