@@ -11,7 +11,7 @@ const REQUIRED_TOOLS = [
   "git",
   "tar",
   ...(process.env.CI === "true"
-    ? ["/usr/sbin/sshd", "ssh", "ssh-keygen", "python3", "supervisord", "supervisorctl", "/usr/sbin/nginx", "curl", "systemd-analyze", "zsh", "fish"]
+    ? ["/usr/sbin/sshd", "ssh", "ssh-keygen", "python3", "supervisord", "supervisorctl", "/usr/sbin/nginx", "curl", "systemd-analyze", "zsh", "fish", "pg_dump", "psql", "mysqldump", "mysql", "mariadb-install-db", "/usr/sbin/mariadbd", "openssl", "gzip"]
     : []),
 ];
 const results = ".test-results.json";

@@ -75,7 +75,9 @@ export const databaseSchema = z
           .string()
           .min(1)
           .optional()
-          .describe("Command run in the new release on the migrate host before the plan is shown; exit 3 means `needs downtime`, 0 `zero-downtime`."),
+          .describe(
+            "Classifier run on the control machine, in the config directory, before planning, with SLIPWAY_COMMIT and SLIPWAY_PREVIOUS_COMMIT set (e.g. `git diff --quiet $SLIPWAY_PREVIOUS_COMMIT $SLIPWAY_COMMIT -- '*/migrations/*' || exit 3`): exit 3 means `needs downtime`, 0 `zero-downtime`, anything else stops the deploy.",
+          ),
       })
       .strict()
       .default({ mysql_ddl: true })
