@@ -4,7 +4,7 @@
  * it fails), tracked alters applied by the deploy, the downtime class, and rollback across
  * migrations (refused; --restore-db brings back the exact rows under downtime).
  */
-import { writeFileSync, mkdirSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DbServer, SKIP_DB, startPostgres, startMariadb } from "../dbservers.js";
@@ -107,6 +107,9 @@ describe.skipIf(SKIP)("databases in deploys and rollbacks (PostgreSQL)", () => {
     r = p.run("prod", "db", "backups", "--json");
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.stringify(JSON.parse(r.stdout))).toContain(m1.db.main.backupBefore);
+    // …and this machine's store has it with the deploy's events.
+    const store = ["state.db", "state.db-wal"].map((f) => path.join(p.dir, ".slipway", f)).filter(existsSync);
+    expect(store.map((f) => readFileSync(f).toString("latin1")).join("")).toContain(m1.db.main.backupBefore);
 
     // Rows written while v1 runs, then v2 with an alter that changes the schema and the data.
     p.sql("INSERT INTO items VALUES (3, 'three')");
@@ -210,6 +213,25 @@ describe.skipIf(SKIP)("databases in deploys and rollbacks (PostgreSQL)", () => {
     expect(r.code, r.stderr).toBe(0);
     expect(p.onHost("app1", "test -f shared/maintenance/on && echo UP || echo DOWN").trim()).toBe("UP");
   }, 90_000);
+});
+
+describe.skipIf(SKIP)("the downtime command", () => {
+  it("exit 3 classifies the deploy as needing downtime, with the commits it may compare; another exit stops the deploy", () => {
+    const p = project(pg, '        downtime: { command: \'test -z "$SLIPWAY_PREVIOUS_COMMIT" || exit 3\' }');
+    p.commit({ VERSION: "1" });
+    let r = p.run("prod", "deploy");
+    expect(r.code, r.stderr).toBe(0);
+    p.commit({ VERSION: "2" });
+    r = p.run("prod", "deploy", "--plan");
+    expect(r.stdout).toContain("downtime  needs downtime");
+    expect(r.stdout).toContain("main: downtime command says so");
+    expect(p.run("prod", "deploy").code).toBe(1);
+    const q = project(pg, "        downtime: { command: 'exit 7' }");
+    q.commit({ VERSION: "1" });
+    r = q.run("prod", "deploy");
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("failed (exit 7); expected 0 (zero-downtime) or 3 (needs downtime)");
+  }, 60_000);
 });
 
 describe.skipIf(SKIP)("databases in deploys (MariaDB)", () => {
