@@ -3,6 +3,9 @@
  * time for 1, 10 and 50 real sshd hosts on loopback, with SSH round trips per host per deploy.
  * `npm run bench -- --write` also records the table in docs/benchmarks.md with the machine.
  * Environment: BENCH_HOSTS=1,10,50  BENCH_REPEAT=3.
+ * `npm run bench -- --db [--write]`: only the database section instead: a ~200 MB PostgreSQL
+ * database (BENCH_DB_ROWS rows of ~100 bytes), timing `db backup`, `db restore --into` and
+ * `db verify` against one sshd host (MB/s from pg_database_size).
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -12,6 +15,7 @@ import { fileURLToPath } from "node:url";
 import { Fleet } from "../test/fleet.js";
 import { SshExecutor } from "../src/exec/ssh/executor.js";
 import type { Host, SshSettings } from "../src/config/resolve.js";
+import { HAVE_POSTGRES, startPostgres } from "../test/dbservers.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const MAIN = path.join(ROOT, "dist/cli/main.js");
@@ -39,7 +43,95 @@ function roundTrips(ndjson: string): number {
   return stats ? Math.max(...(Object.values(stats.roundTrips) as number[])) : NaN;
 }
 
+/** Database section: throwaway PostgreSQL, one fleet host with role db, the CLI timed end to end. */
+async function dbBench(): Promise<void> {
+  if (!HAVE_POSTGRES) {
+    console.error("db bench: PostgreSQL (server and client) is not installed: skipped");
+    return;
+  }
+  const n = Number(process.env.BENCH_DB_ROWS ?? 1_400_000);
+  const runs = Number(process.env.BENCH_DB_REPEAT ?? 1);
+  const pg = await startPostgres();
+  const fleet = await Fleet.start(["db1"]);
+  const dir = mkdtempSync(path.join(os.tmpdir(), "slipway-bench-db-"));
+  const out: string[][] = [];
+  try {
+    let s = now();
+    pg.sql(
+      `CREATE TABLE items (id bigserial PRIMARY KEY, n integer NOT NULL, payload text NOT NULL);
+       INSERT INTO items (n, payload) SELECT g, md5(g::text) || md5((g * 7)::text) || repeat('x', 36) FROM generate_series(1, ${n}) g;
+       ALTER TABLE items OWNER TO app; VACUUM ANALYZE items;`,
+      pg.name,
+    );
+    const bytes = Number(pg.sql(`SELECT pg_database_size('${pg.name}')`).trim());
+    const mib = bytes / 2 ** 20;
+    console.error(`db bench: ${n} rows, ${mib.toFixed(0)} MiB generated in ${fmtMs(now() - s)}`);
+    writeFileSync(
+      path.join(dir, "slipway.yml"),
+      `app: dbbench\nsource: { git: "${fleet.gitUrl("dbbench")}", ref: main }\nsecret_env: [DB_PASSWORD]\nenvironments:\n  bench:\n    hosts:\n      - { name: db1, address: db1, roles: [db] }\n    databases:\n      main: { engine: postgres, host: 127.0.0.1, port: ${pg.port}, name: ${pg.name}, user: ${pg.user}, password_secret: DB_PASSWORD, backups: { keep: 100 } }\n`,
+    );
+    const env = { ...fleet.env, DB_PASSWORD: pg.password };
+    const timed = (label: string, args: string[]) => {
+      const times: number[] = [];
+      let stdout = "";
+      for (let i = 0; i < runs; i++) {
+        s = now();
+        stdout = slipway(dir, env, "bench", "db", ...args(i));
+        times.push(now() - s);
+      }
+      const ms = median(times);
+      out.push([label, `${mib.toFixed(0)} MiB`, fmtMs(ms), `${(mib / (ms / 1000)).toFixed(1)} MiB/s`]);
+      return stdout;
+    };
+    let id = "";
+    const backupArgs = () => ["backup", "--json"];
+    const last = timed("db backup (pg_dump | stats | gzip)", backupArgs);
+    id = (
+      JSON.parse(
+        last
+          .trim()
+          .split("\n")
+          .find((l) => l.includes('"sha256"'))!,
+      ) as { id: string; size: number }
+    ).id;
+    const size = (JSON.parse(slipway(dir, env, "bench", "db", "backups", "--json")) as { id: string; size: number }[]).find((b) => b.id === id)!.size;
+    timed("db restore --into (gunzip | psql, one transaction)", (i) => ["restore", id, "--into", `restored_${i}`, "--yes"]);
+    timed("db verify (sha256, scratch restore, re-dump + stats)", () => ["verify", id]);
+    out.push(["backup file (gzip)", `${(size / 2 ** 20).toFixed(0)} MiB`, "-", `${((100 * size) / bytes).toFixed(0)}% of the database`]);
+  } finally {
+    fleet.stop();
+    pg.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const header = ["what", "database", "time", "throughput"];
+  const widths = header.map((h, i) => Math.max(h.length, ...out.map((r) => r[i]!.length)));
+  const fmt = (r: string[]) =>
+    r
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join("  ")
+      .trimEnd();
+  const table = [fmt(header), fmt(widths.map((w) => "-".repeat(w))), ...out.map(fmt)].join("\n");
+  const cpu = (readFileSync("/proc/cpuinfo", "utf8").match(/model name\s*:\s*(.*)/) ?? [])[1] ?? os.cpus()[0]?.model ?? "unknown";
+  const pgv = execFileSync("pg_dump", ["--version"], { encoding: "utf8" }).trim();
+  const machine = `${os.cpus().length} cores (${cpu}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB RAM, ${os.type()} ${os.release()}, node ${process.version}, ${pgv}`;
+  console.log(
+    `PostgreSQL on loopback, clients on an sshd host (db1); CLI runs include node start-up; ${runs} run(s) each, median\nmachine: ${machine}\n\n${table}`,
+  );
+  if (process.argv.includes("--write")) {
+    const file = path.join(ROOT, "docs/benchmarks.md");
+    const marker = "<!-- bench:db -->";
+    const block = `${marker}\nMeasured ${new Date().toISOString().slice(0, 10)} on ${machine}.\n${runs} run(s) each, median. Source: \`npm run bench -- --db --write\`.\n\n\`\`\`\n${table}\n\`\`\`\n${marker}`;
+    const doc = readFileSync(file, "utf8");
+    writeFileSync(
+      file,
+      doc.includes(marker) ? doc.replace(new RegExp(`${marker}[\\s\\S]*?${marker}`), block) : `${doc.trimEnd()}\n\n## Database backups\n\n${block}\n`,
+    );
+    console.log(`\nwrote ${file}`);
+  }
+}
+
 async function main() {
+  if (process.argv.includes("--db")) return dbBench();
   const names = Array.from({ length: MAX }, (_, i) => `h${i + 1}`);
   const t = now();
   const fleet = await Fleet.start(names);

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { credentialText } from "../../src/commands/db/client.js";
 import { type DbServer, type Engine, SKIP_DB, startDb } from "../dbservers.js";
 import { Fleet, SKIP_FLEET } from "../fleet.js";
-import { cli, cliSpawn, type CliResult, tmpdir } from "../helpers.js";
+import { cliSpawn, type CliResult, tmpdir } from "../helpers.js";
 
 const SKIP = SKIP_FLEET || SKIP_DB;
 const execFileAsync = promisify(execFile);
@@ -48,7 +48,8 @@ ${extra ? `        backups: { ${extra} }` : ""}
     );
   write(backups);
   const env = { ...fleet.env, DB_PASSWORD: server.password };
-  const run = (...args: string[]): CliResult => cli(args, { cwd: dir, env });
+  // Asynchronous: a long synchronous CLI run would starve the test runner's own messages.
+  const run = (...args: string[]): Promise<CliResult> => cliSpawn(args, { cwd: dir, env }).done;
   const spawnCli = (...args: string[]) => cliSpawn(args, { cwd: dir, env });
   const backupDir = path.join(fleet.host("db1").home, "apps", app, ".slipway", "backups", "main");
   return { app, dir, run, spawnCli, backupDir, rewrite: write };
@@ -178,7 +179,7 @@ describe.skipIf(SKIP).each(ENGINES)("db backups on %s", (engine) => {
 
     // consistent: the restored table holds exactly the metadata's rows, ids 1..rows
     const into = `r${seq}_${engine.slice(0, 2)}`;
-    let rr = p.run("prod", "db", "restore", id, "--into", into, "--yes");
+    let rr = await p.run("prod", "db", "restore", id, "--into", into, "--yes");
     expect(rr.code, rr.stderr).toBe(0);
     expect(count(server, "t", into)).toBe(rows);
     // ...and they are a prefix of the source's rows in commit order (auto-increment may leave gaps on mysql)
@@ -187,11 +188,11 @@ describe.skipIf(SKIP).each(ENGINES)("db backups on %s", (engine) => {
     expect(count(server, "t")).toBeGreaterThan(rows); // the writer went on after the snapshot
 
     // --into an existing database is refused without --replace
-    rr = p.run("prod", "db", "restore", id, "--into", into, "--yes");
+    rr = await p.run("prod", "db", "restore", id, "--into", into, "--yes");
     expect(rr.code).not.toBe(0);
     expect(rr.stderr).toMatch(/exists.*--replace/);
 
-    const v = p.run("prod", "db", "verify", id);
+    const v = await p.run("prod", "db", "verify", id);
     expect(v.code, v.stdout + v.stderr).toBe(0);
     expect(v.stdout).toMatch(/file sha256 ok/);
     expect(v.stdout).toMatch(/verified/);
@@ -206,25 +207,25 @@ describe.skipIf(SKIP).each(ENGINES)("db backups on %s", (engine) => {
     expect(state.includes(Buffer.from(server.password))).toBe(false);
 
     // db backups lists it; --json gives the metadata
-    const l = p.run("prod", "db", "backups");
+    const l = await p.run("prod", "db", "backups");
     expect(l.code, l.stderr).toBe(0);
     expect(l.stdout).toMatch(/^ID\s+SIZE\s+WHEN\s+BY\s+RELEASE\s+REASON\s+SHA256\s+NOTE/);
     expect(l.stdout).toContain(id);
     expect(l.stdout).toContain(m.sha256.slice(0, 12));
-    const j = JSON.parse(p.run("prod", "db", "backups", "--json").stdout);
+    const j = JSON.parse((await p.run("prod", "db", "backups", "--json")).stdout);
     expect(j).toEqual([m]);
   }, 180_000);
 
   // MariaDB was flaky right after a restore: run its equality case three times.
   it.each(engine === "mysql" ? [1, 2, 3] : [1])(
     "restore --into equals the source, rows and checksum (run %i); a tampered file fails verify",
-    (n) => {
+    async (n) => {
       const p = project(server);
-      const r = p.run("prod", "db", "backup");
+      const r = await p.run("prod", "db", "backup");
       expect(r.code, r.stderr).toBe(0);
       const id = idOf(r);
       const into = `eq${seq}_${n}`;
-      const rr = p.run("prod", "db", "restore", id, "--into", into, "--yes");
+      const rr = await p.run("prod", "db", "restore", id, "--into", into, "--yes");
       expect(rr.code, rr.stderr).toBe(0);
       for (const t of ["t", "my table"]) {
         expect(count(server, t, into)).toBe(count(server, t));
@@ -237,7 +238,7 @@ describe.skipIf(SKIP).each(ENGINES)("db backups on %s", (engine) => {
       const at = Math.floor(buf.length / 2);
       buf[at] = buf[at]! ^ 0xff;
       writeFileSync(file, buf);
-      const v = p.run("prod", "db", "verify", id);
+      const v = await p.run("prod", "db", "verify", id);
       expect(v.code).toBe(1);
       expect(v.stdout).toMatch(/sha256 MISMATCH/);
       expect(v.stdout).toMatch(/VERIFY FAILED/);
@@ -245,32 +246,32 @@ describe.skipIf(SKIP).each(ENGINES)("db backups on %s", (engine) => {
     180_000,
   );
 
-  it("restore over the live database needs --yes, takes a before-restore backup, and brings the old contents back", () => {
+  it("restore over the live database needs --yes, takes a before-restore backup, and brings the old contents back", async () => {
     const p = project(server);
-    const id = idOf(p.run("prod", "db", "backup"));
+    const id = idOf(await p.run("prod", "db", "backup"));
     const before = count(server, "t");
     server.sql("INSERT INTO t (v) VALUES ('after the backup')", server.name);
-    let r = p.run("prod", "db", "restore", id);
+    let r = await p.run("prod", "db", "restore", id);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/would REPLACE the live .* database appdb/);
     expect(r.stdout).toMatch(/not restored: pass --yes/);
     expect(count(server, "t")).toBe(before + 1);
-    r = p.run("prod", "db", "restore", id, "--yes");
+    r = await p.run("prod", "db", "restore", id, "--yes");
     expect(r.code, r.stderr).toBe(0);
     expect(count(server, "t")).toBe(before);
-    const list = JSON.parse(p.run("prod", "db", "backups", "--json").stdout) as { reason: string; note: string }[];
+    const list = JSON.parse((await p.run("prod", "db", "backups", "--json")).stdout) as { reason: string; note: string }[];
     expect(list.map((b) => b.reason)).toEqual(["manual", "before-restore"]);
     expect(list[1]!.note).toBe(`before restoring ${id}`);
   }, 180_000);
 
-  it("encrypt_to: the host cannot gunzip it, restore and verify with --key work, the key text never shows", () => {
+  it("encrypt_to: the host cannot gunzip it, restore and verify with --key work, the key text never shows", async () => {
     const keys = tmpdir();
     execFileSync("bash", [
       "-c",
       `cd ${keys} && openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out priv.pem 2>/dev/null && openssl pkey -in priv.pem -pubout -out pub.pem`,
     ]);
     const p = project(server, `encrypt_to: ${keys}/pub.pem`);
-    const r = p.run("prod", "db", "backup");
+    const r = await p.run("prod", "db", "backup");
     expect(r.code, r.stderr).toBe(0);
     const id = idOf(r);
     const m = meta(p, id);
@@ -278,11 +279,11 @@ describe.skipIf(SKIP).each(ENGINES)("db backups on %s", (engine) => {
     expect(m.file).toBe(`${id}.sql.gz.enc`);
     expect(existsSync(path.join(p.backupDir, `${id}.key.enc`))).toBe(true);
     expect(spawnSync("bash", ["-c", `gzip -dc < ${path.join(p.backupDir, m.file)} > /dev/null`]).status).not.toBe(0);
-    expect(p.run("prod", "db", "verify", id).stderr).toMatch(/encrypted: pass --key/);
-    const v = p.run("prod", "db", "verify", id, "--key", `${keys}/priv.pem`);
+    expect((await p.run("prod", "db", "verify", id)).stderr).toMatch(/encrypted: pass --key/);
+    const v = await p.run("prod", "db", "verify", id, "--key", `${keys}/priv.pem`);
     expect(v.code, v.stdout + v.stderr).toBe(0);
     const into = `enc${seq}`;
-    const rr = p.run("prod", "db", "restore", id, "--into", into, "--key", `${keys}/priv.pem`, "--yes", "-v");
+    const rr = await p.run("prod", "db", "restore", id, "--into", into, "--key", `${keys}/priv.pem`, "--yes", "-v");
     expect(rr.code, rr.stderr).toBe(0);
     expect(count(server, "t", into)).toBe(count(server, "t"));
     const keyText = readFileSync(`${keys}/priv.pem`, "utf8");
@@ -291,18 +292,19 @@ describe.skipIf(SKIP).each(ENGINES)("db backups on %s", (engine) => {
     expect(allBytes(path.join(p.dir, ".slipway")).includes(Buffer.from(keyLine))).toBe(false);
     // a wrong key is refused before anything is replaced
     execFileSync("bash", ["-c", `cd ${keys} && openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out other.pem 2>/dev/null`]);
-    const bad = p.run("prod", "db", "restore", id, "--into", `${into}x`, "--key", `${keys}/other.pem`, "--yes");
+    const bad = await p.run("prod", "db", "restore", id, "--into", `${into}x`, "--key", `${keys}/other.pem`, "--yes");
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/cannot decrypt the key of backup/);
   }, 180_000);
 
-  it("retention: young backups stay beyond `keep`; old ones beyond the newest `keep` are removed", () => {
+  it("retention: young backups stay beyond `keep`; old ones beyond the newest `keep` are removed", async () => {
     const p = project(server, "keep: 2, keep_days: 1");
-    const ids = [1, 2, 3].map(() => {
-      const r = p.run("prod", "db", "backup");
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const r = await p.run("prod", "db", "backup");
       expect(r.code, r.stderr).toBe(0);
-      return idOf(r);
-    });
+      ids.push(idOf(r));
+    }
     // all three are younger than a day: kept
     expect(readdirSync(p.backupDir).filter((f) => f.endsWith(".json")).length).toBe(3);
     // age the two oldest by rewriting their createdAt
@@ -312,7 +314,7 @@ describe.skipIf(SKIP).each(ENGINES)("db backups on %s", (engine) => {
       m.createdAt = new Date(Date.now() - 3 * 86_400_000 + ids.indexOf(id) * 1000).toISOString();
       writeFileSync(f, JSON.stringify(m));
     }
-    const r = p.run("prod", "db", "backup");
+    const r = await p.run("prod", "db", "backup");
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain(`removed ${ids[0]}, ${ids[1]}`);
     const left = readdirSync(p.backupDir).filter((f) => f.endsWith(".json"));
@@ -321,9 +323,9 @@ describe.skipIf(SKIP).each(ENGINES)("db backups on %s", (engine) => {
     expect(existsSync(path.join(p.backupDir, `${ids[0]}.sql.gz`))).toBe(false);
   }, 180_000);
 
-  it("a failing dump (wrong password) names host, command and exit code, and leaves no metadata or partial file", () => {
+  it("a failing dump (wrong password) names host, command and exit code, and leaves no metadata or partial file", async () => {
     const p = project(server);
-    const r = cli(["prod", "db", "backup"], { cwd: p.dir, env: { ...fleet.env, DB_PASSWORD: "wrong-password" } });
+    const r = await cliSpawn(["prod", "db", "backup"], { cwd: p.dir, env: { ...fleet.env, DB_PASSWORD: "wrong-password" } }).done;
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(
       engine === "postgres"
