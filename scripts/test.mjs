@@ -11,7 +11,27 @@ const REQUIRED_TOOLS = [
   "git",
   "tar",
   ...(process.env.CI === "true"
-    ? ["/usr/sbin/sshd", "ssh", "ssh-keygen", "python3", "supervisord", "supervisorctl", "/usr/sbin/nginx", "curl", "systemd-analyze", "zsh", "fish", "pg_dump", "psql", "mysqldump", "mysql", "mariadb-install-db", "/usr/sbin/mariadbd", "openssl", "gzip"]
+    ? [
+        "/usr/sbin/sshd",
+        "ssh",
+        "ssh-keygen",
+        "python3",
+        "supervisord",
+        "supervisorctl",
+        "/usr/sbin/nginx",
+        "curl",
+        "systemd-analyze",
+        "zsh",
+        "fish",
+        "pg_dump",
+        "psql",
+        "mysqldump",
+        "mysql",
+        "mariadb-install-db",
+        "/usr/sbin/mariadbd",
+        "openssl",
+        "gzip",
+      ]
     : []),
 ];
 const results = ".test-results.json";

@@ -158,14 +158,20 @@ const rand = () => randomBytes(3).toString("hex");
  * Restore backup `id` into the database (or `into`, which must not exist unless `replace`).
  * Restoring over the live database first takes a `before-restore` backup of it.
  */
-export async function restoreBackup(ctx: RunContext, db: Database, id: string, opts: { into?: string; key?: string; replace?: boolean }): Promise<void> {
+export async function restoreBackup(
+  ctx: RunContext,
+  db: Database,
+  id: string,
+  opts: { into?: string; key?: string; replace?: boolean; release?: string | null },
+): Promise<{ safety?: string }> {
   const meta = await findBackup(ctx, db, id);
   if (meta.encrypted && !opts.key) throw new UsageError(`backup ${id} is encrypted: pass --key <private key file>`);
   const target = opts.into ?? db.name;
   if (!DB_NAME.test(target)) throw new UsageError(`--into: not a database name: ${JSON.stringify(target)}`);
   const host = db.host.name;
+  let safety: string | undefined;
   if (target === db.name) {
-    await backupKeeping(ctx, db, { reason: "before-restore", note: `before restoring ${id}` }, [id]);
+    safety = (await backupKeeping(ctx, db, { reason: "before-restore", note: `before restoring ${id}`, release: opts.release }, [id])).id;
   } else {
     const out = await onDbHost(ctx, db, "restore", [cmd(databaseExists(db, target), `check whether database ${target} exists`)]);
     if (out.includes("EXISTS") && !opts.replace)
@@ -180,6 +186,7 @@ export async function restoreBackup(ctx: RunContext, db: Database, id: string, o
     ),
   ]);
   ctx.bus.info(`restored ${id} into ${target} in ${((Date.now() - t0) / 1000).toFixed(1)} s`, host);
+  return safety ? { safety } : {};
 }
 
 export interface VerifyReport {

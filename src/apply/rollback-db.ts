@@ -17,7 +17,7 @@ import type { RollbackPlan } from "../plan/rollback.js";
 import type { HostState } from "../plan/state.js";
 import { altersStatus } from "./alters.js";
 import type { RunContext } from "./context.js";
-import { listBackups, restoreBackup, takeBackup } from "./db-backup.js";
+import { listBackups, restoreBackup } from "./db-backup.js";
 import { applyDowntime } from "./downtime.js";
 
 export interface RollbackDbOptions {
@@ -122,10 +122,9 @@ export async function restoreForRollback(ctx: RunContext, hosts: Host[], plan: R
   for (const line of await applyDowntime(ctx, ctx.pool, hosts, down)) ctx.bus.info(line);
   const lines: string[] = [];
   for (const s of steps) {
-    const safety = await takeBackup(ctx, s.db, { reason: "before-restore", release: plan.from, note: `rollback to ${plan.target}` });
-    ctx.bus.info(`${s.db.key}: safety backup ${safety.id} of the data being replaced`, s.db.host.name);
-    await restoreBackup(ctx, s.db, s.backup, { replace: true });
-    lines.push(`${s.db.key}: restored ${s.backup} (the data replaced is in backup ${safety.id})`);
+    // restoreBackup keeps the data it replaces in a before-restore backup first.
+    const { safety } = await restoreBackup(ctx, s.db, s.backup, { replace: true, release: plan.from });
+    lines.push(`${s.db.key}: restored ${s.backup} (the data replaced is in backup ${safety ?? "(none)"})`);
   }
   return lines;
 }

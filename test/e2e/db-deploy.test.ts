@@ -217,7 +217,7 @@ describe.skipIf(SKIP)("databases in deploys and rollbacks (PostgreSQL)", () => {
 
 describe.skipIf(SKIP)("the downtime command", () => {
   it("exit 3 classifies the deploy as needing downtime, with the commits it may compare; another exit stops the deploy", () => {
-    const p = project(pg, '        downtime: { command: \'test -z "$SLIPWAY_PREVIOUS_COMMIT" || exit 3\' }');
+    const p = project(pg, "        downtime: { command: 'test -z \"$SLIPWAY_PREVIOUS_COMMIT\" || exit 3' }");
     p.commit({ VERSION: "1" });
     let r = p.run("prod", "deploy");
     expect(r.code, r.stderr).toBe(0);
