@@ -3,7 +3,7 @@
  * time for 1, 10 and 50 real sshd hosts on loopback, with SSH round trips per host per deploy.
  * `npm run bench -- --write` also records the table in docs/benchmarks.md with the machine.
  * Environment: BENCH_HOSTS=1,10,50  BENCH_REPEAT=3.
- * `npm run bench -- --db [--write]`: only the database section instead: a ~200 MB PostgreSQL
+ * Then, when PostgreSQL is installed, the database section (`--db`: only that section; `--no-db`: skip it): a ~200 MB PostgreSQL
  * database (BENCH_DB_ROWS rows of ~100 bytes), timing `db backup`, `db restore --into` and
  * `db verify` against one sshd host (MB/s from pg_database_size).
  */
@@ -131,7 +131,6 @@ async function dbBench(): Promise<void> {
 }
 
 async function main() {
-  if (process.argv.includes("--db")) return dbBench();
   const names = Array.from({ length: MAX }, (_, i) => `h${i + 1}`);
   const t = now();
   const fleet = await Fleet.start(names);
@@ -283,7 +282,16 @@ async function main() {
   }
 }
 
-main().catch((e) => {
+async function all() {
+  if (process.argv.includes("--db")) return dbBench();
+  await main();
+  if (process.argv.includes("--no-db")) return;
+  if (!HAVE_POSTGRES) return console.log("\n(database section skipped: PostgreSQL is not installed)");
+  console.log("");
+  await dbBench();
+}
+
+all().catch((e) => {
   console.error(e);
   process.exit(1);
 });

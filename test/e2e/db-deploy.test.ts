@@ -234,6 +234,28 @@ describe.skipIf(SKIP)("the downtime command", () => {
   }, 60_000);
 });
 
+describe.skipIf(SKIP)("schema_status", () => {
+  it("each release records its output; a rollback to a release with other output names the lines and is refused", () => {
+    const p = project(pg, "        schema_status: cat migrations.txt");
+    p.commit({ VERSION: "1", "migrations.txt": "[X] 0001_initial\n[ ] 0002_price\n" });
+    expect(p.run("prod", "deploy").code).toBe(0);
+    const v1 = p.current();
+    const rec = JSON.parse(p.onHost("app1", `cat releases/${v1}/.slipway/db.json`));
+    expect(rec.main.status).toBe("[X] 0001_initial\n[ ] 0002_price\n");
+    expect(rec.main.statusHash).toMatch(/^[0-9a-f]{32}$/);
+    p.commit({ VERSION: "2", "migrations.txt": "[X] 0001_initial\n[X] 0002_price\n" });
+    expect(p.run("prod", "deploy").code).toBe(0);
+    let r = p.run("prod", "rollback", "--plan");
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("schema_status now: [X] 0002_price");
+    r = p.run("prod", "rollback");
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("schema_status then: [ ] 0002_price");
+    expect(p.run("prod", "rollback", "--force").code).toBe(0);
+    expect(p.current()).toBe(v1);
+  }, 60_000);
+});
+
 describe.skipIf(SKIP)("databases in deploys (MariaDB)", () => {
   it("any DDL needs downtime on MySQL by default, and --plan says DDL commits implicitly", () => {
     const p = project(my);
