@@ -51,12 +51,6 @@ export function parseBackupMeta(raw: string): { ok: true; value: BackupMeta } | 
   return { ok: false, problem: `${issue.path.length ? `${issue.path.join(".")}: ` : ""}${issue.message}` };
 }
 
-/** Names of the files a backup consists of (the only names listing and retention accept). */
-export function backupFiles(id: string, encrypted: boolean): { data: string; key?: string; meta: string } {
-  if (!isBackupId(id)) throw new Error(`refusing to build a backup path from ${excerpt(id)}: not a backup id`);
-  return encrypted ? { data: `${id}.sql.gz.enc`, key: `${id}.key.enc`, meta: `${id}.json` } : { data: `${id}.sql.gz`, meta: `${id}.json` };
-}
-
 const FILE_NAME = /^([0-9]{8}-[0-9]{6}-[0-9a-f]{4})\.(json|sql\.gz|sql\.gz\.enc|key\.enc)$/;
 
 /**
