@@ -45,13 +45,22 @@ export async function startPostgres(password = HOSTILE_PASSWORD): Promise<DbServ
   if (!PG_BIN) throw new Error("PostgreSQL server binaries are required (apt-get install postgresql)");
   const dir = mkdtempSync(path.join(os.tmpdir(), "slipway-pg-"));
   chmodSync(dir, 0o777);
-  const port = await freePort();
   const u = IS_ROOT ? "postgres" : undefined;
   sh(`${PG_BIN}/initdb -D ${dir}/data -A trust --auth-host=scram-sha-256 -U postgres --no-sync >/dev/null`, u);
-  sh(
-    `${PG_BIN}/pg_ctl -D ${dir}/data -l ${dir}/log -o "-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" -w start >/dev/null`,
-    u,
-  );
+  // The free port can be taken by another suite between freePort() and the server's bind: try again on another.
+  let port = 0;
+  for (let attempt = 1; ; attempt++) {
+    port = await freePort();
+    try {
+      sh(
+        `${PG_BIN}/pg_ctl -D ${dir}/data -l ${dir}/log -o "-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" -w start >/dev/null`,
+        u,
+      );
+      break;
+    } catch (e) {
+      if (attempt >= 3) throw new Error(`PostgreSQL did not start: ${(e as Error).message}\n${spawnSync("tail", ["-n", "20", `${dir}/log`], { encoding: "utf8" }).stdout}`);
+    }
+  }
   const sql = (q: string, db = "postgres") =>
     execFileSync("psql", ["-X", "-q", "-A", "-t", "-F", "\t", "-v", "ON_ERROR_STOP=1", "-h", dir, "-p", String(port), "-U", "postgres", "-d", db], {
       input: q,

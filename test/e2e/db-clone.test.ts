@@ -9,7 +9,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DbServer, type Engine, SKIP_DB, startDb } from "../dbservers.js";
 import { Fleet, SKIP_FLEET } from "../fleet.js";
-import { cli, Repo, tmpdir } from "../helpers.js";
+import { cliSpawn, Repo, tmpdir } from "../helpers.js";
 
 const SKIP = SKIP_FLEET || SKIP_DB;
 const NAMES = ["prod-db", "qa-db", "qa-web"];
@@ -113,8 +113,9 @@ ${qaClone}
     };
     for (const [f, body] of Object.entries(files)) writeFileSync(path.join(dir, f), body);
     const env = { ...fleet.env, PROD_DB_PW: db.password, QA_DB_PW: db.password };
-    const run = (...a: string[]) => {
-      const r = cli(a, { cwd: dir, env });
+    // Asynchronous: a long test that never yields starves vitest's worker RPC under load.
+    const run = async (...a: string[]) => {
+      const r = await cliSpawn(a, { cwd: dir, env }).done;
       // The password never reaches the output (it has $, quotes and backslashes: only redaction hides it).
       expect(r.stdout + r.stderr).not.toContain(db.password);
       return r;
@@ -133,23 +134,23 @@ ${qaClone}
         "appdb",
       );
 
-    let r = run("qa", "deploy");
+    let r = await run("qa", "deploy");
     expect(r.code, r.stderr).toBe(0);
     const pid1 = tickerPid();
     expect(alive(pid1)).toBe(true);
 
     // no backup of production yet: refused, a backup is suggested (a clone takes none)
-    r = run("qa", "db", "clone", "--from", "production", "--yes");
+    r = await run("qa", "db", "clone", "--from", "production", "--yes");
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("Take one with: slipway production db backup");
 
-    r = run("production", "db", "backup", "-m", "for qa");
+    r = await run("production", "db", "backup", "-m", "for qa");
     expect(r.code, r.stderr).toBe(0);
     const before = prodFingerprint();
     expect(before).toContain("alice.0@gmail.com");
 
     // --plan: every step, nothing changed
-    r = run("qa", "db", "clone", "--from", "production", "--plan");
+    r = await run("qa", "db", "clone", "--from", "production", "--plan");
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/1\. stop services \(qa-web: ticker\)/);
     expect(r.stdout).toMatch(/2\. restore backup \d{8}-\d{6}-[0-9a-f]{4} of production main, created \S+ by /);
@@ -160,13 +161,13 @@ ${qaClone}
     expect(r.stdout).toContain("5. start services (qa-web: ticker) and wait for health");
     expect(q("SELECT count(*) FROM stale")).toBe("1");
     // without --yes: the plan, and a refusal (exit 2)
-    r = run("qa", "db", "clone", "--from", "production");
+    r = await run("qa", "db", "clone", "--from", "production");
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("pass --yes");
     expect(q("SELECT count(*) FROM stale")).toBe("1");
 
     // the clone
-    r = run("qa", "db", "clone", "--from", "production", "--yes");
+    r = await run("qa", "db", "clone", "--from", "production", "--yes");
     expect(r.code, r.stderr).toBe(0);
     expect(q("SELECT count(*) FROM users WHERE email NOT LIKE '%@example.invalid'")).toBe("0");
     expect(q("SELECT count(*) FROM users")).toBe(String(USERS + 1));
@@ -186,9 +187,9 @@ ${qaClone}
     expect(alive(pid2)).toBe(true);
     // qa's own database was backed up before it was replaced; the copy of production's backup
     // streamed into qa's backup directory is gone again
-    r = run("production", "db", "backups", "--json");
+    r = await run("production", "db", "backups", "--json");
     const prodId = (JSON.parse(r.stdout) as { id: string }[])[0]!.id;
-    r = run("qa", "db", "backups", "--json");
+    r = await run("qa", "db", "backups", "--json");
     expect(r.code, r.stderr).toBe(0);
     const qaBackups = JSON.parse(r.stdout) as { id: string; reason: string; tables: Record<string, unknown> }[];
     expect(qaBackups.map((b) => b.reason)).toEqual(["before-restore"]);
@@ -197,24 +198,24 @@ ${qaClone}
     expect(fleet.asUser("qa-db", `ls -a apps/${app}/.slipway/backups/main`)).not.toContain(prodId);
 
     // refusals: the same environment, a target that is production's database, no scrub rules
-    r = run("qa", "db", "clone", "--from", "qa", "--yes");
+    r = await run("qa", "db", "clone", "--from", "qa", "--yes");
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("--from qa is this environment");
-    r = run("-c", "same.yml", "qa", "db", "clone", "--from", "production", "--yes");
+    r = await run("-c", "same.yml", "qa", "db", "clone", "--from", "production", "--yes");
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("a clone never restores over its source");
     expect(prodFingerprint()).toBe(before);
-    r = run("-c", "norules.yml", "qa", "db", "clone", "--from", "production", "--yes");
+    r = await run("-c", "norules.yml", "qa", "db", "clone", "--from", "production", "--yes");
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/no scrub rules .* pass --unscrubbed/);
     expect(q("SELECT count(*) FROM users WHERE email NOT LIKE '%@example.invalid'")).toBe("0");
 
     // --unscrubbed: done, warned about, recorded on the primary and in the local store
-    r = run("-c", "norules.yml", "qa", "db", "clone", "--from", "production", "--unscrubbed", "--yes");
+    r = await run("-c", "norules.yml", "qa", "db", "clone", "--from", "production", "--unscrubbed", "--yes");
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain("--unscrubbed: production's data is copied into qa as it is");
     expect(q("SELECT count(*) FROM users WHERE email LIKE '%@gmail.com'")).toBe(String(USERS));
-    r = run("qa", "history", "--json");
+    r = await run("qa", "history", "--json");
     expect(r.code, r.stderr).toBe(0);
     const hist = JSON.parse(r.stdout) as { verb: string; outcome: string; message: string }[];
     const clones = hist.filter((h) => h.verb === "db clone");
@@ -222,12 +223,12 @@ ${qaClone}
     expect(clones[0]!.message).toMatch(/^main from production backup \S+, UNSCRUBBED \(--unscrubbed\)/);
     expect(clones[1]!.message).toMatch(/^main from production backup \S+, scrubbed: 2 check\(s\) passed/);
     expect(r.stderr).not.toContain("malformed");
-    r = run("qa", "history", "--local", "--json");
+    r = await run("qa", "history", "--local", "--json");
     const runs = JSON.parse(r.stdout) as { verb: string; outcome: string }[];
     expect(runs.map((x) => x.verb)).toContain("db clone --unscrubbed");
 
     // a check that finds rows: exit 1 with the rows, services stay stopped, history says failed
-    r = run("-c", "leaky.yml", "qa", "db", "clone", "--from", "production", "--yes");
+    r = await run("-c", "leaky.yml", "qa", "db", "clone", "--from", "production", "--yes");
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("1 of 3 check(s) returned rows after scrubbing; qa's services stay stopped");
     expect(r.stderr).toContain(`${USERS} row(s):`);
@@ -235,7 +236,7 @@ ${qaClone}
     expect(r.stderr).toContain(`... and ${USERS - 20} more`);
     expect(alive(pid2)).toBe(false);
     expect(q("SELECT count(*) FROM users WHERE email NOT LIKE '%@example.invalid'")).toBe("0"); // the rest was scrubbed
-    r = run("qa", "history", "--json");
+    r = await run("qa", "history", "--json");
     const last = (JSON.parse(r.stdout) as { verb: string; outcome: string; message: string }[])[0]!;
     expect(last).toMatchObject({ verb: "db clone", outcome: "failed" });
     expect(last.message).toContain("1 check(s) returned rows; services left stopped");
@@ -244,7 +245,7 @@ ${qaClone}
     const grep = spawnSync("grep", ["-rlF", "--", db.password, path.join(dir, ".slipway")], { encoding: "utf8" });
     expect(grep.stdout).toBe("");
     expect(grep.status).toBe(1);
-    r = run("qa", "lock", "status");
+    r = await run("qa", "lock", "status");
     expect(r.stdout + r.stderr).not.toMatch(/held by/);
   }, 240_000);
 });
