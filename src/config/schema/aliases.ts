@@ -3,7 +3,7 @@ import { z } from "zod";
 import { name } from "./common.js";
 
 /**
- * Words an alias may not take: every verb (`slipway <env> <word>` must keep meaning the verb) and
+ * Words an alias may not take (checked in rules.ts, at the key's own line): every verb (`slipway <env> <word>` must keep meaning the verb) and
  * `help`. The config layer cannot import the CLI's registry, so a unit test keeps this in step with it.
  */
 export const RESERVED_ALIAS_NAMES = [
@@ -36,10 +36,6 @@ export const RESERVED_ALIAS_NAMES = [
   "ssh",
 ];
 
-const aliasName = name("alias").refine((n) => !RESERVED_ALIAS_NAMES.includes(n), {
-  error: (i) => `"${String(i.input)}" is a slipway verb; choose another alias name`,
-});
-
 /** One alias: a command string, or the command with where and how it runs. */
 export const aliasSchema = z.union(
   [
@@ -52,7 +48,7 @@ export const aliasSchema = z.union(
           .describe("Shell command run in the current release with the app's environment; the alias's arguments follow it, each quoted."),
         role: name("role").optional().describe("Run on this role's primary host (default: the environment's primary)."),
         interactive: z.boolean().default(false).describe("Run in a terminal with stdin (a console, `manage shell`, `dbshell`)."),
-        description: z.string().optional().describe("One line shown in completion and help."),
+        description: z.string().optional().describe("One line shown by `slipway <env> --help`."),
       })
       .strict(),
   ],
@@ -61,7 +57,7 @@ export const aliasSchema = z.union(
 
 /** `aliases`: name → command. Top level only (environments share them). */
 export const aliasesSchema = z
-  .record(aliasName, aliasSchema)
+  .record(name("alias"), aliasSchema)
   .default({})
   .describe(
     "Commands by name, run in the current release on a role's primary host with the app's environment: `slipway <env> <alias> [args...]`. A string is the command; names may not be verbs.",
