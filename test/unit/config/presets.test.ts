@@ -7,6 +7,7 @@ import { PRESETS, presetAliases } from "../../../src/config/presets/index.js";
 import { markedYaml, presetPaths } from "../../../src/config/presets/print.js";
 import { renderPresetsDoc } from "../../../src/config/presets/doc.js";
 import { resolveEnvironment } from "../../../src/config/resolve.js";
+import { presetStarter } from "../../../src/config/starter.js";
 import { ConfigError } from "../../../src/errors.js";
 import { ROOT } from "../../helpers.js";
 
@@ -233,5 +234,15 @@ describe("docs/presets.md", () => {
       for (const k of Object.keys(p.computed ?? {})) expect(doc).toContain(`| \`${k}\` |`);
     }
     expect(doc).toContain('| `dependencies` | `[{"path":"venv"');
+  });
+});
+
+describe("init --preset starters", () => {
+  it.each(["django", "rails", "node"] as const)("%s: valid, short, and resolves with the preset's services", (name) => {
+    const text = presetStarter(name);
+    expect(text.split("\n").filter((l) => l.trim() && !l.trim().startsWith("#")).length).toBeLessThanOrEqual(16);
+    const env = resolveEnvironment(parseConfig(text, "slipway.yml"), "production", () => undefined);
+    expect(env.services.map((s) => s.name)).toEqual(name === "node" ? ["web"] : ["web", "worker"]);
+    expect(env.hosts.map((h) => h.name)).toEqual(name === "node" ? ["web1"] : ["web1", "worker1"]);
   });
 });
