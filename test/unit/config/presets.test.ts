@@ -246,3 +246,17 @@ describe("init --preset starters", () => {
     expect(env.hosts.map((h) => h.name)).toEqual(name === "node" ? ["web1"] : ["web1", "worker1"]);
   });
 });
+
+describe("README ## Presets", () => {
+  it("each framework's config is at most ten lines, valid, and uses its preset", () => {
+    const readme = readFileSync(path.join(ROOT, "README.md"), "utf8");
+    const section = readme.slice(readme.indexOf("## Presets"), readme.indexOf("## Configuration"));
+    const blocks = [...section.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]!);
+    expect(blocks.map((b) => /preset: (\w+)/.exec(b)?.[1])).toEqual(["django", "rails", "node"]);
+    for (const b of blocks) {
+      expect(b.trim().split("\n").length).toBeLessThanOrEqual(10);
+      const env = resolveEnvironment(parseConfig(b, "slipway.yml"), "production", () => "pw");
+      expect(env.services.length).toBeGreaterThan(0);
+    }
+  });
+});
