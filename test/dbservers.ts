@@ -58,7 +58,8 @@ export async function startPostgres(password = HOSTILE_PASSWORD): Promise<DbServ
       );
       break;
     } catch (e) {
-      if (attempt >= 3) throw new Error(`PostgreSQL did not start: ${(e as Error).message}\n${spawnSync("tail", ["-n", "20", `${dir}/log`], { encoding: "utf8" }).stdout}`);
+      if (attempt >= 3)
+        throw new Error(`PostgreSQL did not start: ${(e as Error).message}\n${spawnSync("tail", ["-n", "20", `${dir}/log`], { encoding: "utf8" }).stdout}`);
     }
   }
   const sql = (q: string, db = "postgres") =>

@@ -93,7 +93,8 @@ export function applyPreset(input: unknown): PresetMerge {
   const problems: MergeProblem[] = [];
   const { user, removed } = withoutRemoved(p, input, problems);
   const fromPreset: string[][] = [];
-  const defaults = structuredClone(p.defaults);
+  // The preset's aliases (manage, rails, rake, npm) merge like any other key: the user's win name by name.
+  const defaults = { ...structuredClone(p.defaults), aliases: structuredClone(p.aliases) } as Obj;
   if (isObj(defaults.services)) for (const k of removed) delete defaults.services[k];
   // The user's keys keep their order; keys only the preset sets go after them.
   const merged = merge(defaults, user, [], fromPreset) as Obj;
