@@ -7,18 +7,18 @@
  */
 import type { AppFiles } from "./index.js";
 
-const MANAGE = `#!/usr/bin/env python3
+const manage = (module: string) => `#!/usr/bin/env python3
 import os
 import sys
 
 if __name__ == "__main__":
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shipyard.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "${module}.settings")
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(sys.argv)
 `;
 
-const SETTINGS = `import os
+const settings = (module: string) => `import os
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -28,8 +28,8 @@ DEBUG = False
 ALLOWED_HOSTS = ["*"]
 INSTALLED_APPS = ["django.contrib.staticfiles", "items"]
 MIDDLEWARE = []
-ROOT_URLCONF = "shipyard.urls"
-WSGI_APPLICATION = "shipyard.wsgi.application"
+ROOT_URLCONF = "${module}.urls"
+WSGI_APPLICATION = "${module}.wsgi.application"
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 USE_TZ = True
@@ -66,11 +66,11 @@ from items import views
 urlpatterns = [path("", views.index), path("health", views.health)]
 `;
 
-const WSGI = `import os
+const wsgi = (module: string) => `import os
 
 from django.core.wsgi import get_wsgi_application
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shipyard.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "${module}.settings")
 application = get_wsgi_application()
 `;
 
@@ -133,16 +133,16 @@ class Item(models.Model):
     name = models.CharField(max_length=100)
 ${v >= 2 ? "    note = models.CharField(max_length=50, null=True, blank=True)\n" : ""}`;
 
-/** The project's files at `version` (1 or 2). */
-export function djangoApp(version: number): AppFiles {
+/** The project's files at `version` (1 or 2); `module` is the project package (the preset's `django_module`). */
+export function djangoApp(version: number, module = "shipyard"): AppFiles {
   return {
     VERSION: `${version}\n`,
-    "manage.py": MANAGE,
+    "manage.py": manage(module),
     "requirements.txt": "Django\npsycopg2\n",
-    "shipyard/__init__.py": "",
-    "shipyard/settings.py": SETTINGS,
-    "shipyard/urls.py": URLS,
-    "shipyard/wsgi.py": WSGI,
+    [`${module}/__init__.py`]: "",
+    [`${module}/settings.py`]: settings(module),
+    [`${module}/urls.py`]: URLS,
+    [`${module}/wsgi.py`]: wsgi(module),
     "items/__init__.py": "",
     "items/apps.py": APPS,
     "items/models.py": model(version),

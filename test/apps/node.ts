@@ -72,13 +72,25 @@ http
         return res.end("ok\\n");
       }
       const [[count]] = query("SELECT count(*) FROM items");
-      res.end("node app v" + VERSION + " (" + BUILT + "): " + count + " items\\n");
+      res.end("node app (" + BUILT + ") v" + VERSION + ": " + count + " items\\n");
     } catch (e) {
       res.statusCode = 500;
       res.end("error\\n");
     }
   })
   .listen(Number(process.env.PORT || 3000), "127.0.0.1");
+`;
+
+// An interactive management command: asks for a name on the terminal and inserts it.
+const SEED = `const readline = require("node:readline");
+const { query } = require("./db");
+
+const rl = readline.createInterface({ input: process.stdin, output: process.stdout });
+rl.question("item name? ", (name) => {
+  query("INSERT INTO items (name) VALUES ('" + name.replace(/'/g, "''") + "')");
+  console.log("seeded " + JSON.stringify(name) + ", items: " + query("SELECT count(*) FROM items")[0][0]);
+  rl.close();
+});
 `;
 
 const PACKAGE = {
@@ -103,6 +115,7 @@ export function nodeApp(version: number): AppFiles {
     "db.js": DB,
     "migrate.js": MIGRATE,
     "server.js": SERVER,
+    "seed.js": SEED,
     ".gitignore": "node_modules/\nbuild/\n",
     "db/migrations/001_items.sql": "CREATE TABLE items (id serial PRIMARY KEY, name text NOT NULL);\n",
     "db/migrations/002_note.sql": version >= 2 ? "ALTER TABLE items ADD COLUMN note text;\n" : null,

@@ -3,6 +3,7 @@
  * one model with migrations, a page that counts rows and a health action, served by puma.
  * Gemfile.lock is resolved here with `bundle lock --local` against the system gems (what a team
  * would commit), so `bundle install --local` on a host is satisfied without the internet.
+ * The preset's `bundle install` needs rubygems.org; script/link-system-gems.rb is the offline stand-in.
  * Version 2 adds a migration (a nullable column), so its schema state differs from version 1's.
  */
 import { execFileSync } from "node:child_process";
@@ -99,6 +100,27 @@ const MIGRATION_2 = `class AddNoteToItems < ActiveRecord::Migration[6.1]
 end
 `;
 
+/**
+ * Offline stand-in for a gem mirror: link every installed (Debian) gem into vendor/bundle, so
+ * `bundle install --local` with the preset's BUNDLE_PATH=vendor/bundle finds the whole lockfile
+ * installed. (Bundler 2.3 refuses a custom path together with system gems, and hosts here cannot
+ * reach rubygems.org, so the preset's plain `bundle install` has nothing to install from.)
+ */
+const LINK_GEMS = `require "fileutils"
+home = File.join("vendor/bundle", RUBY_ENGINE, RbConfig::CONFIG["ruby_version"])
+Gem::Specification.reject(&:default_gem?).each do |s|
+  links = { s.loaded_from => File.join(home, "specifications", File.basename(s.loaded_from)), s.full_gem_path => File.join(home, "gems", s.full_name) }
+  links[s.extension_dir] = File.join(home, "extensions", Gem::Platform.local.to_s, Gem.extension_api_version, s.full_name) unless s.extensions.empty?
+  links.each do |from, to|
+    # Debian keeps some gems' files elsewhere (absolute require paths): bundler only needs the dir.
+    next FileUtils.mkdir_p(to) if from == s.full_gem_path && !File.exist?(from)
+    next unless File.exist?(from)
+    FileUtils.mkdir_p(File.dirname(to))
+    File.symlink(from, to) unless File.exist?(to)
+  end
+end
+`;
+
 /** The app's files at `version` (1 or 2). */
 export function railsApp(version: number): AppFiles {
   return {
@@ -113,7 +135,7 @@ export function railsApp(version: number): AppFiles {
     "config/application.rb": APPLICATION,
     "config/environment.rb": `require_relative "application"\nRails.application.initialize!\n`,
     "config/database.yml": DATABASE_YML,
-    "config/routes.rb": `Rails.application.routes.draw do\n  get "/" => "items#index"\n  get "/health" => "items#health"\nend\n`,
+    "config/routes.rb": `Rails.application.routes.draw do\n  get "/" => "items#index"\n  get "/up" => "items#health"\nend\n`,
     "app/controllers/application_controller.rb": "class ApplicationController < ActionController::API\nend\n",
     "app/controllers/items_controller.rb": CONTROLLER,
     "app/models/application_record.rb": "class ApplicationRecord < ActiveRecord::Base\n  self.abstract_class = true\nend\n",
@@ -121,7 +143,9 @@ export function railsApp(version: number): AppFiles {
     "lib/tasks/items.rake": `namespace :items do\n  desc "Insert one item"\n  task add: :environment do\n    Item.create!(name: ENV.fetch("NAME", "from rake"))\n    puts "items: #{Item.count}"\n  end\nend\n`,
     "db/migrate/20240101000000_create_items.rb": MIGRATION_1,
     "db/migrate/20240201000000_add_note_to_items.rb": version >= 2 ? MIGRATION_2 : null,
-    "log/.keep": "",
-    "tmp/.keep": "",
+    "script/link-system-gems.rb": LINK_GEMS,
+    // irb's default line editor asks the terminal for the cursor position (ESC[6n) and waits for the
+    // answer; plain stdio input keeps `rails console` usable on any pseudo-terminal.
+    ".irbrc": "IRB.conf[:USE_MULTILINE] = false\nIRB.conf[:USE_SINGLELINE] = false\n",
   };
 }
