@@ -9,6 +9,8 @@ import type { z } from "zod";
 import { ConfigError } from "../errors.js";
 import { configSchema, type RawConfig } from "./schema/index.js";
 import { checkRules } from "./rules.js";
+import type { PresetName } from "./presets/index.js";
+import { applyPreset, isFromPreset } from "./presets/merge.js";
 
 /** One config problem, structured for `config validate --json`: key path (null for the whole file), line and message. */
 export interface ConfigProblem {
@@ -36,6 +38,8 @@ export interface LoadedConfig {
   file: string;
   dir: string;
   raw: RawConfig;
+  /** The `preset:` merged in, and the key paths whose values it supplied (`config print` marks them). */
+  preset?: { name: PresetName; fromPreset: string[][] };
 }
 
 /** `environments.production.hosts[2].port` */
@@ -94,7 +98,9 @@ export function parseConfig(text: string, file: string): LoadedConfig {
       doc.errors.map((e) => ({ path: null, line: e.linePos?.[0]?.line ?? null, message: e.message.split("\n")[0]! })),
     );
   }
-  const input: unknown = doc.toJS();
+  // The preset's defaults go in before the schema; a value it supplied has no line in this file.
+  const merged = applyPreset(doc.toJS());
+  const input = merged.config;
   const lineAt = (offset: number) => lineCounter.linePos(offset).line;
   // The line of the key itself when the path ends in a map key (an unknown key, a block value that
   // starts on the next line), else of the nearest node YAML knows.
@@ -111,16 +117,22 @@ export function parseConfig(text: string, file: string): LoadedConfig {
     }
     return null;
   };
-  const problem = (p: { path: PropertyKey[]; message: string }): ConfigProblem => ({ path: keyPath(p.path), line: lineOf(p.path), message: p.message });
+  const problem = (p: { path: PropertyKey[]; message: string }): ConfigProblem =>
+    merged.preset && isFromPreset(merged.fromPreset, p.path)
+      ? { path: `preset ${merged.preset}: ${keyPath(p.path)}`, line: null, message: p.message }
+      : { path: keyPath(p.path), line: lineOf(p.path), message: p.message };
+  // Problems of the merge (an unknown preset, a removal of nothing) come first; the schema's at the same key add nothing.
+  const mergeProblems = merged.problems.map(problem);
   const result = configSchema.safeParse(input ?? {});
-  if (!result.success) {
-    const problems = result.error.issues.flatMap((iss) => issueProblems(iss, input).map(problem));
-    throw new ConfigProblems(file, dedupe(problems));
+  if (!result.success || mergeProblems.length > 0) {
+    const schemaProblems = result.success ? [] : result.error.issues.flatMap((iss) => issueProblems(iss, input).map(problem));
+    throw new ConfigProblems(file, dedupe([...mergeProblems, ...schemaProblems.filter((p) => !mergeProblems.some((m) => m.path === p.path))]));
   }
   const dir = path.dirname(path.resolve(file));
   const ruleProblems = checkRules(result.data, dir);
   if (ruleProblems.length > 0) throw new ConfigProblems(file, ruleProblems.map(problem));
-  return { file: path.resolve(file), dir, raw: result.data };
+  const preset = merged.preset ? { name: merged.preset, fromPreset: merged.fromPreset } : undefined;
+  return { file: path.resolve(file), dir, raw: result.data, ...(preset ? { preset } : {}) };
 }
 
 const dedupe = (xs: ConfigProblem[]) => xs.filter((p, i) => xs.findIndex((q) => formatProblem(q) === formatProblem(p)) === i);

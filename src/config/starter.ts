@@ -68,3 +68,39 @@ environments:
         user: deploy
         roles: [web]
 `;
+
+/** Hosts of the preset starters: one web host, one worker host where the preset has workers. */
+const presetHosts = (worker: boolean) => `environments:
+  staging:
+    hosts:
+      - { name: staging1, address: staging1.example.com, user: deploy, roles: [web${worker ? ", worker" : ""}, db] }
+  production:
+    hosts:
+      - { name: web1, address: web1.example.com, user: deploy, roles: [web, db], primary: true }
+${worker ? "      - { name: worker1, address: worker1.example.com, user: deploy, roles: [worker] }\n" : ""}`;
+
+/** The short starter `slipway init --preset <name>` writes: the preset does the rest (see docs/presets.md). */
+export function presetStarter(preset: "django" | "rails" | "node"): string {
+  const db =
+    preset === "node"
+      ? ""
+      : `    # databases:            # backed up before each migrate; schema_status comes from the preset
+    #   main: { engine: postgres, name: myapp, user: myapp, password_secret: DB_PASSWORD }
+`;
+  const extra: Record<typeof preset, string> = {
+    django: `vars:
+  django_module: myapp   # the package holding wsgi.py (default: the app name)
+  # django_server: uvicorn # ASGI instead of gunicorn
+`,
+    rails: "",
+    node: "",
+  };
+  return `# slipway.yml — preset ${preset}: see docs/presets.md for what it sets, docs/config.md for every key.
+# \`slipway <env> config print\` shows the merged result, preset values marked.
+app: myapp
+preset: ${preset}
+source:
+  git: https://github.com/example/myapp.git
+  ref: main
+${extra[preset]}${presetHosts(preset !== "node")}${db}`;
+}

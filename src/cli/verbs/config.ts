@@ -1,10 +1,10 @@
 /** `slipway config validate | schema` and `slipway <env> config print`. */
 import { makeOutput, plainOutput } from "../../render/output.js";
 import path from "node:path";
-import { stringify } from "yaml";
-import { ConfigProblems, loadConfig, type LoadedConfig } from "../../config/load.js";
+import { ConfigProblems, keyPath, loadConfig, type LoadedConfig } from "../../config/load.js";
 import { environmentNames, resolveEnvironment } from "../../config/resolve.js";
 import { jsonSchema } from "../../config/schema/index.js";
+import { markedYaml, presetPaths } from "../../config/presets/print.js";
 import { UsageError } from "../../errors.js";
 import { redactDeep } from "../../events/redact.js";
 import type { Globals } from "../registry.js";
@@ -52,7 +52,10 @@ export async function run(args: string[], globals: Globals): Promise<number> {
     const { sessionRedactor } = await import("../session.js");
     const redact = sessionRedactor(loaded, env);
     const safe = redactDeep(printable, redact);
-    makeOutput(redact).text(opts.json ? JSON.stringify(safe, null, 2) + "\n" : stringify(safe));
+    // With a preset, what it supplied is marked: `# preset: django` per YAML line, `fromPreset` (paths in this printout) in JSON.
+    const marks = loaded.preset ? presetPaths(loaded, env) : [];
+    const preset = loaded.preset ? { preset: loaded.preset.name, fromPreset: marks.map((p) => keyPath(p)) } : {};
+    makeOutput(redact).text(opts.json ? JSON.stringify({ ...safe, ...preset }, null, 2) + "\n" : markedYaml(safe, marks, `preset: ${loaded.preset?.name}`));
     return 0;
   }
   if (action === "drift") {

@@ -11,6 +11,7 @@ import { notifySchema } from "./notify.js";
 import { configFilesSchema, maintenanceSchema, prestepsSchema, rolloutSchema } from "./operations.js";
 import { serviceSchema, supervisorSchema } from "./services.js";
 import { sourceSchema } from "./source.js";
+import { PRESET_NAMES } from "../presets/types.js";
 import { sshSchema, timeoutsSchema } from "./ssh.js";
 
 export { PHASES_WITH_HOOKS, commandSchema, hooksSchema } from "./commands.js";
@@ -25,6 +26,12 @@ export { TIMEOUT_DEFAULTS, sshSchema, timeoutsSchema } from "./ssh.js";
 export const configSchema = z
   .object({
     app: name("app").describe("Application name."),
+    preset: z
+      .enum(PRESET_NAMES, { error: `expected ${PRESET_NAMES.join(" | ")}` })
+      .optional()
+      .describe(
+        "Framework defaults merged under this file (see docs/presets.md): dependencies, build, migrate, services, env, and each database's schema_status. Your keys win key by key; lists are replaced whole; `services: { worker: null }` removes a preset service.",
+      ),
     source: sourceSchema.describe("Where the code comes from: a git repository and ref, or a local directory."),
     deploy_to: z
       .string()
