@@ -59,7 +59,7 @@ async function candidates(line: Line, cur: string): Promise<string[]> {
     return pos.length === 1 ? (ACTION_WORDS[`global ${global.name}`] ?? []) : [];
   }
   if (!env || !cfg) return [];
-  if (pos.length === 1) return VERBS.filter((v) => v.needsEnv).map((v) => v.name);
+  if (pos.length === 1) return [...VERBS.filter((v) => v.needsEnv).map((v) => v.name), ...Object.keys(cfg.raw.aliases ?? {})];
   const verb = pos[1]!;
   if (!findVerb(verb, true)) return [];
   if (cur.startsWith("-")) return verbFlags(verb, true);

@@ -4,7 +4,16 @@ import { sanitizeTerminal } from "../render/sanitize.js";
 import { GLOBAL_VERBS, findVerb, type Globals } from "./registry.js";
 import { topHelp } from "./help.js";
 import { ConfigError, InterruptedError, OperationError, Reported, UsageError } from "../errors.js";
-import { knownEnvironments, nearVerb, needsEnvironment, unknownEnvironment, unknownFirstWord, unknownGlobalOption, unknownVerb } from "./unknown-words.js";
+import {
+  aliasHelp,
+  knownEnvironments,
+  nearVerb,
+  needsEnvironment,
+  unknownEnvironment,
+  unknownFirstWord,
+  unknownGlobalOption,
+  unknownVerb,
+} from "./unknown-words.js";
 
 /** Pull global options that appear before the env/verb; everything after goes to the verb. */
 export function splitArgs(argv: string[]): { globals: Globals; positional: string[]; rest: string[]; help: boolean; version: boolean } {
@@ -75,19 +84,35 @@ async function main(argv: string[]): Promise<number> {
       if (near) throw near;
     }
     if (help) {
-      process.stdout.write(topHelp());
+      process.stdout.write(topHelp() + (envs ? aliasHelp(envs.aliases) : ""));
       return 0;
     }
     throw new UsageError(`missing verb after environment "${first}" (try: slipway ${first} deploy --help)`);
   }
   const wantsHelp = help || rest.includes("--help") || rest.includes("-h");
   // A verb's help needs no environment, so `slipway anyenv deploy --help` still shows it.
+  let envs: Awaited<ReturnType<typeof knownEnvironments>> | undefined;
   if (!wantsHelp) {
-    const envs = await knownEnvironments(globals);
+    envs = await knownEnvironments(globals);
     if (envs && !envs.names.includes(first)) throw unknownEnvironment(first, envs);
   }
   const spec = findVerb(second, true);
-  if (!spec) throw unknownVerb(second);
+  if (!spec) {
+    // Not a verb: one of the config's aliases, whose arguments are all the command's (`--help` too).
+    if (envs === undefined) envs = await knownEnvironments(globals);
+    const alias = envs?.aliases.find((a) => a.name === second);
+    if (!alias)
+      throw unknownVerb(
+        second,
+        envs?.aliases.map((a) => a.name),
+      );
+    if (help) {
+      process.stdout.write(`slipway ${first} ${second} [args...]: ${alias.summary}\n`);
+      return 0;
+    }
+    const { runAlias } = await import("./verbs/alias.js");
+    return runAlias(second, rest, { ...globals, env: first });
+  }
   return (await spec.load()).run([...rest, ...helpArgs], { ...globals, env: first });
 }
 

@@ -9,6 +9,8 @@ import { didYouMean, nearest } from "./suggest.js";
 export interface KnownEnvironments {
   file: string;
   names: string[];
+  /** `aliases:` of the config: `slipway <env> <alias>` runs one. */
+  aliases: { name: string; summary: string }[];
 }
 
 /**
@@ -21,7 +23,11 @@ export async function knownEnvironments(globals: Globals): Promise<KnownEnvironm
     const { configPath } = await import("./verb-command.js");
     const { loadConfig } = await import("../config/load.js");
     const loaded = loadConfig(configPath(globals));
-    return { file: path.basename(loaded.file), names: Object.keys(loaded.raw.environments) };
+    const aliases = Object.entries(loaded.raw.aliases).map(([name, a]) => ({
+      name,
+      summary: typeof a === "string" ? a : (a.description ?? `${a.command}${a.interactive ? " (interactive)" : ""}`),
+    }));
+    return { file: path.basename(loaded.file), names: Object.keys(loaded.raw.environments), aliases };
   } catch {
     return null;
   }
@@ -35,9 +41,17 @@ export function unknownEnvironment(word: string, envs: KnownEnvironments): Usage
   return new UsageError(`unknown environment "${word}"${hint}`);
 }
 
-/** `slipway production rolback`: not a verb that runs on an environment. */
-export function unknownVerb(word: string): UsageError {
-  return new UsageError(`unknown verb "${word}"${didYouMean(word, verbNames(true)) || " (see slipway --help)"}`);
+/** `slipway production rolback`: neither a verb that runs on an environment nor one of the config's aliases. */
+export function unknownVerb(word: string, aliases: readonly string[] = []): UsageError {
+  const hint = didYouMean(word, [...verbNames(true), ...aliases]) || ` (see slipway --help${aliases.length ? `; aliases: ${aliases.join(", ")}` : ""})`;
+  return new UsageError(`unknown verb "${word}"${hint}`);
+}
+
+/** `slipway <env> --help`: the config's aliases, under the verbs. */
+export function aliasHelp(aliases: KnownEnvironments["aliases"]): string {
+  if (!aliases.length) return "";
+  const w = Math.max(...aliases.map((a) => a.name.length));
+  return `\nAliases (slipway <env> <alias> [args...]):\n${aliases.map((a) => `  ${a.name.padEnd(w)}  ${a.summary}`).join("\n")}\n`;
 }
 
 /** `slipway deploy`: a verb that needs an environment was given none. */

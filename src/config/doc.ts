@@ -57,7 +57,11 @@ function walk(s: Schema, prefix: string, rows: string[][], required: boolean): v
   if (s.type === "array" && s.items?.anyOf)
     for (const alt of s.items.anyOf.filter((x) => x.properties))
       for (const [k, v] of Object.entries(alt.properties!)) walk(v, `${prefix}[].${k}`, rows, alt.required?.includes(k) ?? false);
-  if (s.additionalProperties && typeof s.additionalProperties === "object" && s.additionalProperties.properties)
+  if (
+    s.additionalProperties &&
+    typeof s.additionalProperties === "object" &&
+    (s.additionalProperties.properties || s.additionalProperties.anyOf?.some((x) => x.properties))
+  )
     walk({ ...s.additionalProperties, description: undefined }, `${prefix}.<name>`, rows, false);
 }
 

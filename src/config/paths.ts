@@ -31,6 +31,8 @@ export interface Paths {
   releaseReuse(id: string): string;
   /** A detached pre-step's state directory for one commit. */
   prestepDir(name: string, commit: string): string;
+  /** A one-off command's state directory (`run --detach`, an interactive alias's env file). */
+  runDir(id: string): string;
   /** The maintenance directory (`maintenance.dir`, relative to deploy_to), its flag and its page. */
   maintenance(dir: string): { dir: string; flag: string; page: string };
 }
@@ -68,6 +70,14 @@ function checkedId(id: string): string {
   return id;
 }
 
+/** A run id (`run --detach`) names a directory too: `20261122-050403-9f3a1c`. */
+export const RUN_ID = /^[0-9]{8}-[0-9]{6}-[0-9a-f]{6}$/;
+
+function checkedRunId(id: string): string {
+  if (!RUN_ID.test(id)) throw new Error(`refusing to build a path from ${JSON.stringify(id.slice(0, 80))}: not a run id`);
+  return id;
+}
+
 /** `deploy_to` may start with `~/` on ssh hosts; we keep it as `$HOME`-relative text for the shell. */
 export function pathsFor(deployTo: string): Paths {
   const root = deployTo.replace(/\/+$/, "") || "/";
@@ -96,6 +106,7 @@ export function pathsFor(deployTo: string): Paths {
     releaseFiles: (id) => inMeta(id, FILES.fileList),
     releaseReuse: (id) => inMeta(id, FILES.reuseList),
     prestepDir: (name, commit) => j(META_DIR, "presteps", name, commit),
+    runDir: (id) => j(META_DIR, "runs", checkedRunId(id)),
     maintenance: (dir) => ({ dir: j(dir), flag: j(dir, FILES.maintenanceFlag), page: j(dir, FILES.maintenancePage) }),
   };
 }

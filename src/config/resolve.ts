@@ -86,6 +86,16 @@ export interface Prestep {
   required: boolean;
 }
 
+/** `aliases:` entry: a named command run in the current release (`slipway <env> <name> [args...]`). */
+export interface Alias {
+  name: string;
+  command: string;
+  /** Runs on this role's primary (none: the environment's primary). */
+  role?: string;
+  interactive: boolean;
+  description?: string;
+}
+
 export interface Dependency {
   path: string;
   lockfile: string;
@@ -115,6 +125,7 @@ export interface Environment {
   timeouts: Timeouts;
   notify: NotifySettings;
   presteps: Prestep[];
+  aliases: Alias[];
   /** Services of this environment's component (sorted by start order). */
   services: Service[];
   supervisor: { config: string; includeDir: string };
@@ -200,6 +211,11 @@ export function resolveEnvironment(
     maintenance: { roles: raw.maintenance.roles, dir: raw.maintenance.dir, stopTimeout: raw.maintenance.stop_timeout },
     // Pre-steps belong to the app's own release track.
     presteps: comp ? [] : Object.entries(raw.presteps).map(([n, ps]) => ({ name: n, run: ps.run, role: ps.role, required: ps.required })),
+    aliases: Object.entries(raw.aliases).map(([n, a]) =>
+      typeof a === "string"
+        ? { name: n, command: a, interactive: false }
+        : { name: n, command: a.command, role: a.role, interactive: a.interactive, description: a.description },
+    ),
     redact,
     dependencies: cfg.dependencies.map((d) => ({ ...d })),
     partialRoles: Object.entries(cfg.roles)

@@ -2,6 +2,7 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import type { RawConfig } from "./schema/index.js";
+import { RESERVED_ALIAS_NAMES } from "./schema/aliases.js";
 import { appliesTo } from "./roles.js";
 
 export interface RuleProblem {
@@ -79,5 +80,7 @@ export function checkRules(cfg: RawConfig, configDir: string): RuleProblem[] {
     checkRel(comp.shared?.files ?? [], "files", ["components", c]);
     checkDeps(comp.dependencies ?? [], ["components", c]);
   }
+  for (const a of Object.keys(cfg.aliases ?? {}))
+    if (RESERVED_ALIAS_NAMES.includes(a)) problems.push({ path: ["aliases", a], message: `"${a}" is a slipway verb; choose another alias name` });
   return problems;
 }

@@ -3,6 +3,7 @@
  * `slipway config schema` (JSON Schema) and docs/config.md are generated from it.
  */
 import { z } from "zod";
+import { aliasesSchema } from "./aliases.js";
 import { commandList, type commandSchema, hooksSchema } from "./commands.js";
 import { envVars, name, secretEnv } from "./common.js";
 import { componentSchema, dependencySchema } from "./components.js";
@@ -92,6 +93,7 @@ export const configSchema = z
     ),
     maintenance: maintenanceSchema,
     presteps: prestepsSchema,
+    aliases: aliasesSchema,
     components: z
       .record(name("component"), componentSchema)
       .default({})
