@@ -4,7 +4,7 @@
  * (or `false`) removes a preset service, and environment-level keys are left alone except that every
  * database without `schema_status` gets the preset's. What the preset supplied is recorded by key path.
  */
-import { PRESET_NAMES, PRESETS, isPresetName, type PresetName } from "./index.js";
+import { PRESET_NAMES, PRESETS, isPresetName, type PresetName, presetAliases } from "./index.js";
 import { type Preset, PresetValueError } from "./types.js";
 
 type Obj = Record<string, unknown>;
@@ -93,7 +93,8 @@ export function applyPreset(input: unknown): PresetMerge {
   const problems: MergeProblem[] = [];
   const { user, removed } = withoutRemoved(p, input, problems);
   const fromPreset: string[][] = [];
-  const defaults = structuredClone(p.defaults);
+  // The preset's aliases are defaults like any other: the user's `aliases:` win by name.
+  const defaults: Obj = { ...structuredClone(p.defaults), aliases: presetAliases(name) };
   if (isObj(defaults.services)) for (const k of removed) delete defaults.services[k];
   // The user's keys keep their order; keys only the preset sets go after them.
   const merged = merge(defaults, user, [], fromPreset) as Obj;
