@@ -28,7 +28,11 @@ export function gemfileLock(): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), "slipway-gemlock-"));
   try {
     writeFileSync(path.join(dir, "Gemfile"), GEMFILE);
-    execFileSync("bundle", ["lock", "--local"], { cwd: dir, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, BUNDLE_APP_CONFIG: path.join(dir, ".bundle") } });
+    execFileSync("bundle", ["lock", "--local"], {
+      cwd: dir,
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, BUNDLE_APP_CONFIG: path.join(dir, ".bundle") },
+    });
     lockCache = readFileSync(path.join(dir, "Gemfile.lock"), "utf8");
     return lockCache;
   } finally {
