@@ -28,7 +28,7 @@ const SKIP = SKIP_FLEET || SKIP_DB || SKIP_APPS;
 
 let fleet: Fleet;
 let pg: DbServer;
-const timings: Record<string, number> = {};
+const timings: Record<string, Record<string, number>> = {};
 
 beforeAll(async () => {
   if (SKIP) return;
@@ -36,7 +36,7 @@ beforeAll(async () => {
   fleet.startSupervisord("web1");
 }, 90_000);
 afterAll(() => {
-  if (Object.keys(timings).length) console.log(`preset apps, seconds per app: ${JSON.stringify(timings)}`);
+  if (Object.keys(timings).length) console.log(`preset apps, seconds per app and step (deploy: the slower of the two): ${JSON.stringify(timings)}`);
   fleet?.stop();
   pg?.stop();
 });
@@ -94,7 +94,15 @@ ${c.dbExtra ?? ""}
   );
   const env = { ...fleet.env, DB_PASSWORD: pg.password, FORCE_COLOR: "0" };
   // Asynchronous, so a long Rails deploy does not block vitest's own RPC.
-  const run = (...args: string[]): Promise<CliResult> => cliSpawn(args, { cwd: dir, env }).done;
+  const steps: Record<string, number> = {};
+  timings[c.app] = steps;
+  const run = async (...args: string[]): Promise<CliResult> => {
+    const t = Date.now();
+    const res = await cliSpawn(args, { cwd: dir, env }).done;
+    const step = args.slice(1).join(" ");
+    steps[step] = Math.max(steps[step] ?? 0, Math.round((Date.now() - t) / 100) / 10);
+    return res;
+  };
   const sql = (q: string) => pg.sql(q, db).trim();
   const onWeb = (command: string) => fleet.asUser("web1", `cd apps/${c.app} && ${command}`);
   const page = async () => {
@@ -142,7 +150,7 @@ ${c.dbExtra ?? ""}
   r = await run("prod", "check-services");
   expect(r.code, r.stderr + r.stdout).toBe(0);
   fleet.asUser("web1", `supervisorctl -c supervisor/supervisord.conf stop ${c.app}-web >/dev/null`);
-  timings[c.app] = Math.round((Date.now() - t0) / 100) / 10;
+  steps.total = Math.round((Date.now() - t0) / 100) / 10;
 }
 
 describe.skipIf(SKIP)("framework presets deploy real apps over ssh to PostgreSQL", () => {
