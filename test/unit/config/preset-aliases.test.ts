@@ -14,7 +14,10 @@ environments:
 `;
 const aliasesOf = (text: string) =>
   Object.fromEntries(
-    resolveEnvironment(parseConfig(text, "slipway.yml"), "production", () => undefined).aliases.map((a) => [a.name, { command: a.command, interactive: a.interactive }]),
+    resolveEnvironment(parseConfig(text, "slipway.yml"), "production", () => undefined).aliases.map((a) => [
+      a.name,
+      { command: a.command, interactive: a.interactive },
+    ]),
   );
 
 describe("preset aliases", () => {
