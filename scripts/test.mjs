@@ -31,6 +31,15 @@ const REQUIRED_TOOLS = [
         "/usr/sbin/mariadbd",
         "openssl",
         "gzip",
+        // Framework apps deployed with presets (test/e2e/presets-apps.test.ts).
+        "/usr/bin/django-admin",
+        "gunicorn",
+        "ruby",
+        "bundle",
+        "puma",
+        "/usr/bin/rails",
+        "node",
+        "npm",
       ]
     : []),
 ];

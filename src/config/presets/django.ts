@@ -39,17 +39,17 @@ export const django: Preset = {
   computed: {
     "vars.django_module": { doc: "the app name as a Python module (`my-site` → `my_site`)", value: (c) => pythonModule(c.app) },
     "services.web.command": {
-      doc: "gunicorn: `venv/bin/gunicorn <django_module>.wsgi --bind 127.0.0.1:{{ PORT }}`; uvicorn: `venv/bin/uvicorn <django_module>.asgi:application --host 127.0.0.1 --port {{ PORT }}`",
+      doc: "gunicorn: `venv/bin/python -m gunicorn <django_module>.wsgi --bind 127.0.0.1:{{ PORT }}`; uvicorn: `venv/bin/python -m uvicorn <django_module>.asgi:application --host 127.0.0.1 --port {{ PORT }}`",
       value: (c) => {
         const server = c.vars.django_server;
-        if (server === "gunicorn") return `venv/bin/gunicorn ${moduleOf(c)}.wsgi --bind 127.0.0.1:{{ PORT }}`;
-        if (server === "uvicorn") return `venv/bin/uvicorn ${moduleOf(c)}.asgi:application --host 127.0.0.1 --port {{ PORT }}`;
+        if (server === "gunicorn") return `venv/bin/python -m gunicorn ${moduleOf(c)}.wsgi --bind 127.0.0.1:{{ PORT }}`;
+        if (server === "uvicorn") return `venv/bin/python -m uvicorn ${moduleOf(c)}.asgi:application --host 127.0.0.1 --port {{ PORT }}`;
         throw new PresetValueError(["vars", "django_server"], `expected ${SERVERS.join(" | ")} (preset django), got ${JSON.stringify(server)}`);
       },
     },
     "services.worker.command": {
-      doc: "`venv/bin/celery -A <django_module> worker --loglevel INFO`",
-      value: (c) => `venv/bin/celery -A ${moduleOf(c)} worker --loglevel INFO`,
+      doc: "`venv/bin/python -m celery -A <django_module> worker --loglevel INFO`",
+      value: (c) => `venv/bin/python -m celery -A ${moduleOf(c)} worker --loglevel INFO`,
     },
   },
   schemaStatus: "venv/bin/python manage.py showmigrations",
@@ -65,7 +65,8 @@ export const django: Preset = {
     "vars.django_module": "The project package holding wsgi.py/asgi.py and celery.py. Set it at the top level when it is not named like the app.",
     "services.web":
       "The web server under supervisord on hosts with role `web`; healthy when `GET /` answers 200 (include 127.0.0.1 in ALLOWED_HOSTS, or set `services.web.health.http` to your health URL). gunicorn reads WEB_CONCURRENCY for its worker count.",
-    "services.web.command": "Chosen by `vars.django_server`; `--bind 127.0.0.1` keeps it behind your reverse proxy.",
+    "services.web.command":
+      "Chosen by `vars.django_server`; `--bind 127.0.0.1` keeps it behind your reverse proxy. Started with `python -m`: a `--system-site-packages` venv has no venv/bin/gunicorn when gunicorn comes from the system packages, `python -m` finds it either way.",
     "services.worker": "A celery worker on hosts with role `worker`; `services: { worker: null }` removes it when the app has no celery.",
     "services.worker.command": "`-A <django_module>` loads the project's celery app (`<django_module>/celery.py`).",
     schema_status: "Recorded with each release so `rollback` can tell whether the schema changed since the target release.",

@@ -4,7 +4,7 @@
  * (or `false`) removes a preset service, and environment-level keys are left alone except that every
  * database without `schema_status` gets the preset's. What the preset supplied is recorded by key path.
  */
-import { PRESET_NAMES, PRESETS, isPresetName, type PresetName } from "./index.js";
+import { PRESET_NAMES, PRESETS, isPresetName, type PresetName, presetAliases } from "./index.js";
 import { type Preset, PresetValueError } from "./types.js";
 
 type Obj = Record<string, unknown>;
@@ -94,7 +94,7 @@ export function applyPreset(input: unknown): PresetMerge {
   const { user, removed } = withoutRemoved(p, input, problems);
   const fromPreset: string[][] = [];
   // The preset's aliases (manage, rails, rake, npm) merge like any other key: the user's win name by name.
-  const defaults = { ...structuredClone(p.defaults), aliases: structuredClone(p.aliases) } as Obj;
+  const defaults: Obj = { ...structuredClone(p.defaults), aliases: presetAliases(name) };
   if (isObj(defaults.services)) for (const k of removed) delete defaults.services[k];
   // The user's keys keep their order; keys only the preset sets go after them.
   const merged = merge(defaults, user, [], fromPreset) as Obj;

@@ -5,7 +5,7 @@ export const node: Preset = {
   name: "node",
   summary: "Node: node_modules from package-lock.json, `npm run build` when package.json has one, `npm start` with a health check.",
   defaults: {
-    dependencies: [{ path: "node_modules", lockfile: "package-lock.json", install: "npm ci --include=dev" }],
+    dependencies: [{ path: "node_modules", lockfile: "package-lock.json", install: "npm ci --include=dev && mkdir -p node_modules" }],
     build: ["npm run build --if-present"],
     env: { PORT: "3000", NODE_ENV: "production" },
     services: {
@@ -19,7 +19,7 @@ export const node: Preset = {
   },
   notes: {
     dependencies:
-      "One node_modules per package-lock.json, reused while it is unchanged. `--include=dev` because NODE_ENV=production would leave out the build's devDependencies; write `npm ci --omit=dev` when the build needs none.",
+      "One node_modules per package-lock.json, reused while it is unchanged (`mkdir -p`: npm ci makes none for a lockfile without packages). `--include=dev` because NODE_ENV=production would leave out the build's devDependencies; write `npm ci --omit=dev` when the build needs none.",
     build: "`--if-present`: nothing happens when package.json has no build script.",
     "env.PORT": "The port the server listens on (a host's `env: { PORT: ... }` wins), also used by the health check.",
     "env.NODE_ENV": "Libraries (express, ...) run their production code paths.",

@@ -53,17 +53,17 @@ describe("preset: django", () => {
       backend: "supervisord",
       roles: ["web"],
       program: "my-site-web",
-      command: "venv/bin/gunicorn my_site.wsgi --bind 127.0.0.1:{{ PORT }}",
+      command: "venv/bin/python -m gunicorn my_site.wsgi --bind 127.0.0.1:{{ PORT }}",
       health: { http: "http://127.0.0.1:{{ PORT }}/", expect: 200, timeout: 30 },
     });
-    expect(worker).toMatchObject({ name: "worker", roles: ["worker"], command: "venv/bin/celery -A my_site worker --loglevel INFO" });
+    expect(worker).toMatchObject({ name: "worker", roles: ["worker"], command: "venv/bin/python -m celery -A my_site worker --loglevel INFO" });
     expect(presetAliases("django")).toEqual({ manage: { command: "venv/bin/python manage.py", role: "web", interactive: true } });
   });
 
   it("vars.django_server: uvicorn serves the ASGI app; vars.django_module names the project; an unknown server is the user's key error", () => {
     const env = envOf(config("django", "vars: { django_server: uvicorn, django_module: proj }"));
-    expect(env.services[0]!.command).toBe("venv/bin/uvicorn proj.asgi:application --host 127.0.0.1 --port {{ PORT }}");
-    expect(env.services[1]!.command).toBe("venv/bin/celery -A proj worker --loglevel INFO");
+    expect(env.services[0]!.command).toBe("venv/bin/python -m uvicorn proj.asgi:application --host 127.0.0.1 --port {{ PORT }}");
+    expect(env.services[1]!.command).toBe("venv/bin/python -m celery -A proj worker --loglevel INFO");
     expect(problems(config("django", "vars:\n  django_server: waitress"))).toEqual([
       `line 5: vars.django_server: expected gunicorn | uvicorn (preset django), got "waitress"`,
     ]);
@@ -104,7 +104,7 @@ describe("preset: rails and node", () => {
 
   it("node: node_modules from package-lock.json, npm run build only when present, npm start with a health check, no migrate", () => {
     const env = envOf(config("node"));
-    expect(env.dependencies).toEqual([{ path: "node_modules", lockfile: "package-lock.json", install: "npm ci --include=dev" }]);
+    expect(env.dependencies).toEqual([{ path: "node_modules", lockfile: "package-lock.json", install: "npm ci --include=dev && mkdir -p node_modules" }]);
     expect(runs(env.build)).toEqual(["npm run build --if-present"]);
     expect(env.migrate).toEqual([]);
     expect(env.services).toHaveLength(1);
@@ -130,7 +130,7 @@ shared: { files: [.env] }
 env: { PORT: "9000", EXTRA: x }
 services:
   web: { health: { http: "http://127.0.0.1:{{ PORT }}/healthz" } }
-  beat: { backend: supervisord, roles: [worker], command: venv/bin/celery -A my_site beat }`,
+  beat: { backend: supervisord, roles: [worker], command: venv/bin/python -m celery -A my_site beat }`,
       ),
     );
     expect(runs(env.build)).toEqual(["echo mine"]);
@@ -140,7 +140,7 @@ services:
     expect(env.services.map((s) => s.name)).toEqual(["web", "worker", "beat"]);
     // health merges key by key too: the preset's timeout stays, the user's URL wins
     expect(env.services[0]!.health).toEqual({ http: "http://127.0.0.1:{{ PORT }}/healthz", expect: 200, timeout: 30 });
-    expect(env.services[0]!.command).toBe("venv/bin/gunicorn my_site.wsgi --bind 127.0.0.1:{{ PORT }}");
+    expect(env.services[0]!.command).toBe("venv/bin/python -m gunicorn my_site.wsgi --bind 127.0.0.1:{{ PORT }}");
   });
 
   it("services.<name>: null or false removes a preset service; removing one the preset lacks is an error", () => {
