@@ -134,7 +134,7 @@ export class DbSteps {
     private hosts: () => Host[],
   ) {}
 
-  async run(stage: ControlStage): Promise<void> {
+  async run(stage: Exclude<ControlStage, { kind: "preflight" }>): Promise<void> {
     if (stage.kind === "downtime") return this.downtime(stage.action);
     const db = stage.action === "record" ? undefined : this.db(stage.db);
     if (stage.action === "backup") {

@@ -26,7 +26,7 @@ export class RolloutStopped extends OperationError {}
 
 type HostStage = Extract<Stage, { kind: "hosts" }>;
 /** Stages the control machine drives itself: database steps and the deploy's downtime. */
-export type ControlStage = Extract<Stage, { kind: "db" } | { kind: "downtime" }>;
+export type ControlStage = Extract<Stage, { kind: "db" } | { kind: "downtime" } | { kind: "preflight" }>;
 
 export class DeployRun {
   /** Hosts still taking part (hosts allowed to fail are removed when they do). */
@@ -70,7 +70,7 @@ export class DeployRun {
       else if (stage.kind === "local") await runLocal(this.ctx, stage.script);
       else if (stage.kind === "gate") await ensurePresteps(this.ctx, this.ctx.pool, this.plan.commit, this.plan.releaseId, this.activeHosts());
       else if (stage.kind === "wait") await sleep(stage.ms, this.ctx.signal);
-      else if (stage.kind === "db" || stage.kind === "downtime") {
+      else if (stage.kind === "db" || stage.kind === "downtime" || stage.kind === "preflight") {
         // Database and downtime steps are driven from this machine (apply/deploy-db.ts); a failure stops the run here.
         if (!this.opts.steps) throw new Error(`internal: no runner for ${stage.kind} stages`);
         await this.opts.steps(stage);

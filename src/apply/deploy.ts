@@ -19,6 +19,8 @@ import { recover } from "./recover.js";
 import { resolveSource } from "./source.js";
 import { StageError } from "./stages.js";
 import { DbSteps, gatherDatabases } from "./deploy-db.js";
+import { gatesAtSwitch, preflight } from "./preflight.js";
+import { gateRecord, type GateResult } from "../plan/preflight.js";
 
 export interface DeployOptions {
   ref?: string;
@@ -38,6 +40,8 @@ export interface DeployOptions {
   force?: boolean;
   /** A deploy that needs downtime may bring the maintenance page up before migrate and down after the checks. */
   downtime?: boolean;
+  /** Gates a failure of which is passed, recorded with who and `reason` (`--override ci,windows`). */
+  overrides?: string[];
 }
 
 export interface OperationResult {
@@ -57,7 +61,14 @@ export async function previewDeploy(ctx: RunContext, hosts: Host[], opts: Deploy
   const states = await gatherStates(ctx, pool, hosts);
   const ps = states[ctx.env.primary.name];
   const db = await gatherDatabases(ctx, hosts, src.commit, commitOf(ps, ps?.current ?? null), { downtime: opts.downtime, preview: true });
+  const needsDowntime = db?.downtime.class === "needs downtime" || opts.downtime === true;
+  const gates = await preflight(ctx, hosts, { verb: "deploy", commit: src.commit, ref: src.ref, needsDowntime, states }, "start", {
+    overrides: opts.overrides ?? [],
+    reason: opts.reason,
+    preview: true,
+  });
   return planDeploy({
+    gates: { results: gates, atSwitch: gatesAtSwitch(ctx) },
     databases: db && { inputs: db.inputs, downtime: db.downtime },
     env: ctx.env,
     hosts,
@@ -113,7 +124,12 @@ export async function applyDeploy(ctx: RunContext, hosts: Host[], opts: DeployOp
         hotfix || opts.privateDays !== undefined
           ? undefined
           : await gatherDatabases(ctx, hosts, commit, commitOf(ps, resume ? resume.previous : (ps?.current ?? null)), { downtime: opts.downtime });
+      // Every gate before anything is built (under the lock, so two control machines see the same evidence).
+      const gateInput = { verb: "deploy" as const, commit, ref, needsDowntime: db?.downtime.class === "needs downtime" || opts.downtime === true, states };
+      const gates =
+        opts.privateDays !== undefined ? [] : await preflight(ctx, hosts, gateInput, "start", { overrides: opts.overrides ?? [], reason: opts.reason });
       const plan = planDeploy({
+        gates: { results: gates, atSwitch: opts.privateDays === undefined && gatesAtSwitch(ctx) },
         databases: db && { inputs: db.inputs, downtime: db.downtime },
         env: ctx.env,
         hosts,
@@ -143,8 +159,10 @@ export async function applyDeploy(ctx: RunContext, hosts: Host[], opts: DeployOp
           toCommit: plan.commit,
           ...(opts.reason ? { message: opts.reason } : {}),
           ...(Object.keys(steps.backups).length ? { backups: steps.backups } : {}),
+          ...(gates.length || switchGates.length ? { gates: gateRecord([...gates, ...switchGates]) } : {}),
         });
       const steps: DbSteps = new DbSteps(ctx, plan, (): Host[] => run.activeHosts());
+      const switchGates: GateResult[] = [];
       steps.statuses = db?.statuses;
       // On resume, hosts already on the new release count as switched (a later failure puts them back).
       const run: DeployRun = new DeployRun(
@@ -152,7 +170,14 @@ export async function applyDeploy(ctx: RunContext, hosts: Host[], opts: DeployOp
         plan,
         hosts,
         states,
-        { allowPartial: opts.allowPartial, files: src?.files, steps: (st) => steps.run(st) },
+        {
+          allowPartial: opts.allowPartial,
+          files: src?.files,
+          steps: async (st) => {
+            if (st.kind !== "preflight") return steps.run(st);
+            switchGates.push(...(await preflight(ctx, run.activeHosts(), gateInput, "switch", { overrides: opts.overrides ?? [], reason: opts.reason })));
+          },
+        },
         unreadable,
         resume ? plan.hosts.filter((n) => states[n]?.current === plan.releaseId) : [],
       );

@@ -10,6 +10,7 @@ import type { HostScript, ScriptCommand, Section } from "../commands/script.js";
 import { releasesToRemove } from "./cleanup.js";
 import { planFailureHooks, planRecovery, type FailureHooks, type HostRecovery } from "./recovery.js";
 import { rollStages } from "./rolling.js";
+import { gateRecord, type GateResult } from "./preflight.js";
 import { addDbStages, type DbDeployInput, type DbDeployPlan, type DeployDowntime } from "./deploy-db.js";
 import { nextReleaseId, skipJournaled } from "./resume.js";
 import { DEPLOY_GROUPS, type Phase } from "./phases.js";
@@ -41,6 +42,8 @@ export interface DeployPlan {
   deployTo?: Record<string, string>;
   /** Databases: backups, alters, schema record and the downtime class (absent without databases). */
   db?: DbDeployPlan;
+  /** Gate results at the start (`--plan` shows them; the manifest keeps them). */
+  gates?: GateResult[];
 }
 
 export interface DeployInput {
@@ -58,6 +61,8 @@ export interface DeployInput {
   hotfix?: boolean;
   /** setup-release: build without switching; kept until `now + keepDays`. */
   privateDays?: number;
+  /** Gate results at the start (kept in the manifest), and whether gates run again before the switch. */
+  gates?: { results: GateResult[]; atSwitch: boolean };
   /** What apply/deploy-db.ts read about each database, and the downtime decision. */
   databases?: { inputs: DbDeployInput[]; downtime: DeployDowntime };
   /** Rolling: switch, restart and check this many hosts (or a percentage) at a time. */
@@ -91,6 +96,7 @@ export function planDeploy(input: DeployInput): DeployPlan {
     previous: previous[primary.name] ?? null,
     ...(input.hotfix ? { hotfix: true } : {}),
     ...(isPrivate ? { expiresAt: new Date(input.now.getTime() + input.privateDays! * 86_400_000).toISOString() } : {}),
+    ...(input.gates?.results.length ? { gates: gateRecord(input.gates.results) } : {}),
   };
   const deploying: DeployingInfo = input.resume?.deploying ?? {
     release: id,
@@ -228,6 +234,10 @@ export function planDeploy(input: DeployInput): DeployPlan {
     const at = stages.findIndex((st) => st.kind === "hosts" && (st.phases.includes("migrate") || st.phases.includes("switch")));
     if (at >= 0) stages.splice(at, 0, { kind: "gate", gate: "presteps" });
   }
+  if (input.gates?.atSwitch && !isPrivate) {
+    const at = stages.findIndex((st) => st.kind === "hosts" && st.phases.includes("switch"));
+    if (at >= 0) stages.splice(at, 0, { kind: "preflight", phase: "switch" });
+  }
   const db = input.databases && !input.hotfix && !isPrivate ? addDbStages(env, stages, input.databases.inputs, input.databases.downtime, names) : undefined;
   return {
     verb: "deploy",
@@ -246,5 +256,6 @@ export function planDeploy(input: DeployInput): DeployPlan {
     recoveryNote: `release ${id} marked failed`,
     deployTo: Object.fromEntries(hosts.map((h) => [h.name, h.deployTo])),
     ...(db ? { db } : {}),
+    ...(input.gates?.results.length ? { gates: input.gates.results } : {}),
   };
 }

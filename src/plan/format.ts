@@ -2,6 +2,7 @@
 import type { HostScript } from "../commands/script.js";
 import type { DeployPlan, Stage } from "./deploy.js";
 import type { DbDeployPlan } from "./deploy-db.js";
+import { gateLines } from "./preflight.js";
 import { recoveryScript } from "./recovery.js";
 import type { RollbackPlan } from "./rollback.js";
 import { PHASE_HELP } from "./phases.js";
@@ -27,6 +28,7 @@ export function formatPlan(plan: DeployPlan): string {
   out.push(`  commit ${plan.commit} (${plan.ref})`);
   out.push(`  hosts  ${hostsWithCount(plan.hosts)}, primary ${plan.primary}`);
   out.push(...header, "");
+  if (plan.gates?.length) out.push("gates:", ...gateLines(plan.gates).map((l) => `  ${l}`), "");
   if (plan.db) out.push(...dbLines(plan.db), "");
   out.push(`check     on every host: ${PHASE_HELP.check}`);
   out.push(`lock      on ${plan.primary}: ${PHASE_HELP.lock}`);
@@ -40,6 +42,8 @@ export function formatPlan(plan: DeployPlan): string {
       out.push(`presteps  required pre-steps must be done for ${plan.commit.slice(0, 12)} (started and waited for if not)`);
     } else if (stage.kind === "wait") {
       out.push(`wait      ${stage.ms / 1000} s before the next batch`);
+    } else if (stage.kind === "preflight") {
+      out.push("gates     checked again right before the switch (a failure stops the deploy before any host switches)");
     } else if (stage.kind === "db" || stage.kind === "downtime") {
       out.push(dbStageLine(plan, stage));
     } else {

@@ -25,6 +25,14 @@ const iso = text(64);
 const releaseId = z.string().regex(RELEASE_ID, "expected a release id like 20261122-050403-abc1234");
 const commit = z.string().regex(COMMIT, "expected a 40-character hex commit");
 
+/** A gate's result as kept with a release and in history (plan/preflight.ts gateRecord). */
+const gateRecordSchema = z.object({
+  gate: text(64),
+  ok: z.boolean(),
+  line: text(300),
+  overridden: z.object({ by: text(), reason: text(4096) }).optional(),
+});
+
 const manifestSchema = z.object({
   id: releaseId,
   app: text(),
@@ -38,6 +46,7 @@ const manifestSchema = z.object({
   previous: releaseId.nullable(),
   hotfix: z.boolean().optional(),
   expiresAt: iso.optional(),
+  gates: z.array(gateRecordSchema).max(64).optional(),
   /** Per database: the backups taken around this release's migrations and a fingerprint of its schema state. */
   db: z
     .record(
@@ -114,6 +123,7 @@ const historySchema = z.object({
   durationMs: z.number().nonnegative(),
   toolVersion: text(64),
   message: text(4096).optional(),
+  gates: z.array(gateRecordSchema).max(64).optional(),
   /** Backups taken by this run, per database. */
   backups: z.record(text(64), z.array(backupId).max(16)).optional(),
 });

@@ -20,6 +20,8 @@ export type Stage =
   | { kind: "wait"; ms: number }
   /** A database step run by the control machine on the database host (plan/deploy-db.ts). */
   | DbStage
+  /** Gates evaluated again right before the switch (a metric such as requests per minute). */
+  | { kind: "preflight"; phase: "switch" }
   /** The maintenance page (and, at start, the services) around a deploy that needs downtime. */
   | { kind: "downtime"; action: "start" | "end" };
 

@@ -26,6 +26,7 @@ interface Opts {
   all?: boolean;
   force?: boolean;
   downtime?: boolean;
+  override?: string[];
 }
 
 export async function run(args: string[], globals: Globals): Promise<number> {
@@ -48,6 +49,17 @@ export async function run(args: string[], globals: Globals): Promise<number> {
     .option("--resume", "continue the interrupted deploy of this environment: same release and commit, done steps skipped")
     .option("--hotfix", "ship only the code: no dependency install, build, migrations or cleanup")
     .option("--force", "deploy even if the drift guard finds this config checkout older than what the hosts received")
+    .option(
+      "--override <gates>",
+      "pass these failing gates (comma-separated, or all); needs -m, recorded with who and why",
+      (v: string, prev: string[] = []) => [
+        ...prev,
+        ...v
+          .split(",")
+          .map((x) => x.trim())
+          .filter(Boolean),
+      ],
+    )
     .option("--downtime", "a deploy that needs downtime brings the maintenance page up before migrate and down after the health checks");
   const parsed = parseVerb<Opts>(cmd, args, globals);
   if (!parsed) return 0;
@@ -71,6 +83,8 @@ export async function run(args: string[], globals: Globals): Promise<number> {
         batchSize: checkedBatchSize(opts.batchSize),
         batchWaitMs: parseDuration(opts.batchWait, "--batch-wait"),
         downtime: opts.downtime,
+        overrides: opts.override,
+        reason: opts.message,
       });
       // What the plan would bring, from the commit it resolved (no second resolve of the ref).
       const pending = await pendingFromPrimary(s.ctx, opts.ref, { commit: plan.commit, ref: plan.ref });
@@ -105,6 +119,7 @@ export async function run(args: string[], globals: Globals): Promise<number> {
       hotfix: opts.hotfix,
       force: opts.force,
       downtime: opts.downtime,
+      overrides: opts.override,
     });
     const ok = hosts.length - (r.partial ? r.summary.filter((l) => /: (FAILED|UNREACHABLE) /.test(l)).length : 0);
     const what = target ? `${target} ` : "";
