@@ -164,3 +164,9 @@ sys.exit(os.waitstatus_to_exitcode(status))
   });
   return { output: r.stdout, status: r.status };
 }
+
+/**
+ * Let the test worker's event loop run between synchronous CLI calls: a long test that never
+ * yields starves vitest's RPC ("Timeout calling onTaskUpdate") when the machine is loaded.
+ */
+export const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));

@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync,
 import { execFileSync } from "node:child_process";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { basicConfig, cliSpawn, Project, tmpdir, waitFor } from "../helpers.js";
+import { basicConfig, cliSpawn, Project, tick, tmpdir, waitFor } from "../helpers.js";
 
 let p: Project;
 afterEach(() => p?.cleanup());
@@ -186,7 +186,7 @@ describe("resume ships what the deploy started with", () => {
 });
 
 describe("dependency sets live at a stable path", () => {
-  it("a Python virtualenv keeps working after the release that built it is cleaned up; unused sets are pruned", () => {
+  it("a Python virtualenv keeps working after the release that built it is cleaned up; unused sets are pruned", async () => {
     p = new Project();
     p.writeConfig(
       basicConfig(
@@ -195,7 +195,10 @@ describe("dependency sets live at a stable path", () => {
       ),
     );
     const first = deploy("1", { "requirements.txt": "# no packages\n" });
-    for (let v = 2; v <= 5; v++) deploy(String(v));
+    for (let v = 2; v <= 5; v++) {
+      await tick();
+      deploy(String(v));
+    }
     expect(p.releases("h1")).not.toContain(first); // cleaned: keep_releases 3
     const pip = path.join(p.hostDir("h1"), "current", ".venv", "bin", "pip");
     expect(execFileSync(pip, ["--version"], { encoding: "utf8" })).toMatch(/^pip /);
@@ -205,7 +208,10 @@ describe("dependency sets live at a stable path", () => {
     // a new lockfile makes a new set; once no kept release uses the old one, it is removed
     deploy("6", { "requirements.txt": "# still none\n" });
     expect(sets()).toHaveLength(2);
-    for (let v = 7; v <= 9; v++) deploy(String(v));
+    for (let v = 7; v <= 9; v++) {
+      await tick();
+      deploy(String(v));
+    }
     expect(sets()).toHaveLength(1);
     expect(execFileSync(pip, ["--version"], { encoding: "utf8" })).toMatch(/^pip /);
     expect(p.read("h1", "installs")).toBe("install\ninstall\n");

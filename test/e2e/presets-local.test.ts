@@ -9,7 +9,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, readlinkSync, writeFile
 import net from "node:net";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { Project } from "../helpers.js";
+import { Project, tick } from "../helpers.js";
 
 const HAVE = spawnSync("bash", ["-c", "command -v supervisord && command -v npm && command -v curl"], { stdio: "ignore" }).status === 0;
 const REAL_NPM = HAVE ? execFileSync("bash", ["-c", "command -v npm"], { encoding: "utf8" }).trim() : "npm";
@@ -99,6 +99,7 @@ environments:
 
     // Same lockfile: node_modules reused (no second `npm ci`); no build script: --if-present skips the build.
     p.repo.commit({ "package.json": PACKAGE(false), "server.js": SERVER("v2") });
+    await tick();
     r = p.runWith(env, "prod", "deploy");
     expect(r.code, r.stderr + r.stdout).toBe(0);
     expect(get()).toBe("v2 deps-ok unbuilt production");
@@ -107,10 +108,13 @@ environments:
 
     // A changed lockfile installs again.
     p.repo.commit({ "package-lock.json": '{"lockfileVersion":3,"packages":{"":{}}}\n', "server.js": SERVER("v3") });
+    await tick();
     r = p.runWith(env, "prod", "deploy");
     expect(r.code, r.stderr + r.stdout).toBe(0);
     expect(get()).toBe("v3 deps-ok unbuilt production");
     expect(ciRuns()).toHaveLength(2);
+
+    await tick();
 
     r = p.runWith(env, "prod", "rollback");
     expect(r.code, r.stderr + r.stdout).toBe(0);
