@@ -5,7 +5,7 @@ import { spanMs } from "./schema/windows.js";
 import { parseLocal } from "./zoned.js";
 
 export type WindowRule =
-  | { kind: "cron"; name: string; cron: string; durationMs: number; timezone: string; reason?: string }
+  | { kind: "cron"; name: string; cron: string; durationMs: number; duration: string; timezone: string; reason?: string }
   | { kind: "dates"; name: string; from: Date; until: Date; timezone: string; reason?: string; text: string };
 
 export interface WindowRules {
@@ -32,7 +32,15 @@ function resolveRule(r: RawRule, tz: string, at: string): WindowRule {
   const timezone = r.timezone ?? tz;
   const extra = r.reason ? { reason: r.reason } : {};
   if (r.cron !== undefined)
-    return { kind: "cron", name: r.name ?? `${r.cron} for ${r.duration}`, cron: r.cron, durationMs: spanMs(r.duration!)!, timezone, ...extra };
+    return {
+      kind: "cron",
+      name: r.name ?? `${r.cron} for ${r.duration}`,
+      cron: r.cron,
+      durationMs: spanMs(r.duration!)!,
+      duration: r.duration!,
+      timezone,
+      ...extra,
+    };
   const from = parseLocal(r.from!, timezone)!.at;
   let until: Date;
   if (r.until !== undefined) {

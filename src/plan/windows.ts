@@ -95,7 +95,7 @@ export function nextAllowed(w: Windows, from: Date, needsDowntime: boolean): Dat
 }
 
 const describeRule = (r: WindowRule) =>
-  r.kind === "cron" ? `"${r.name}" (cron ${r.cron} for ${Math.round(r.durationMs / 60_000)}m, ${r.timezone})` : `"${r.name}" (${r.text}, ${r.timezone})`;
+  r.kind === "cron" ? `"${r.name}" (cron ${r.cron} for ${r.duration}, ${r.timezone})` : `"${r.name}" (${r.text}, ${r.timezone})`;
 const at = (d: Date, tz: string) => (tz === "UTC" ? formatUtc(d) : `${formatZoned(d, tz)} = ${formatUtc(d)}`);
 
 export function evaluateWindows(w: Windows, now: Date, needsDowntime: boolean): WindowVerdict {

@@ -85,7 +85,7 @@ environments:
     const r = await run(SAT_11, "prod", "deploy");
     expect(r.code).not.toBe(0);
     expect(r.stderr).toContain("deploy refused by a gate:");
-    expect(r.stderr).toContain('outside every allow window ("office hours" (cron 0 9 * * 1-5 for 480m, Europe/Berlin))');
+    expect(r.stderr).toContain('outside every allow window ("office hours" (cron 0 9 * * 1-5 for 8h, Europe/Berlin))');
     expect(r.stderr).toContain("next allowed 2026-12-07 09:00 Europe/Berlin (UTC+01:00) = 2026-12-07 08:00 UTC");
     expect(r.stderr).toContain("wait until 2026-12-07T08:00:00.000Z");
     expect(r.stderr).toContain('--override windows -m "why"');

@@ -41,7 +41,7 @@ describe("evaluateWindows", () => {
     const v = evaluateWindows(windows(OFFICE), at("2026-03-30T07:30:00Z"), false); // Mon 09:30 CEST
     expect(v.ok).toBe(true);
     expect(v.rule).toMatchObject({ name: "office hours", kind: "allow" });
-    expect(v.line).toContain('inside allow "office hours" (cron 0 9 * * 1-5 for 480m, Europe/Berlin) until 2026-03-30 17:00 Europe/Berlin (UTC+02:00)');
+    expect(v.line).toContain('inside allow "office hours" (cron 0 9 * * 1-5 for 8h, Europe/Berlin) until 2026-03-30 17:00 Europe/Berlin (UTC+02:00)');
   });
 
   it("Berlin spring-forward weekend: refused Friday evening, next allowed Monday 09:00 CEST (07:00 UTC, not 08:00)", () => {
@@ -130,6 +130,21 @@ describe("evaluateWindows", () => {
     expect(v.ok).toBe(false);
     expect(v.line).toContain("outside every downtime allow window");
     expect(v.next?.toISOString()).toBe("2026-12-01T21:00:00.000Z");
+  });
+
+  it("a rule's own timezone: the next time is printed in it and in UTC; a dated `until` time is exclusive", () => {
+    const w = windows({
+      timezone: "Europe/Berlin",
+      allow: [{ cron: "0 9 * * 1-5", duration: "8h", name: "new york office", timezone: "America/New_York" }],
+      deny: [{ from: "2026-12-01 14:00", until: "2026-12-01 15:00", name: "release call" }],
+    });
+    const v = evaluateWindows(w, at("2026-12-01T12:00:00Z"), false); // 07:00 in New York
+    expect(v.ok).toBe(false);
+    expect(v.line).toContain("2026-12-01 13:00 Europe/Berlin (UTC+01:00) = 2026-12-01 12:00 UTC: a deploy is refused");
+    expect(v.line).toContain("next allowed 2026-12-01 09:00 America/New_York (UTC-05:00) = 2026-12-01 14:00 UTC");
+    // 14:00 UTC is 15:00 Berlin: the release call (14:00-15:00 Berlin) has just ended
+    expect(v.next?.toISOString()).toBe("2026-12-01T14:00:00.000Z");
+    expect(evaluateWindows(w, at("2026-12-01T13:59:00Z"), false).rule).toMatchObject({ name: "release call" });
   });
 
   it("never allowed within a year: says so", () => {
