@@ -8,6 +8,7 @@ import { resolveHosts, resolveSource } from "./resolve-hosts.js";
 import { resolveSecrets } from "./resolve-secrets.js";
 import { resolveServices } from "./resolve-services.js";
 import { resolveSsh, resolveTimeouts } from "./resolve-ssh.js";
+import { resolveWindows, type Windows } from "./resolve-windows.js";
 import type { RawConfig, TIMEOUT_DEFAULTS } from "./schema/index.js";
 
 export interface Host {
@@ -143,6 +144,8 @@ export interface Environment {
   secrets: Record<string, string>;
   /** `databases:` of this environment (their hosts come from the app's hosts, whatever the component). */
   databases: Database[];
+  /** `windows:` of this environment (deploy windows and freezes), if any. */
+  windows?: Windows;
 }
 
 export type { Database } from "./resolve-databases.js";
@@ -223,5 +226,6 @@ export function resolveEnvironment(
       .map(([n]) => n),
     secrets,
     databases,
+    windows: resolveWindows(env, envName),
   });
 }
