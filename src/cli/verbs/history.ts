@@ -67,7 +67,7 @@ export async function run(args: string[], globals: Globals): Promise<number> {
     else
       s.out.text(
         table(
-          ["WHEN", "VERB", "RELEASE", "FROM", "TO", "BY", "OUTCOME", "SECONDS", "MESSAGE"],
+          ["WHEN", "VERB", "RELEASE", "FROM", "TO", "BY", "OUTCOME", "SECONDS", "GATES", "MESSAGE"],
           entries.map((e) => [
             when(e.at),
             e.verb,
@@ -77,10 +77,18 @@ export async function run(args: string[], globals: Globals): Promise<number> {
             e.by,
             e.outcome,
             (e.durationMs / 1000).toFixed(1),
+            gatesCell(e.gates),
             e.message ?? "",
           ]),
         ) + scopeLine(entries.length + problems.length, n),
       );
     return [];
   });
+}
+
+/** `ci,windows OVERRIDDEN windows by ada: outage` — every gate passed, and any override with who and why. */
+function gatesCell(gates: { gate: string; ok: boolean; overridden?: { by: string; reason: string } }[] | undefined): string {
+  if (!gates?.length) return "";
+  const over = gates.filter((g) => g.overridden).map((g) => `OVERRIDDEN ${g.gate} by ${g.overridden!.by}: ${g.overridden!.reason}`);
+  return [[...new Set(gates.map((g) => g.gate))].join(","), ...over].join(" ");
 }
