@@ -2,6 +2,7 @@
 import path from "node:path";
 import { UsageError } from "../errors.js";
 import type { LoadedConfig } from "./load.js";
+import { type AnnounceSettings, resolveAnnounce } from "./resolve-announce.js";
 import { mapHooks, overlayComponent, toCommands } from "./resolve-components.js";
 import { type Database, resolveDatabases } from "./resolve-databases.js";
 import { resolveHosts, resolveSource } from "./resolve-hosts.js";
@@ -143,6 +144,8 @@ export interface Environment {
   secrets: Record<string, string>;
   /** `databases:` of this environment (their hosts come from the app's hosts, whatever the component). */
   databases: Database[];
+  /** `announce:`: timezone and notice period of downtime announcements. */
+  announce: AnnounceSettings;
 }
 
 export type { Database } from "./resolve-databases.js";
@@ -223,5 +226,6 @@ export function resolveEnvironment(
       .map(([n]) => n),
     secrets,
     databases,
+    announce: resolveAnnounce(env),
   });
 }

@@ -1,5 +1,6 @@
 /** Hosts, the environments that group them, and per-role settings. */
 import { z } from "zod";
+import { announceSchema } from "./announce.js";
 import { envVars, name, port, secretEnv } from "./common.js";
 import { databasesSchema } from "./databases.js";
 import { notifySchema } from "./notify.js";
@@ -43,6 +44,7 @@ export const environmentSchema = z
       .describe("Template variables for this environment (override the top-level vars)."),
     secrets_file: z.string().min(1).optional().describe("This environment's encrypted secrets file (overrides the top-level one)."),
     databases: databasesSchema,
+    announce: announceSchema,
   })
   .strict();
 
