@@ -22,4 +22,4 @@ export const announceSchema = z
   })
   .strict()
   .optional()
-  .describe("Downtime announcements (`slipway <env> announce`) and the `announcement` gate.");
+  .describe("Downtime announcements (`slipway <env> announce`); when set, a deploy that needs downtime must be announced (the `announcement` gate).");

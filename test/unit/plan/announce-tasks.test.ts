@@ -2,6 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { listRecords, writeRecord } from "../../../src/commands/records.js";
 import { pathsFor } from "../../../src/config/paths.js";
+import { resolveAnnounce } from "../../../src/config/resolve-announce.js";
 import type { Announcement } from "../../../src/plan/announce-input.js";
 import { parseAnnouncements } from "../../../src/plan/announce-input.js";
 import { announcementGate, formatLocal, parseLocalTime } from "../../../src/plan/announce.js";
@@ -35,6 +36,10 @@ describe("local times", () => {
 });
 
 describe("announcement gate", () => {
+  it("applies only where announce: is configured (defaults UTC, 72 h)", () => {
+    expect(resolveAnnounce({})).toEqual({ timezone: "UTC", hours: 72, gate: false });
+    expect(resolveAnnounce({ announce: { timezone: "Europe/London", hours: 48 } })).toEqual({ timezone: "Europe/London", hours: 48, gate: true });
+  });
   const now = new Date("2026-12-04T22:10:00Z");
   it("passes with one made at least `hours` before that covers now", () => {
     const g = announcementGate([ann({ made: "2026-12-01T21:10:00.000Z" })], now, 72, "prod", "UTC");
