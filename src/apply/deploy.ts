@@ -21,6 +21,7 @@ import { StageError } from "./stages.js";
 import { DbSteps, gatherDatabases } from "./deploy-db.js";
 import { gatesAtSwitch, preflight } from "./preflight.js";
 import { gateRecord, type GateResult } from "../plan/preflight.js";
+import { afterTaskLines } from "../plan/tasks.js";
 
 export interface DeployOptions {
   ref?: string;
@@ -207,7 +208,11 @@ export async function applyDeploy(ctx: RunContext, hosts: Host[], opts: DeployOp
         commit: plan.commit,
         removed: plan.removals,
         partial: run.dropped.length > 0,
-        summary: [...run.activeHosts().map((h) => `${h.name}: current → ${plan.releaseId}`), ...run.droppedSummary().split("\n").filter(Boolean)],
+        summary: [
+          ...run.activeHosts().map((h) => `${h.name}: current → ${plan.releaseId}`),
+          ...run.droppedSummary().split("\n").filter(Boolean),
+          ...afterTaskLines(gates, ctx.env.name),
+        ],
       };
     },
     stateCmd,

@@ -7,6 +7,8 @@ import { OperationError, UsageError } from "../errors.js";
 import { applyOverrides, gateLines, refusalText, unknownOverrides, type GateResult, type PreflightInput, type PreflightPhase } from "../plan/preflight.js";
 import type { RunContext } from "./context.js";
 import { windowsCheck } from "./preflight/windows.js";
+import { announceCheck } from "./preflight/announce.js";
+import { tasksCheck } from "./preflight/tasks.js";
 
 export type { PreflightInput } from "../plan/preflight.js";
 
@@ -23,7 +25,7 @@ export interface PreflightCheck {
 export const gatesAtSwitch = (ctx: RunContext) => CHECKS.some((c) => c.atSwitch?.(ctx) === true);
 
 /** Every kind of gate, in the order they are reported. Adding one: a file in apply/preflight/ and a line here. */
-const CHECKS: PreflightCheck[] = [windowsCheck];
+const CHECKS: PreflightCheck[] = [windowsCheck, announceCheck, tasksCheck];
 
 export interface PreflightOptions {
   overrides: string[];

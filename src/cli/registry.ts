@@ -49,6 +49,14 @@ export const VERBS: VerbSpec[] = [
     summary: "backup | backups | verify | restore | alters | clone: the environment's databases",
     load: () => import("./verbs/db.js"),
   },
+  {
+    name: "announce",
+    needsEnv: true,
+    summary: "announce a downtime (--start --duration --nature --affected --experience): stored and sent",
+    load: () => import("./verbs/announce.js"),
+  },
+  { name: "announcements", needsEnv: true, summary: "list the downtime announcements", load: () => import("./verbs/announcements.js") },
+  { name: "tasks", needsEnv: true, summary: 'tasks | add "text" [--when before|after] [--ref R] | done <id> -m note', load: () => import("./verbs/tasks.js") },
   { name: "cleanup", needsEnv: true, summary: "remove old, failed and bad releases beyond keep_releases", load: () => import("./verbs/cleanup.js") },
   {
     name: "setup-release",

@@ -2,6 +2,7 @@
 import path from "node:path";
 import { UsageError } from "../errors.js";
 import type { LoadedConfig } from "./load.js";
+import { type AnnounceSettings, resolveAnnounce } from "./resolve-announce.js";
 import { mapHooks, overlayComponent, toCommands } from "./resolve-components.js";
 import { type Database, resolveDatabases } from "./resolve-databases.js";
 import { resolveHosts, resolveSource } from "./resolve-hosts.js";
@@ -146,6 +147,8 @@ export interface Environment {
   databases: Database[];
   /** `windows:` of this environment (deploy windows and freezes), if any. */
   windows?: Windows;
+  /** `announce:`: timezone and notice period of downtime announcements. */
+  announce: AnnounceSettings;
 }
 
 export type { Database } from "./resolve-databases.js";
@@ -227,5 +230,6 @@ export function resolveEnvironment(
     secrets,
     databases,
     windows: resolveWindows(env, envName),
+    announce: resolveAnnounce(env),
   });
 }

@@ -6,7 +6,14 @@ import type { NotifySettings } from "../config/resolve.js";
 import type { EventBus } from "../events/bus.js";
 import type { EventSink, SlipwayEvent, Timed } from "../events/types.js";
 
-export type NotifyEvent = "deploy.started" | "deploy.succeeded" | "deploy.failed" | "rollback.succeeded" | "rollback.failed" | "prestep.finished";
+export type NotifyEvent =
+  | "deploy.started"
+  | "deploy.succeeded"
+  | "deploy.failed"
+  | "rollback.succeeded"
+  | "rollback.failed"
+  | "prestep.finished"
+  | "announcement";
 
 export interface Notice {
   event: NotifyEvent;

@@ -1,5 +1,6 @@
 /** Hosts, the environments that group them, and per-role settings. */
 import { z } from "zod";
+import { announceSchema } from "./announce.js";
 import { envVars, name, port, secretEnv } from "./common.js";
 import { databasesSchema } from "./databases.js";
 import { windowsSchema } from "./windows.js";
@@ -45,6 +46,7 @@ export const environmentSchema = z
     secrets_file: z.string().min(1).optional().describe("This environment's encrypted secrets file (overrides the top-level one)."),
     databases: databasesSchema,
     windows: windowsSchema,
+    announce: announceSchema,
   })
   .strict();
 

@@ -2,7 +2,15 @@
 import { z } from "zod";
 
 /** Events a notification can subscribe to. */
-export const NOTIFY_EVENTS = ["deploy.started", "deploy.succeeded", "deploy.failed", "rollback.succeeded", "rollback.failed", "prestep.finished"] as const;
+export const NOTIFY_EVENTS = [
+  "deploy.started",
+  "deploy.succeeded",
+  "deploy.failed",
+  "rollback.succeeded",
+  "rollback.failed",
+  "prestep.finished",
+  "announcement",
+] as const;
 const notifyEvents = z.array(z.enum(NOTIFY_EVENTS)).optional().describe("Which events (default: all).");
 
 /** `notify`: JSON webhooks and SMTP email. */
