@@ -6,6 +6,11 @@ import type { Host } from "../config/resolve.js";
 import { OperationError, UsageError } from "../errors.js";
 import { applyOverrides, gateLines, refusalText, unknownOverrides, type GateResult, type PreflightInput, type PreflightPhase } from "../plan/preflight.js";
 import type { RunContext } from "./context.js";
+import { approvalsCheck } from "./preflight/approvals.js";
+import { ciCheck } from "./preflight/ci.js";
+import { metricCheck } from "./preflight/metric.js";
+import { promotedCheck } from "./preflight/promoted.js";
+import { requiresCheck } from "./preflight/requires.js";
 
 export type { PreflightInput } from "../plan/preflight.js";
 
@@ -22,7 +27,7 @@ export interface PreflightCheck {
 export const gatesAtSwitch = (ctx: RunContext) => CHECKS.some((c) => c.atSwitch?.(ctx) === true);
 
 /** Every kind of gate, in the order they are reported. Adding one: a file in apply/preflight/ and a line here. */
-const CHECKS: PreflightCheck[] = [];
+const CHECKS: PreflightCheck[] = [ciCheck, requiresCheck, promotedCheck, approvalsCheck, metricCheck];
 
 export interface PreflightOptions {
   overrides: string[];
