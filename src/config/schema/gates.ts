@@ -55,7 +55,7 @@ const requiresSchema = z
       .string()
       .regex(/^(same|[0-9a-f]{7,40})$/, { error: "expected same or a commit (7-40 hex)" })
       .default("same")
-      .describe("`same`: it must run exactly the commit being deployed; a commit: it must run that commit or a descendant of it."),
+      .describe("`same`: it must run exactly the commit being deployed; a commit (or its first 7+ hex digits): it must run exactly that commit."),
   })
   .strict();
 
