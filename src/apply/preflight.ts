@@ -9,6 +9,11 @@ import type { RunContext } from "./context.js";
 import { windowsCheck } from "./preflight/windows.js";
 import { announceCheck } from "./preflight/announce.js";
 import { tasksCheck } from "./preflight/tasks.js";
+import { approvalsCheck } from "./preflight/approvals.js";
+import { ciCheck } from "./preflight/ci.js";
+import { metricCheck } from "./preflight/metric.js";
+import { promotedCheck } from "./preflight/promoted.js";
+import { requiresCheck } from "./preflight/requires.js";
 
 export type { PreflightInput } from "../plan/preflight.js";
 
@@ -25,7 +30,7 @@ export interface PreflightCheck {
 export const gatesAtSwitch = (ctx: RunContext) => CHECKS.some((c) => c.atSwitch?.(ctx) === true);
 
 /** Every kind of gate, in the order they are reported. Adding one: a file in apply/preflight/ and a line here. */
-const CHECKS: PreflightCheck[] = [windowsCheck, announceCheck, tasksCheck];
+const CHECKS: PreflightCheck[] = [windowsCheck, ciCheck, requiresCheck, promotedCheck, approvalsCheck, metricCheck, announceCheck, tasksCheck];
 
 export interface PreflightOptions {
   overrides: string[];

@@ -42,6 +42,8 @@ export const VERBS: VerbSpec[] = [
   { name: "pending", needsEnv: true, summary: "commits and files a deploy would bring (--ref R)", load: () => import("./verbs/pending.js") },
   { name: "releases", needsEnv: true, summary: "list releases per host with status", load: () => import("./verbs/releases.js") },
   { name: "history", needsEnv: true, summary: "show the deploy log kept on the hosts (or --local)", load: () => import("./verbs/history.js") },
+  { name: "approve", needsEnv: true, summary: "approve an exact commit for the approvals gate (-m why)", load: () => import("./verbs/approve.js") },
+  { name: "approvals", needsEnv: true, summary: "list stored approvals [ref] and what the gate makes of them", load: () => import("./verbs/approvals.js") },
   { name: "lock", needsEnv: true, summary: "lock status | acquire -m reason | release", load: () => import("./verbs/lock.js") },
   {
     name: "db",

@@ -5,6 +5,7 @@ import type { LoadedConfig } from "./load.js";
 import { type AnnounceSettings, resolveAnnounce } from "./resolve-announce.js";
 import { mapHooks, overlayComponent, toCommands } from "./resolve-components.js";
 import { type Database, resolveDatabases } from "./resolve-databases.js";
+import { type Gates, resolveGates } from "./resolve-gates.js";
 import { resolveHosts, resolveSource } from "./resolve-hosts.js";
 import { resolveSecrets } from "./resolve-secrets.js";
 import { resolveServices } from "./resolve-services.js";
@@ -149,6 +150,8 @@ export interface Environment {
   windows?: Windows;
   /** `announce:`: timezone and notice period of downtime announcements. */
   announce: AnnounceSettings;
+  /** `gates:` of this environment (checked by apply/preflight/*). */
+  gates: Gates;
 }
 
 export type { Database } from "./resolve-databases.js";
@@ -231,5 +234,6 @@ export function resolveEnvironment(
     databases,
     windows: resolveWindows(env, envName),
     announce: resolveAnnounce(env),
+    gates: resolveGates(env, envName, secrets),
   });
 }

@@ -20,6 +20,8 @@ export const RESERVED_ALIAS_NAMES = [
   "pending",
   "releases",
   "history",
+  "approve",
+  "approvals",
   "lock",
   "db",
   "announce",

@@ -4,6 +4,7 @@ import { announceSchema } from "./announce.js";
 import { envVars, name, port, secretEnv } from "./common.js";
 import { databasesSchema } from "./databases.js";
 import { windowsSchema } from "./windows.js";
+import { gatesSchema } from "./gates.js";
 import { notifySchema } from "./notify.js";
 import { sshSchema, timeoutsSchema } from "./ssh.js";
 
@@ -47,6 +48,7 @@ export const environmentSchema = z
     databases: databasesSchema,
     windows: windowsSchema,
     announce: announceSchema,
+    gates: gatesSchema,
   })
   .strict();
 
