@@ -6,6 +6,7 @@ import type { Host } from "../config/resolve.js";
 import { OperationError, UsageError } from "../errors.js";
 import { applyOverrides, gateLines, refusalText, unknownOverrides, type GateResult, type PreflightInput, type PreflightPhase } from "../plan/preflight.js";
 import type { RunContext } from "./context.js";
+import { handEditsCheck } from "./preflight/handedits.js";
 
 export type { PreflightInput } from "../plan/preflight.js";
 
@@ -22,7 +23,7 @@ export interface PreflightCheck {
 export const gatesAtSwitch = (ctx: RunContext) => CHECKS.some((c) => c.atSwitch?.(ctx) === true);
 
 /** Every kind of gate, in the order they are reported. Adding one: a file in apply/preflight/ and a line here. */
-const CHECKS: PreflightCheck[] = [];
+const CHECKS: PreflightCheck[] = [handEditsCheck];
 
 export interface PreflightOptions {
   overrides: string[];

@@ -37,10 +37,28 @@ export const VERBS: VerbSpec[] = [
     summary: "build a new release on every host and switch to it (--plan to preview)",
     load: () => import("./verbs/deploy.js"),
   },
+  {
+    name: "promote",
+    needsEnv: true,
+    summary: "promote --from qa: deploy exactly the commit another environment runs",
+    load: () => import("./verbs/promote.js"),
+  },
+  {
+    name: "cut",
+    needsEnv: true,
+    summary: "cut --from main [--ref C]: point the staging branch at a commit (fast-forward only) and push",
+    load: () => import("./verbs/cut.js"),
+  },
   { name: "rollback", needsEnv: true, summary: "switch back to the previous good release, or to a named one", load: () => import("./verbs/rollback.js") },
   { name: "status", needsEnv: true, summary: "what runs, lock, deploy in flight, health, pending (exit 1 if not ok)", load: () => import("./verbs/status.js") },
   { name: "pending", needsEnv: true, summary: "commits and files a deploy would bring (--ref R)", load: () => import("./verbs/pending.js") },
   { name: "releases", needsEnv: true, summary: "list releases per host with status", load: () => import("./verbs/releases.js") },
+  {
+    name: "verify-release",
+    needsEnv: true,
+    summary: "files of the current release changed on the hosts since it was built (exit 1 if any)",
+    load: () => import("./verbs/verify-release.js"),
+  },
   { name: "history", needsEnv: true, summary: "show the deploy log kept on the hosts (or --local)", load: () => import("./verbs/history.js") },
   { name: "lock", needsEnv: true, summary: "lock status | acquire -m reason | release", load: () => import("./verbs/lock.js") },
   {

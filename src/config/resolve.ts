@@ -4,6 +4,7 @@ import { UsageError } from "../errors.js";
 import type { LoadedConfig } from "./load.js";
 import { mapHooks, overlayComponent, toCommands } from "./resolve-components.js";
 import { type Database, resolveDatabases } from "./resolve-databases.js";
+import { resolveStagingBranch } from "./resolve-promote.js";
 import { resolveHosts, resolveSource } from "./resolve-hosts.js";
 import { resolveSecrets } from "./resolve-secrets.js";
 import { resolveServices } from "./resolve-services.js";
@@ -143,6 +144,8 @@ export interface Environment {
   secrets: Record<string, string>;
   /** `databases:` of this environment (their hosts come from the app's hosts, whatever the component). */
   databases: Database[];
+  /** `staging_branch`: the branch `cut` moves (null when not configured). */
+  stagingBranch: string | null;
 }
 
 export type { Database } from "./resolve-databases.js";
@@ -223,5 +226,6 @@ export function resolveEnvironment(
       .map(([n]) => n),
     secrets,
     databases,
+    stagingBranch: resolveStagingBranch(env),
   });
 }

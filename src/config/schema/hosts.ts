@@ -2,6 +2,7 @@
 import { z } from "zod";
 import { envVars, name, port, secretEnv } from "./common.js";
 import { databasesSchema } from "./databases.js";
+import { stagingBranchSchema } from "./promote.js";
 import { notifySchema } from "./notify.js";
 import { sshSchema, timeoutsSchema } from "./ssh.js";
 
@@ -43,6 +44,7 @@ export const environmentSchema = z
       .describe("Template variables for this environment (override the top-level vars)."),
     secrets_file: z.string().min(1).optional().describe("This environment's encrypted secrets file (overrides the top-level one)."),
     databases: databasesSchema,
+    staging_branch: stagingBranchSchema,
   })
   .strict();
 
