@@ -19,7 +19,7 @@ beforeAll(async () => {
 afterAll(() => fleet?.stop());
 
 let seq = 0;
-function project(opts: { repo?: string } = {}) {
+function project(opts: { repo?: string; url?: string } = {}) {
   const app = `pr${++seq}`;
   const repo = new Repo(opts.repo ?? path.join(fleet.gitBase, app));
   const dir = tmpdir();
@@ -27,7 +27,7 @@ function project(opts: { repo?: string } = {}) {
   writeFileSync(
     path.join(dir, "slipway.yml"),
     `app: ${app}
-source: { git: "${opts.repo ?? fleet.gitUrl(app)}", ref: main }
+source: { git: "${opts.url ?? opts.repo ?? fleet.gitUrl(app)}", ref: main }
 environments:
   qa:
     staging_branch: staging
@@ -120,6 +120,22 @@ describe.skipIf(SKIP_FLEET)("promote", () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("cut refused: staging is at");
     expect(p.repo.git("rev-parse", "refs/heads/staging")).toBe(c2);
+
+    // A remote URL: the commits are read in this machine's mirror and the branch pushed from there.
+    const bare = path.join(tmpdir(), "remote.git");
+    const q = project({ repo: bare, url: `file://${bare}` });
+    const d1 = q.repo.commit({ "a.txt": "1\n" }, "one");
+    r = await q.run("qa", "cut", "--from", "main", "--plan");
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`would create staging: absent → ${d1.slice(0, 12)}`);
+    expect(() => q.repo.git("rev-parse", "--verify", "-q", "refs/heads/staging")).toThrow();
+    r = await q.run("qa", "cut", "--from", "main");
+    expect(r.code, r.stderr).toBe(0);
+    expect(q.repo.git("rev-parse", "refs/heads/staging")).toBe(d1);
+    const d2 = q.repo.commit({ "a.txt": "2\n" }, "two");
+    r = await q.run("qa", "cut", "--from", "main");
+    expect(r.code, r.stderr).toBe(0);
+    expect(q.repo.git("rev-parse", "refs/heads/staging")).toBe(d2);
   }, 120_000);
 
   it("a file edited by hand in the current release: verify-release lists it; deploy and rollback refuse unless overridden", async () => {
