@@ -160,8 +160,12 @@ export function planDeploy(input: DeployInput): DeployPlan {
           phaseSection(env, h, phase, [...deps.map((d) => rel.installDependency(p, d)), ...userCmds(forHost(env.build, h)), ...done], [], release),
         );
       }
-      case "migrate":
-        return h.name === primary.name && !input.hotfix ? phaseSection(env, h, phase, [], env.migrate, release) : [];
+      case "migrate": {
+        if (h.name !== primary.name || input.hotfix) return [];
+        // Migrations may rewrite files of the release (a schema dump): the digest is taken again after them.
+        const m = phaseSection(env, h, phase, [], env.migrate, release);
+        return m.length ? [...m, { phase, cwd: release, commands: [rel.writeDigest(digestSkip(env))] }] : [];
+      }
       case "switch":
         return phaseSection(env, h, phase, [rel.setStatus(p, id, "ok"), rel.switchCurrent(p, id)], [], release);
       case "restart":
