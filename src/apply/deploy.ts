@@ -43,6 +43,8 @@ export interface DeployOptions {
   downtime?: boolean;
   /** Gates a failure of which is passed, recorded with who and `reason` (`--override ci,windows`). */
   overrides?: string[];
+  /** `promote --from`: recorded in the history line. */
+  promotedFrom?: { env: string; release: string; commit: string };
 }
 
 export interface OperationResult {
@@ -159,6 +161,7 @@ export async function applyDeploy(ctx: RunContext, hosts: Host[], opts: DeployOp
           fromCommit: commitOf(primaryState, plan.previous[plan.primary] ?? null),
           toCommit: plan.commit,
           ...(opts.reason ? { message: opts.reason } : {}),
+          ...(opts.promotedFrom ? { promotedFrom: opts.promotedFrom } : {}),
           ...(Object.keys(steps.backups).length ? { backups: steps.backups } : {}),
           ...(gates.length || switchGates.length ? { gates: gateRecord([...gates, ...switchGates]) } : {}),
         });

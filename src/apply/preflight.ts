@@ -14,6 +14,7 @@ import { ciCheck } from "./preflight/ci.js";
 import { metricCheck } from "./preflight/metric.js";
 import { promotedCheck } from "./preflight/promoted.js";
 import { requiresCheck } from "./preflight/requires.js";
+import { handEditsCheck } from "./preflight/handedits.js";
 
 export type { PreflightInput } from "../plan/preflight.js";
 
@@ -30,7 +31,7 @@ export interface PreflightCheck {
 export const gatesAtSwitch = (ctx: RunContext) => CHECKS.some((c) => c.atSwitch?.(ctx) === true);
 
 /** Every kind of gate, in the order they are reported. Adding one: a file in apply/preflight/ and a line here. */
-const CHECKS: PreflightCheck[] = [windowsCheck, ciCheck, requiresCheck, promotedCheck, approvalsCheck, metricCheck, announceCheck, tasksCheck];
+const CHECKS: PreflightCheck[] = [windowsCheck, ciCheck, requiresCheck, promotedCheck, approvalsCheck, metricCheck, announceCheck, tasksCheck, handEditsCheck];
 
 export interface PreflightOptions {
   overrides: string[];

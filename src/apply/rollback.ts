@@ -15,6 +15,7 @@ import { withLock } from "./lock.js";
 import { StageError } from "./stages.js";
 import { checkRollbackSchema, restoreForRollback, type RollbackDbCheck, type RollbackDbOptions } from "./rollback-db.js";
 import { pageDown } from "./downtime.js";
+import { handEditsGate, readHandEdits } from "./preflight/handedits.js";
 
 export { chooseRollback } from "../plan/rollback.js";
 
@@ -59,6 +60,12 @@ export async function applyRollback(ctx: RunContext, hosts: Host[], opts: Rollba
       if (badCurrent) throw new OperationError(`rollback refused:\n${badCurrent}`);
       const plan = planRollback({ env: ctx.env, hosts, states, requested: opts.target });
       if ("refuse" in plan) throw new OperationError(`rollback refused: ${plan.refuse}`);
+      // Files edited on a host in the release live now would be left behind silently: refuse unless --force.
+      const edits = handEditsGate(ctx.env.name, await readHandEdits(ctx, hosts));
+      if (!edits.ok && !opts.force)
+        throw new OperationError(
+          `rollback refused by a gate:\n  hand-edits: ${edits.line}\n    → ${edits.hint!.replace(/--override hand-edits -m "why"/, "rollback --force")}`,
+        );
       const db = await checkRollbackSchema(ctx, states, plan, opts);
       ctx.bus.emit({ type: "run:start", verb: "rollback", env: ctx.env.name, hosts: plan.hosts, releaseId: plan.target, commit: plan.toCommit });
       const entry = (outcome: HistoryEntry["outcome"]) =>

@@ -199,3 +199,29 @@ export function clearDeploying(p: Paths): string {
 export function appendHistory(p: Paths, entry: object): ScriptCommand {
   return cmd(`mkdir -p ${shPath(p.meta)} && printf '%s\\n' ${shq(JSON.stringify(entry))} >> ${shPath(p.history)}`, `append ${p.history}`);
 }
+
+/** The per-release file digest (hand-edit detection): `releases/<id>/.slipway/digest`. */
+export const DIGEST_FILE = "digest";
+
+/**
+ * `sha256sum` lines for every regular file of the release directory the command runs in, sorted by
+ * name; `.slipway/`, shared-linked paths, dependency directories and `__pycache__` (written by the
+ * running app) are left out. Printed to stdout.
+ */
+export function digestLines(skip: string[]): string {
+  const prune = [".slipway", ...skip.map((s) => s.replace(/^\.\/+|\/+$/g, "")).filter(Boolean)].map((s) => `-path ${shq(`./${s}`)}`);
+  return `LC_ALL=C find . \\( ${prune.join(" -o ")} -o -name __pycache__ \\) -prune -o -type f -print0 | LC_ALL=C sort -z | xargs -0r sha256sum --`;
+}
+
+/** At build time, in the release directory: record the file digest (atomically: tmp + mv). */
+export function writeDigest(skip: string[]): ScriptCommand {
+  const f = `${META_DIR}/${DIGEST_FILE}`;
+  return cmd(`mkdir -p ${META_DIR} && ${digestLines(skip)} > ${f}.tmp && mv -f ${f}.tmp ${f}`, `record the file digest in ${f}`);
+}
+
+/** The digest kept for the current release, a separator, then the digest of what is there now. */
+export const DIGEST_SEPARATOR = "--slipway-digest-now--";
+export function readDigests(p: Paths, skip: string[]): string {
+  const f = `${META_DIR}/${DIGEST_FILE}`;
+  return `cd ${shPath(p.current)} 2>/dev/null || { echo NOCURRENT; exit 0; }; [ -f ${f} ] || { echo NODIGEST; exit 0; }; cat ${f} && echo ${DIGEST_SEPARATOR} && ${digestLines(skip)}`;
+}

@@ -6,6 +6,7 @@ import { type AnnounceSettings, resolveAnnounce } from "./resolve-announce.js";
 import { mapHooks, overlayComponent, toCommands } from "./resolve-components.js";
 import { type Database, resolveDatabases } from "./resolve-databases.js";
 import { type Gates, resolveGates } from "./resolve-gates.js";
+import { resolveStagingBranch } from "./resolve-promote.js";
 import { resolveHosts, resolveSource } from "./resolve-hosts.js";
 import { resolveSecrets } from "./resolve-secrets.js";
 import { resolveServices } from "./resolve-services.js";
@@ -152,6 +153,8 @@ export interface Environment {
   announce: AnnounceSettings;
   /** `gates:` of this environment (checked by apply/preflight/*). */
   gates: Gates;
+  /** `staging_branch`: the branch `cut` moves (null when not configured). */
+  stagingBranch: string | null;
 }
 
 export type { Database } from "./resolve-databases.js";
@@ -235,5 +238,6 @@ export function resolveEnvironment(
     windows: resolveWindows(env, envName),
     announce: resolveAnnounce(env),
     gates: resolveGates(env, envName, secrets),
+    stagingBranch: resolveStagingBranch(env),
   });
 }

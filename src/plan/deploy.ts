@@ -70,6 +70,9 @@ export interface DeployInput {
   batchWaitMs?: number;
 }
 
+/** Paths the release digest leaves out: shared links and dependency directories (they change without a deploy). */
+export const digestSkip = (env: Environment): string[] => [...env.shared.dirs, ...env.shared.files, ...env.dependencies.map((d) => d.path)];
+
 export function planDeploy(input: DeployInput): DeployPlan {
   const { env, hosts, states, commit, ref } = input;
   const id = input.resume?.release ?? nextReleaseId(input.now, commit, Object.values(states));
@@ -118,6 +121,10 @@ export function planDeploy(input: DeployInput): DeployPlan {
     removals[h.name] = input.hotfix || isPrivate ? [] : releasesToRemove(after, env.keepReleases, live, input.now);
   }
 
+  // The file digest (hand-edit detection) is taken last in the build phase, after its hooks: what goes live is what it records.
+  const withDigest = (release: string, build: Section[]): Section[] =>
+    isPrivate ? build : [...build, { phase: "build", cwd: release, commands: [rel.writeDigest(digestSkip(env))] }];
+
   const phaseSections = (h: Host, phase: Phase): Section[] => {
     const p = pathsFor(h.deployTo);
     const release = p.release(id);
@@ -136,19 +143,29 @@ export function planDeploy(input: DeployInput): DeployPlan {
         const deps = env.dependencies.filter((d) => appliesTo(d.roles, h));
         const prev = previous[h.name] ?? null;
         if (input.hotfix)
-          return phaseSection(
-            env,
-            h,
-            phase,
-            deps.map((d) => rel.copyDependency(p, prev, d)),
-            [],
+          return withDigest(
             release,
+            phaseSection(
+              env,
+              h,
+              phase,
+              deps.map((d) => rel.copyDependency(p, prev, d)),
+              [],
+              release,
+            ),
           );
         const done = isPrivate ? [rel.setStatus(p, id, "private")] : [];
-        return phaseSection(env, h, phase, [...deps.map((d) => rel.installDependency(p, d)), ...userCmds(forHost(env.build, h)), ...done], [], release);
+        return withDigest(
+          release,
+          phaseSection(env, h, phase, [...deps.map((d) => rel.installDependency(p, d)), ...userCmds(forHost(env.build, h)), ...done], [], release),
+        );
       }
-      case "migrate":
-        return h.name === primary.name && !input.hotfix ? phaseSection(env, h, phase, [], env.migrate, release) : [];
+      case "migrate": {
+        if (h.name !== primary.name || input.hotfix) return [];
+        // Migrations may rewrite files of the release (a schema dump): the digest is taken again after them.
+        const m = phaseSection(env, h, phase, [], env.migrate, release);
+        return m.length ? [...m, { phase, cwd: release, commands: [rel.writeDigest(digestSkip(env))] }] : [];
+      }
       case "switch":
         return phaseSection(env, h, phase, [rel.setStatus(p, id, "ok"), rel.switchCurrent(p, id)], [], release);
       case "restart":

@@ -126,6 +126,8 @@ const historySchema = z.object({
   gates: z.array(gateRecordSchema).max(64).optional(),
   /** Backups taken by this run, per database. */
   backups: z.record(text(64), z.array(backupId).max(16)).optional(),
+  /** `promote --from`: the environment, release and commit this deploy shipped. */
+  promotedFrom: z.object({ env: text(64), release: releaseId, commit }).optional(),
 });
 
 export type Manifest = z.infer<typeof manifestSchema>;

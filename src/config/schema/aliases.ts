@@ -39,6 +39,9 @@ export const RESERVED_ALIAS_NAMES = [
   "run",
   "logs",
   "ssh",
+  "promote",
+  "cut",
+  "verify-release",
 ];
 
 /** One alias: a command string, or the command with where and how it runs. */

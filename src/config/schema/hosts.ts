@@ -5,6 +5,7 @@ import { envVars, name, port, secretEnv } from "./common.js";
 import { databasesSchema } from "./databases.js";
 import { windowsSchema } from "./windows.js";
 import { gatesSchema } from "./gates.js";
+import { stagingBranchSchema } from "./promote.js";
 import { notifySchema } from "./notify.js";
 import { sshSchema, timeoutsSchema } from "./ssh.js";
 
@@ -49,6 +50,7 @@ export const environmentSchema = z
     windows: windowsSchema,
     announce: announceSchema,
     gates: gatesSchema,
+    staging_branch: stagingBranchSchema,
   })
   .strict();
 

@@ -109,6 +109,7 @@ describe("formatPlan for 50 hosts", () => {
           fetch    $ write /srv/web/releases/20261122-100000-0123456/.slipway/manifest.json
           link     $ link shared log into /srv/web/releases/20261122-100000-0123456
           build    $ npm ci
+          build    $ record the file digest in .slipway/digest
         web1 (1 host): as web2–web48, except:
           + fetch    $ record the deploy in progress
         worker1, worker2 (2 hosts): as web2–web48, except:
