@@ -87,6 +87,11 @@ describe.skipIf(SKIP_FLEET)("downtime announcements", () => {
       expect(r.code).toBe(1);
       expect(r.stderr).toContain(`announcement: announcement ${young} covers now but is too recent: made 2026-12-01 23:10 UTC (71 h before now), needs 72 h`);
       expect(p.current()).not.toContain("VERSION");
+      // `downtime start` by hand is held to the same rule (an emergency says why).
+      r = await p.run(NOW, ["prod", "downtime", "start", "--message", "maintenance"]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(`downtime start refused: announcement: announcement ${young} covers now but is too recent`);
+      expect(r.stderr).toContain('--unannounced "why"');
 
       // The plan shows the gate without refusing.
       r = await p.run(NOW, ["prod", "deploy", "--downtime", "--plan"]);
@@ -104,6 +109,9 @@ describe.skipIf(SKIP_FLEET)("downtime announcements", () => {
       expect(p.current()).not.toBe(before);
       r = await p.run(NOW, ["prod", "history", "--json"]);
       expect(r.stdout).toContain(`downtime announced by ${early}`);
+      r = await p.run(NOW, ["prod", "downtime", "start", "--message", "maintenance"]);
+      expect(r.code, r.stderr).toBe(0);
+      expect((await p.run(NOW, ["prod", "downtime", "end"])).code).toBe(0);
 
       // After its end (22:45) the same announcement no longer covers a deploy.
       p.repo.commit({ VERSION: "3" });

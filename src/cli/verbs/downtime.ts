@@ -2,6 +2,9 @@
 import { planData } from "../../plan/format.js";
 import { applyDowntime, downtimeStatus } from "../../apply/downtime.js";
 import { withLock } from "../../apply/lock.js";
+import { readAnnouncements } from "../../apply/records.js";
+import { now } from "../../config/clock.js";
+import { announcementGate } from "../../plan/announce.js";
 import { OperationError, UsageError } from "../../errors.js";
 import { planDowntime } from "../../plan/downtime.js";
 import { formatOpsPlan } from "../../plan/format-ops.js";
@@ -13,6 +16,7 @@ import { openSession, parseVerb, runOperation, verbCommand, type Session } from 
 
 interface Opts {
   message: string;
+  unannounced?: string;
   killAfter?: string;
   limit?: string;
   lockWait: string;
@@ -29,6 +33,7 @@ export async function run(args: string[], globals: Globals): Promise<number> {
     .option("--message <text>", "shown on the maintenance page", "We are doing planned maintenance and will be back shortly.")
     .option("--kill-after <duration>", "terminate processes still running this long after the stop (non-interactive)")
     .option("--plan", "only print what start or end would do on each host; change nothing, take no lock")
+    .option("--unannounced <why>", "start even though no announcement covers now (where announce: is configured); the reason is recorded")
     .option("--limit <hosts>", "only these hosts, roles or globs")
     .option("--lock-wait <duration>", "wait this long for the environment lock", "0");
   const parsed = parseVerb<Opts>(cmd, args, globals);
@@ -55,12 +60,25 @@ export async function run(args: string[], globals: Globals): Promise<number> {
       else s.out.text(formatOpsPlan(plan));
       return [];
     }
-    const reason = action === "start" ? opts.message : "";
+    const reason = action === "start" ? (opts.unannounced ? `unannounced: ${opts.unannounced}` : opts.message) : "";
     // Planned inside the lock, so the flag's `since` is when the page really goes up.
-    return await withLock(s.ctx, s.ctx.pool, `downtime ${action}`, reason, parseDuration(opts.lockWait, "--lock-wait"), () =>
-      applyDowntime(s.ctx, s.ctx.pool, s.hosts, planNow(), interactive ? ask : undefined),
-    );
+    return await withLock(s.ctx, s.ctx.pool, `downtime ${action}`, reason, parseDuration(opts.lockWait, "--lock-wait"), async () => {
+      if (action === "start") await announcedOrRefuse(s, opts.unannounced);
+      return applyDowntime(s.ctx, s.ctx.pool, s.hosts, planNow(), interactive ? ask : undefined);
+    });
   });
+}
+
+/** With `announce:` configured, planned downtime needs an announcement made `announce.hours` ahead that covers now. */
+async function announcedOrRefuse(s: Session, unannounced: string | undefined): Promise<void> {
+  const a = s.env.announce;
+  if (!a.gate) return;
+  const g = announcementGate(await readAnnouncements(s.ctx), now(), a.hours, s.env.name, a.timezone);
+  if (g.ok) return s.bus.info(`gate pass announcement: ${g.line}`);
+  if (unannounced) return s.bus.warn(`downtime without a covering announcement (--unannounced: ${unannounced}): ${g.line}`);
+  throw new OperationError(
+    `downtime start refused: announcement: ${g.line}${g.hint ? `\n  → ${g.hint}` : ""}\n  (an emergency: --unannounced "why", recorded in the lock and this machine's log)`,
+  );
 }
 
 async function status(s: Session, json: boolean): Promise<string[]> {
