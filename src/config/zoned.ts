@@ -89,6 +89,12 @@ export function formatZoned(at: Date, tz: string): string {
   return `${w.y}-${pad(w.mo)}-${pad(w.d)} ${pad(w.h)}:${pad(w.mi)} ${tz} (UTC${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)})`;
 }
 
+/** `2026-03-29 03:00`: the wall clock in `tz`, without the zone. */
+export function formatWall(at: Date, tz: string): string {
+  const w = wall(at.getTime(), tz);
+  return `${w.y}-${pad(w.mo)}-${pad(w.d)} ${pad(w.h)}:${pad(w.mi)}`;
+}
+
 /** `2026-03-29 01:00 UTC`. */
 export function formatUtc(at: Date): string {
   return `${at.toISOString().slice(0, 16).replace("T", " ")} UTC`;

@@ -3,49 +3,20 @@
  * `announcement` gate (a deploy that needs downtime needs an announcement made at least `hours`
  * before now that covers now).
  */
+import { formatUtc, formatWall, parseLocal } from "../config/zoned.js";
 import type { Announcement } from "./announce-input.js";
 import type { GateResult } from "./preflight.js";
 
-/** The wall-clock fields of `d` in `tz`. */
-function wall(d: Date, tz: string): { y: number; mo: number; da: number; h: number; mi: number } {
-  const parts = new Intl.DateTimeFormat("en-US", {
-    timeZone: tz,
-    hourCycle: "h23",
-    year: "numeric",
-    month: "2-digit",
-    day: "2-digit",
-    hour: "2-digit",
-    minute: "2-digit",
-  }).formatToParts(d);
-  const get = (t: string) => Number(parts.find((p) => p.type === t)?.value);
-  return { y: get("year"), mo: get("month"), da: get("day"), h: get("hour"), mi: get("minute") };
-}
-
-/** `2026-12-01 22:00` read in `tz` → the instant (a time skipped by a DST change moves forward). */
+/** `2026-12-01 22:00` read in `tz` → the instant (a time skipped by a DST change lands just after the gap). */
 export function parseLocalTime(text: string, tz: string): Date | null {
-  const m = /^(\d{4})-(\d\d)-(\d\d)[ T](\d\d):(\d\d)$/.exec(text.trim());
-  if (!m) return null;
-  const [y, mo, da, h, mi] = m.slice(1).map(Number) as [number, number, number, number, number];
-  if (mo < 1 || mo > 12 || da < 1 || h > 23 || mi > 59) return null;
-  const asUtc = Date.UTC(y, mo - 1, da, h, mi);
-  if (new Date(asUtc).getUTCDate() !== da) return null; // 2026-02-31
-  // Two rounds of "what does this instant look like in tz" settle the offset (also across DST).
-  let t = asUtc;
-  for (let i = 0; i < 2; i++) {
-    const w = wall(new Date(t), tz);
-    t += asUtc - Date.UTC(w.y, w.mo - 1, w.da, w.h, w.mi);
-  }
-  return new Date(t);
+  const r = parseLocal(text, tz);
+  return r && !r.dateOnly ? r.at : null;
 }
 
 /** `2026-12-01 22:00 Europe/London` */
-export function formatLocal(d: Date, tz: string): string {
-  const w = wall(d, tz);
-  const p = (n: number) => String(n).padStart(2, "0");
-  return `${w.y}-${p(w.mo)}-${p(w.da)} ${p(w.h)}:${p(w.mi)} ${tz}`;
-}
+export const formatLocal = (d: Date, tz: string): string => `${formatWall(d, tz)} ${tz}`;
 
-const utc = (d: Date) => `${d.toISOString().slice(0, 16).replace("T", " ")} UTC`;
+const utc = formatUtc;
 const end = (a: Announcement) => new Date(Date.parse(a.start) + a.durationMin * 60_000);
 const hoursBetween = (a: number, b: number) => Math.round(((b - a) / 3_600_000) * 10) / 10;
 
