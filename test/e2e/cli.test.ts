@@ -145,7 +145,7 @@ describe("history and state store", () => {
     const h = p.run("prod", "history");
     expect(h.code, h.stderr).toBe(0);
     const lines = h.stdout.trim().split("\n");
-    expect(lines[0]).toMatch(/^WHEN\s+VERB\s+RELEASE\s+FROM\s+TO\s+BY\s+OUTCOME\s+SECONDS\s+MESSAGE$/);
+    expect(lines[0]).toMatch(/^WHEN\s+VERB\s+RELEASE\s+FROM\s+TO\s+BY\s+OUTCOME\s+SECONDS\s+GATES\s+MESSAGE$/);
     expect(lines).toHaveLength(4);
     expect(lines[3]).toBe("2 entries (all of them)");
     expect(lines[1]).toMatch(/deploy\s+\d{8}-\d{6}-\w{7}\s+[0-9a-f]{12}\s+[0-9a-f]{12}\s+\S+@\S+\s+ok/);

@@ -45,7 +45,8 @@ describe("lock", () => {
   it("--lock-wait waits for the holder to finish", async () => {
     p = new Project();
     p.repo.commit({ VERSION: "1" });
-    p.writeConfig(basicConfig(`build:\n  - touch ../../building; sleep 1`));
+    // Long enough that the second CLI starts and asks for the lock while the first holds it, even on a loaded machine.
+    p.writeConfig(basicConfig(`build:\n  - touch ../../building; sleep 3`));
     const a = cliSpawn(["prod", "deploy"], { cwd: p.dir });
     await waitFor(() => existsSync(path.join(p.hostDir("h1"), "building")));
     const b = cliSpawn(["prod", "deploy", "--lock-wait", "30s"], { cwd: p.dir });
