@@ -14,14 +14,13 @@ import { capture } from "../exec/runner.js";
 import { changedMessage, classifyAlters, formatAlters, type AltersStatus } from "../plan/alters.js";
 import { decideDowntime, type DbDeployInput, type DeployDowntime } from "../plan/deploy-db.js";
 import type { DeployPlan } from "../plan/deploy.js";
-import { planDowntime } from "../plan/downtime.js";
 import type { DbRecord, DbSummary, Manifest } from "../plan/host-input.js";
 import { commandEnv } from "../plan/sections.js";
 import type { ControlStage } from "./deploy-run.js";
 import type { RunContext } from "./context.js";
 import { altersStatus, applyAlters } from "./alters.js";
 import { takeBackup } from "./db-backup.js";
-import { applyDowntime, downtimeStatus, pageDown } from "./downtime.js";
+import { downtimeStart, downtimeStatus, pageDown } from "./downtime.js";
 import { runScripts } from "./stages.js";
 
 /** Exit status of `databases.<db>.downtime.command` that means "this deploy needs downtime". */
@@ -72,15 +71,7 @@ export async function gatherDatabases(
   const decided = decideDowntime(inputs, { pageUp, downtime: opts.downtime === true, command });
   if ("refuse" in decided) {
     if (!opts.preview) throw new OperationError(`deploy refused: ${decided.refuse}`);
-    return {
-      inputs,
-      statuses,
-      downtime: {
-        class: "needs downtime",
-        reasons: [...inputs.flatMap((i) => i.reasons.map((r) => `${i.key}: ${r}`)), ...(command?.needsDowntime ? [command.reason] : [])],
-        action: "none",
-      },
-    };
+    return { inputs, statuses, downtime: { class: "needs downtime", reasons: decided.reasons, action: "none" } };
   }
   return { inputs, statuses, downtime: decided };
 }
@@ -132,6 +123,8 @@ export class DbSteps {
     private ctx: RunContext,
     private plan: DeployPlan,
     private hosts: () => Host[],
+    /** What each database's alters looked like when the deploy was planned. */
+    private statuses: Record<string, AltersStatus> = {},
   ) {}
 
   async run(stage: Exclude<ControlStage, { kind: "preflight" }>): Promise<void> {
@@ -151,7 +144,7 @@ export class DbSteps {
       return;
     }
     if (stage.action === "alters") {
-      const status = this.plan.db && this.statuses?.[db!.key];
+      const status = this.statuses[db!.key];
       if (!status) throw new Error(`internal: no alters status for ${db!.key}`);
       const r = await applyAlters(this.ctx, db!, status, { release: this.plan.releaseId });
       this.ctx.bus.info(`${db!.key}: applied ${r.applied.length} alter(s): ${r.applied.join(", ") || "(none)"}`, db!.host.name);
@@ -159,9 +152,6 @@ export class DbSteps {
     }
     await this.record(stage);
   }
-
-  /** Set by the deploy after planning: what each database's alters looked like. */
-  statuses?: Record<string, AltersStatus>;
 
   private db(key: string): Database {
     const db = this.ctx.env.databases.find((d) => d.key === key);
@@ -172,10 +162,7 @@ export class DbSteps {
   private async downtime(action: "start" | "end"): Promise<void> {
     const hosts = this.hosts();
     if (action === "start") {
-      const plan = planDowntime(this.ctx.env, hosts, "start", `Deploying ${this.plan.releaseId}`, { by: this.ctx.by });
-      if ("refuse" in plan) throw new OperationError(`downtime start refused: ${plan.refuse}`);
-      for (const line of await applyDowntime(this.ctx, this.ctx.pool, hosts, plan)) this.ctx.bus.info(line);
-      return;
+      return downtimeStart(this.ctx, hosts, `Deploying ${this.plan.releaseId}`);
     }
     await pageDown(this.ctx, hosts);
     this.ctx.bus.info("maintenance page down");

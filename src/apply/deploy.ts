@@ -165,9 +165,8 @@ export async function applyDeploy(ctx: RunContext, hosts: Host[], opts: DeployOp
           ...(Object.keys(steps.backups).length ? { backups: steps.backups } : {}),
           ...(gates.length || switchGates.length ? { gates: gateRecord([...gates, ...switchGates]) } : {}),
         });
-      const steps: DbSteps = new DbSteps(ctx, plan, (): Host[] => run.activeHosts());
+      const steps: DbSteps = new DbSteps(ctx, plan, (): Host[] => run.activeHosts(), db?.statuses);
       const switchGates: GateResult[] = [];
-      steps.statuses = db?.statuses;
       // On resume, hosts already on the new release count as switched (a later failure puts them back).
       const run: DeployRun = new DeployRun(
         ctx,

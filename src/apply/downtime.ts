@@ -9,7 +9,7 @@ import { killPids, maintenanceOff, maintenanceState, waitForExit } from "../comm
 import { OperationError } from "../errors.js";
 import { forEachHost } from "../exec/fanout.js";
 import { capture } from "../exec/runner.js";
-import type { DowntimePlan } from "../plan/downtime.js";
+import { planDowntime, type DowntimePlan } from "../plan/downtime.js";
 import type { OpsStage } from "../plan/ops.js";
 import { hostServices, serviceContext } from "../plan/sections.js";
 import type { Ask } from "../render/prompt.js";
@@ -123,6 +123,13 @@ export async function downtimeStatus(ctx: RunContext, pool: ExecutorPool, hosts:
   );
   const services = await serviceStates(ctx, pool, hosts, ctx.env.services);
   return { page: Object.fromEntries(page.map((r) => [r.host, r.ok ? r.value : { error: r.error.message }])), services };
+}
+
+/** Page up and services stopped inside a deploy or rollback that holds the lock already (no straggler questions). */
+export async function downtimeStart(ctx: RunContext, hosts: Host[], message: string): Promise<void> {
+  const plan = planDowntime(ctx.env, hosts, "start", message, { by: ctx.by });
+  if ("refuse" in plan) throw new OperationError(`downtime start refused: ${plan.refuse}`);
+  for (const line of await applyDowntime(ctx, ctx.pool, hosts, plan)) ctx.bus.info(line);
 }
 
 /** The maintenance page comes down, nothing else (a deploy or rollback under downtime restarted the services itself). */

@@ -10,7 +10,6 @@ import { tableRows } from "../commands/db/counts.js";
 import { readDbRecord } from "../commands/db/record.js";
 import { OperationError } from "../errors.js";
 import { capture } from "../exec/runner.js";
-import { planDowntime } from "../plan/downtime.js";
 import { parseDbRecord, type DbRecord } from "../plan/host-input.js";
 import { describeDrift, drifted, lossLines, parseTableRows, restoreCandidate, schemaDrift, type SchemaDrift } from "../plan/rollback-db.js";
 import type { RollbackPlan } from "../plan/rollback.js";
@@ -18,7 +17,7 @@ import type { HostState } from "../plan/state.js";
 import { altersStatus } from "./alters.js";
 import type { RunContext } from "./context.js";
 import { listBackups, restoreBackup } from "./db-backup.js";
-import { applyDowntime } from "./downtime.js";
+import { downtimeStart } from "./downtime.js";
 
 export interface RollbackDbOptions {
   force?: boolean;
@@ -117,9 +116,7 @@ export async function checkRollbackSchema(
 
 /** --restore-db, before the switch: page up and services stopped, a safety backup, then the restore. */
 export async function restoreForRollback(ctx: RunContext, hosts: Host[], plan: RollbackPlan, steps: DbRestoreStep[]): Promise<string[]> {
-  const down = planDowntime(ctx.env, hosts, "start", `Rolling back to ${plan.target}`, { by: ctx.by });
-  if ("refuse" in down) throw new OperationError(`downtime start refused: ${down.refuse}`);
-  for (const line of await applyDowntime(ctx, ctx.pool, hosts, down)) ctx.bus.info(line);
+  await downtimeStart(ctx, hosts, `Rolling back to ${plan.target}`);
   const lines: string[] = [];
   for (const s of steps) {
     // restoreBackup keeps the data it replaces in a before-restore backup first.

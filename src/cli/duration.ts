@@ -14,3 +14,19 @@ export function parsePositiveInt(text: string, flag: string): number {
   if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag}: expected a positive integer, got ${JSON.stringify(text)}`);
   return n;
 }
+
+/** `--batch-size`: a host count or a percentage like 25%. */
+export function checkedBatchSize(size: string | undefined): string | undefined {
+  if (size !== undefined && !/^[1-9]\d*%?$/.test(size))
+    throw new UsageError(`--batch-size: expected a number of hosts or a percentage like 25%, got ${JSON.stringify(size)}`);
+  return size;
+}
+
+/** A repeatable, comma-separated option (`--override ci,windows --override tasks`) as one list. */
+export const commaList = (v: string, prev: string[] = []): string[] => [
+  ...prev,
+  ...v
+    .split(",")
+    .map((x) => x.trim())
+    .filter(Boolean),
+];

@@ -41,13 +41,14 @@ export interface DbDeployPlan {
 export function decideDowntime(
   inputs: DbDeployInput[],
   o: { pageUp: boolean; downtime: boolean; command?: { needsDowntime: boolean; reason: string } },
-): DeployDowntime | { refuse: string } {
+): DeployDowntime | { refuse: string; reasons: string[] } {
   const reasons = inputs.flatMap((d) => d.reasons.map((r) => `${d.key}: ${r}`));
   if (o.command?.needsDowntime) reasons.push(o.command.reason);
   if (!reasons.length) return { class: "zero-downtime", reasons: [], action: "none" };
   if (o.pageUp) return { class: "needs downtime", reasons, action: "page-up" };
   if (o.downtime) return { class: "needs downtime", reasons, action: "bring-up" };
   return {
+    reasons,
     refuse:
       `this deploy needs downtime:\n${reasons.map((r) => `  - ${r}`).join("\n")}\n` +
       "put the maintenance page up first (slipway <env> downtime start), or pass --downtime to have the deploy bring it up before migrate and down after the health checks",

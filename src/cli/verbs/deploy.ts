@@ -4,7 +4,7 @@ import { applyDeploy, previewDeploy } from "../../apply/deploy.js";
 import { pendingFromPrimary } from "../../apply/pending.js";
 import { formatPending } from "../../plan/pending.js";
 import { formatPlan } from "../../plan/format.js";
-import { parseDuration, parsePositiveInt } from "../duration.js";
+import { checkedBatchSize, commaList, parseDuration, parsePositiveInt } from "../duration.js";
 import type { Globals } from "../registry.js";
 import { UsageError } from "../../errors.js";
 import { componentNames, resolveEnvironment } from "../../config/resolve.js";
@@ -49,17 +49,7 @@ export async function run(args: string[], globals: Globals): Promise<number> {
     .option("--resume", "continue the interrupted deploy of this environment: same release and commit, done steps skipped")
     .option("--hotfix", "ship only the code: no dependency install, build, migrations or cleanup")
     .option("--force", "deploy even if the drift guard finds this config checkout older than what the hosts received")
-    .option(
-      "--override <gates>",
-      "pass these failing gates (comma-separated, or all); needs -m, recorded with who and why",
-      (v: string, prev: string[] = []) => [
-        ...prev,
-        ...v
-          .split(",")
-          .map((x) => x.trim())
-          .filter(Boolean),
-      ],
-    )
+    .option("--override <gates>", "pass these failing gates (comma-separated, or all); needs -m, recorded with who and why", commaList)
     .option("--downtime", "a deploy that needs downtime brings the maintenance page up before migrate and down after the health checks");
   const parsed = parseVerb<Opts>(cmd, args, globals);
   if (!parsed) return 0;
@@ -128,10 +118,4 @@ export async function run(args: string[], globals: Globals): Promise<number> {
       ...r.summary,
     ];
   }
-}
-
-function checkedBatchSize(size: string | undefined): string | undefined {
-  if (size !== undefined && !/^[1-9]\d*%?$/.test(size))
-    throw new UsageError(`--batch-size: expected a number of hosts or a percentage like 25%, got ${JSON.stringify(size)}`);
-  return size;
 }

@@ -7,7 +7,7 @@ import { resolveEnvironment } from "../../config/resolve.js";
 import { OperationError, UsageError } from "../../errors.js";
 import { formatPlan, planData } from "../../plan/format.js";
 import { promotionSource, type PromotionSource } from "../../plan/promote.js";
-import { parseDuration, parsePositiveInt } from "../duration.js";
+import { checkedBatchSize, commaList, parseDuration, parsePositiveInt } from "../duration.js";
 import type { Globals } from "../registry.js";
 import { configPath, executorFactory, openSession, parseVerb, runOperation, verbCommand } from "../session.js";
 
@@ -43,21 +43,14 @@ export async function run(args: string[], globals: Globals): Promise<number> {
     .option("--batch-wait <duration>", "pause between restart batches", "0")
     .option("--force", "deploy even if the drift guard finds this config checkout older than what the hosts received")
     .option("--downtime", "a deploy that needs downtime brings the maintenance page up before migrate and down after the checks")
-    .option("--override <gates>", "pass these failing gates (comma-separated, or all); needs -m, recorded", (v: string, prev: string[] = []) => [
-      ...prev,
-      ...v
-        .split(",")
-        .map((x) => x.trim())
-        .filter(Boolean),
-    ]);
+    .option("--override <gates>", "pass these failing gates (comma-separated, or all); needs -m, recorded", commaList);
   const parsed = parseVerb<Opts>(cmd, args, globals);
   if (!parsed) return 0;
   const { opts } = parsed;
   if (!opts.from) throw new UsageError(`promote: --from <env> is required (e.g. slipway ${globals.env ?? "production"} promote --from qa)`);
   if (opts.from === globals.env) throw new UsageError(`promote: --from ${opts.from} is the environment being deployed; name the one to promote from`);
   if (opts.override?.length && !opts.message) throw new UsageError('--override needs -m "why": the reason is recorded with the release');
-  if (opts.batchSize !== undefined && !/^[1-9]\d*%?$/.test(opts.batchSize))
-    throw new UsageError(`--batch-size: expected a number of hosts or a percentage like 25%, got ${JSON.stringify(opts.batchSize)}`);
+  checkedBatchSize(opts.batchSize);
   const fromEnv = resolveEnvironment(loadConfig(configPath(opts)), opts.from);
   const s = await openSession(opts, {
     verb: opts.plan ? "plan" : "promote",
