@@ -20,6 +20,7 @@ import { resolveSource } from "./source.js";
 import { StageError } from "./stages.js";
 import { DbSteps, gatherDatabases } from "./deploy-db.js";
 import { gatesAtSwitch, preflight } from "./preflight.js";
+import { gateReads } from "./preflight/reads.js";
 import { gateRecord, type GateResult } from "../plan/preflight.js";
 import { afterTaskLines } from "../plan/tasks.js";
 
@@ -94,7 +95,9 @@ export async function applyDeploy(ctx: RunContext, hosts: Host[], opts: DeployOp
   // Resume uses the interrupted deploy's commit; a --ref given with --resume is only compared to it.
   // A directory source is always listed again: its content hash must still be the recorded one.
   const src = opts.resume && !opts.ref && ctx.env.source.type !== "dir" ? null : await resolveSource(ctx.env.source, opts.ref);
-  const stateCmd = primaryStateCommand(ctx, hosts);
+  // The gates' host reads ride in the state round trip (the primary's with the lock).
+  const reads = opts.privateDays === undefined ? gateReads(ctx, "deploy") : undefined;
+  const stateCmd = primaryStateCommand(ctx, hosts, reads);
   // The history entry is appended on the primary in the unlock round trip, whatever the outcome.
   let history: string | undefined;
   const primaryPaths = pathsFor(ctx.env.primary.deployTo);
@@ -105,7 +108,7 @@ export async function applyDeploy(ctx: RunContext, hosts: Host[], opts: DeployOp
     opts.reason ?? "",
     opts.lockWaitMs,
     async (primaryOut) => {
-      const { states, unreachable } = await gatherReachable(ctx, pool, hosts, knownPrimary(ctx, primaryOut, stateCmd));
+      const { states, unreachable } = await gatherReachable(ctx, pool, hosts, knownPrimary(ctx, primaryOut, stateCmd), "check", reads);
       // Hosts allowed to fail that cannot even be read are left out before planning; any other
       // unreachable host stops the deploy before anything changes.
       const lost = unreachable.filter(

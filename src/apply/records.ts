@@ -25,8 +25,9 @@ export async function readAnnouncements(ctx: RunContext): Promise<Announcement[]
   return records;
 }
 
-export async function readTasks(ctx: RunContext): Promise<Task[]> {
-  const { records, warnings } = parseTasks(await list(ctx, "tasks"));
+/** The primary's tasks; `read`: the listing already read in the state round trip. */
+export async function readTasks(ctx: RunContext, read?: string): Promise<Task[]> {
+  const { records, warnings } = parseTasks(read ?? (await list(ctx, "tasks")));
   for (const w of warnings) ctx.bus.warn(w, ctx.env.primary.name);
   return records;
 }

@@ -16,6 +16,7 @@ import { StageError } from "./stages.js";
 import { checkRollbackSchema, restoreForRollback, type RollbackDbCheck, type RollbackDbOptions } from "./rollback-db.js";
 import { pageDown } from "./downtime.js";
 import { handEditsGate, readHandEdits } from "./preflight/handedits.js";
+import { gateReads } from "./preflight/reads.js";
 
 export { chooseRollback } from "../plan/rollback.js";
 
@@ -45,7 +46,8 @@ export async function applyRollback(ctx: RunContext, hosts: Host[], opts: Rollba
   const pool = ctx.pool;
   const t0 = Date.now();
   pool.warm(hosts);
-  const stateCmd = primaryStateCommand(ctx, hosts);
+  const reads = gateReads(ctx, "rollback");
+  const stateCmd = primaryStateCommand(ctx, hosts, reads);
   let history: string | undefined;
   const primaryPaths = pathsFor(ctx.env.primary.deployTo);
   return await withLock(
@@ -55,13 +57,13 @@ export async function applyRollback(ctx: RunContext, hosts: Host[], opts: Rollba
     opts.reason ?? "",
     opts.lockWaitMs,
     async (primaryOut) => {
-      const states = await gatherStates(ctx, pool, hosts, knownPrimary(ctx, primaryOut, stateCmd));
+      const states = await gatherStates(ctx, pool, hosts, knownPrimary(ctx, primaryOut, stateCmd), "check", reads);
       const badCurrent = badCurrentRefusal(states);
       if (badCurrent) throw new OperationError(`rollback refused:\n${badCurrent}`);
       const plan = planRollback({ env: ctx.env, hosts, states, requested: opts.target });
       if ("refuse" in plan) throw new OperationError(`rollback refused: ${plan.refuse}`);
       // Files edited on a host in the release live now would be left behind silently: refuse unless --force.
-      const edits = handEditsGate(ctx.env.name, await readHandEdits(ctx, hosts));
+      const edits = handEditsGate(ctx.env.name, await readHandEdits(ctx, hosts, states));
       if (!edits.ok && !opts.force)
         throw new OperationError(
           `rollback refused by a gate:\n  hand-edits: ${edits.line}\n    → ${edits.hint!.replace(/--override hand-edits -m "why"/, "rollback --force")}`,

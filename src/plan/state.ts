@@ -1,6 +1,6 @@
 /** What the planner knows about a host: parsed from the one read-only `readState` round trip. */
 import { FILES, META_DIR, type Paths } from "../config/paths.js";
-import { shPath } from "../commands/quote.js";
+import { shPath, shq } from "../commands/quote.js";
 import type { LockInfo } from "../commands/lock.js";
 import type { ReleaseStatus } from "../commands/release.js";
 import type { PushRecord } from "../commands/configpush.js";
@@ -33,6 +33,8 @@ export interface HostState {
   journal: Record<string, Record<string, string>>;
   /** Cutover services: the slot nginx points at (port and the release it runs), by service name. */
   cutover?: Record<string, CutoverSlot>;
+  /** Outputs of the extra reads asked of readState, by tag (absent: not read, e.g. no deploy_to yet). */
+  extras?: Record<string, string>;
   /** What the host sent that did not parse (reported as warnings, then ignored). */
   problems: string[];
 }
@@ -53,7 +55,7 @@ const RELEASE_GLOB = `${"[0-9]".repeat(8)}-${"[0-9]".repeat(6)}-${"[0-9a-f]".rep
  * One read-only round trip that reports everything the planner needs: current target,
  * each release with its status and manifest, and the lock.
  */
-export function readState(p: Paths): string {
+export function readState(p: Paths, extras: Record<string, string> = {}): string {
   const root = shPath(p.root);
   // Relative to the root (one `cd`), from the same names as Paths.
   const [m, lock, cfg] = [`$d${META_DIR}`, `${META_DIR}/${FILES.lockDir}/${FILES.lockInfo}`, `${META_DIR}/${FILES.configState}`];
@@ -73,6 +75,11 @@ export function readState(p: Paths): string {
     `if [ -f ${deploying} ]; then printf 'DEPLOYING\\t%s\\n' "$(head -c 4096 ${deploying} | tr -d '\\n')"; fi`,
     `if [ -f ${cfg} ]; then printf 'CONFIGSTATE\\t%s\\n' "$(head -c 65536 ${cfg} | tr -d '\\n')"; fi`,
     `for f in ${META_DIR}/cutover/*; do case "$f" in *.draining|*.tmp) continue;; esac; if [ -f "$f" ]; then printf 'CUTOVER\\t%s\\t%s\\n' "\${f##*/}" "$(head -c 200 "$f" | tr -d '\\n\\t')"; fi; done`,
+    // Reads other steps need (a gate's evidence), in the same round trip; base64 so their output cannot forge a line.
+    ...Object.entries(extras).map(
+      ([tag, sh]) => `printf 'EXTRA\\t%s\\t%s\\n' ${shq(tag)} "$( ( ${sh}
+) 2>/dev/null | base64 -w0)"`,
+    ),
   ].join("\n");
 }
 
@@ -125,6 +132,8 @@ export function parseState(host: string, stdout: string): HostState {
       if (!d.ok) problem(`${d.problem} (ignored: deploy --resume cannot use it)`);
     } else if (tag === "CONFIGSTATE") {
       state.pushRecord = parsePushRecord([a, b, ...rest].join("\t"));
+    } else if (tag === "EXTRA") {
+      if (/^[a-z][a-z-]{0,30}$/.test(a) && /^[A-Za-z0-9+/=]*$/.test(b)) (state.extras ??= {})[a] = Buffer.from(b, "base64").toString("utf8");
     } else if (tag === "CUTOVER") {
       const slot = parseCutoverSlot(a, b);
       if (slot) (state.cutover ??= {})[a] = slot;

@@ -9,14 +9,21 @@ import { capture } from "../../exec/runner.js";
 import { digestSkip } from "../../plan/deploy.js";
 import { compareDigests, editLines, type HandEdits } from "../../plan/handedits-input.js";
 import type { GateResult } from "../../plan/preflight.js";
+import type { HostState } from "../../plan/state.js";
 import type { RunContext } from "../context.js";
+import { READS } from "./reads.js";
 import type { PreflightCheck } from "../preflight.js";
 
-/** Every host's current release against its digest (in parallel; one command per host). */
-export async function readHandEdits(ctx: RunContext, hosts: Host[]): Promise<Record<string, HandEdits>> {
+/**
+ * Every host's current release against its digest (in parallel; one command per host), or from the
+ * state round trip when it carried the read (apply/preflight/reads.ts).
+ */
+export async function readHandEdits(ctx: RunContext, hosts: Host[], states?: Record<string, HostState>): Promise<Record<string, HandEdits>> {
   const skip = digestSkip(ctx.env);
   const rows = await Promise.all(
     hosts.map(async (h) => {
+      const read = states?.[h.name]?.extras?.[READS.handEdits];
+      if (read !== undefined) return [h.name, compareDigests(read)] as const;
       const ex = await ctx.pool.get(h);
       const out = await capture(
         ex,
@@ -72,7 +79,7 @@ export const handEditsCheck: PreflightCheck = {
   names: () => ["hand-edits"],
   async run(ctx, hosts, input, phase) {
     if (phase !== "start" || input.verb !== "deploy") return [];
-    const edits = await readHandEdits(ctx, hosts);
+    const edits = await readHandEdits(ctx, hosts, input.states);
     // Nothing to compare (a first deploy, releases built before digests): no result, so no noise in the evidence.
     if (!Object.values(edits).some((e) => e.state === "compared")) return [];
     return [handEditsGate(ctx.env.name, edits)];
