@@ -190,4 +190,13 @@ describe("switchUpstream in a real bash", () => {
     expect(readFileSync(path.join(root, "nginx/web.conf"), "utf8")).toContain("server 127.0.0.1:9002;");
     expect(readFileSync(path.join(root, ".slipway/cutover/web"), "utf8")).toBe(`9002 ${B}\n`);
   });
+
+  it("runs nginx's check and reload through `sudo -n` when asked", () => {
+    const sudo = resolveEnvironment(parseConfig(yml("proxy: nginx\nports: [9001, 9002]\nnginx: { sudo: true }"), "/c/slipway.yml"), "prod");
+    const h = sudo.hosts[0]!;
+    const sh = switchUpstream(slotMoves(sudo, h, undefined)[0]!.svc, serviceContext(sudo, h), 9002, B).sh;
+    expect(sh).toContain("out=$(sudo -n nginx -t 2>&1)");
+    expect(sh).toContain("out=$(sudo -n nginx -s reload 2>&1)");
+    expect(sh).toContain("head -c 20 /run/nginx.pid");
+  });
 });
