@@ -10,7 +10,7 @@ import os from "node:os";
 import path from "node:path";
 import { FILES, META_DIR, pathsFor, type Paths } from "../config/paths.js";
 import type { Host } from "../config/resolve.js";
-import { receiveDelta } from "../commands/release.js";
+import { receiveDelta, REUSE_MISMATCH } from "../commands/release.js";
 import { shPath } from "../commands/quote.js";
 import { CommandError, InterruptedError, OperationError } from "../errors.js";
 import { failures, forEachHost } from "../exec/fanout.js";
@@ -68,29 +68,37 @@ function stage(dir: string, entries: FileEntry[], send: FileEntry[], reuse: File
   return st;
 }
 
+/**
+ * The repository on this machine that has `commit`: a local path as it is, a remote one as a mirror in
+ * the control machine's cache (fetched only when the commit is not there yet).
+ */
+export function localRepo(ctx: RunContext, cacheDir: string, commit: string): string {
+  const src = ctx.env.source;
+  if (src.type !== "git") throw new OperationError("needs a git source");
+  if (!/:/.test(src.repo)) return src.repo;
+  const repo = path.join(cacheDir, createHash("sha1").update(src.repo).digest("hex").slice(0, 16) + ".git");
+  mkdirSync(cacheDir, { recursive: true });
+  try {
+    execFileSync("git", ["-C", repo, "cat-file", "-e", `${commit}^{commit}`], { stdio: "ignore" });
+  } catch {
+    execFileSync(
+      "bash",
+      [
+        "-c",
+        `if [ -d ${shPath(repo)} ]; then git -C ${shPath(repo)} fetch -q --prune origin '+refs/*:refs/*'; else git clone -q --mirror ${shPath(src.repo)} ${shPath(repo)}; fi`,
+      ],
+      { stdio: "pipe" },
+    );
+  }
+  return repo;
+}
+
 /** Export the commit and run artifact_build on the control machine; returns the directory to ship. */
 export function buildArtifact(ctx: RunContext, cacheDir: string, commit: string): { root: string; dir: string } {
   const src = ctx.env.source;
   if (src.type !== "git") throw new OperationError("artifact builds need a git source");
   const out = mkdtempSync(path.join(os.tmpdir(), "slipway-artifact-"));
-  let repo = src.repo;
-  if (/:/.test(src.repo)) {
-    // A remote repository: keep a mirror in the control machine's cache.
-    repo = path.join(cacheDir, createHash("sha1").update(src.repo).digest("hex").slice(0, 16) + ".git");
-    mkdirSync(cacheDir, { recursive: true });
-    try {
-      execFileSync("git", ["-C", repo, "cat-file", "-e", `${commit}^{commit}`], { stdio: "ignore" });
-    } catch {
-      execFileSync(
-        "bash",
-        [
-          "-c",
-          `if [ -d ${shPath(repo)} ]; then git -C ${shPath(repo)} fetch -q --prune origin '+refs/*:refs/*'; else git clone -q --mirror ${shPath(src.repo)} ${shPath(repo)}; fi`,
-        ],
-        { stdio: "pipe" },
-      );
-    }
-  }
+  const repo = localRepo(ctx, cacheDir, commit);
   execFileSync("bash", ["-c", `git -C ${shPath(repo)} archive ${shPath(commit)} | tar -x -f - -C ${shPath(out)}`], { stdio: "pipe" });
   for (const c of src.artifactBuild) {
     ctx.bus.info(`artifact build: ${c}`);
@@ -114,13 +122,7 @@ export function buildArtifact(ctx: RunContext, cacheDir: string, commit: string)
   return { root: out, dir: path.resolve(out, src.artifactPath) };
 }
 
-interface Pack {
-  tar: Buffer;
-  send: number;
-  reuse: number;
-}
-
-function tarDir(dir: string): Promise<Buffer> {
+export function tarDir(dir: string): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const t = spawn("tar", ["-C", dir, "-cf", "-", "."], { stdio: ["ignore", "pipe", "pipe"] });
     const chunks: Buffer[] = [];
@@ -145,7 +147,6 @@ export async function uploadDelta(
   states: Record<string, HostState>,
   listed?: FileEntry[],
 ): Promise<void> {
-  ctx.bus.emit({ type: "phase:start", phase: "fetch", hosts: hosts.map((h) => h.name) });
   const entries = listed ?? listFiles(dir);
   const packs = new Map<string, Promise<Pack>>();
   const packFor = (h: Host, prev: string | null): Promise<Pack> => {
@@ -171,13 +172,47 @@ export async function uploadDelta(
     }
     return pack;
   };
+  await sendPacks(ctx, pool, hosts, id, states, packFor);
+}
+
+/** A payload for one host: a tarball for receiveDelta, and how many files it sends and has the host reuse. */
+export interface Pack {
+  tar: Buffer;
+  send: number;
+  reuse: number;
+  /** The paths the host is asked to copy from its release (distribute: push). */
+  reusePaths?: Set<string>;
+}
+
+/** Send each host its pack (receiveDelta on the host: extract, then copy the reused files from its current release). */
+export async function sendPacks(
+  ctx: RunContext,
+  pool: ExecutorPool,
+  hosts: Host[],
+  id: string,
+  states: Record<string, HostState>,
+  packFor: (h: Host, prev: string | null) => Promise<Pack>,
+  /** When copied files do not match the commit (REUSE_MISMATCH): a pack of just those files, extracted over them. */
+  resend?: (paths: string[]) => Promise<Pack>,
+): Promise<void> {
+  ctx.bus.emit({ type: "phase:start", phase: "fetch", hosts: hosts.map((h) => h.name) });
   const results = await forEachHost(hosts, ctx.parallel, async (h) => {
     ctx.bus.emit({ type: "host:phase", host: h.name, phase: "fetch", status: "running" });
     const t0 = Date.now();
     const p = pathsFor(h.deployTo);
     const prev = states[h.name]?.current ?? null;
-    const pack = await packFor(h, prev);
-    const res = await (await pool.get(h)).exec(receiveDelta(p, id, prev), { stdin: pack.tar, signal: ctx.signal });
+    let pack = await packFor(h, prev);
+    let res = await (await pool.get(h)).exec(receiveDelta(p, id, prev), { stdin: pack.tar, signal: ctx.signal });
+    if (res.code === REUSE_MISMATCH && resend && !ctx.signal.aborted) {
+      // Copied files differ from the commit (edited on the host, or rewritten by a build): send those. Only names
+      // the pack asked the host to copy are believed; anything else in the answer means the whole tree.
+      const named = res.stdout.split("\n").flatMap((l) => (l.startsWith("./") ? [l.slice(2)] : []));
+      const fixes = named.length && named.every((f) => pack.reusePaths?.has(f)) ? named : [];
+      ctx.bus.info(`${fixes.length || "some"} copied file(s) differ from the commit; sending ${fixes.length ? "them" : "the whole tree"}`, h.name);
+      const fix = await resend(fixes);
+      res = await (await pool.get(h)).exec(receiveDelta(p, id, null), { stdin: fix.tar, signal: ctx.signal });
+      pack = { ...pack, send: pack.send + fix.send, reuse: pack.reuse - fix.send };
+    }
     if (ctx.signal.aborted) throw new InterruptedError();
     if (res.code !== 0) {
       const tail = res.stderr.trim().split("\n").slice(-10).join("\n");

@@ -57,6 +57,7 @@ export async function uploadSource(
 ): Promise<void> {
   const { uploadDelta, buildArtifact } = await import("./artifact.js");
   if (ctx.env.source.type === "dir") return uploadDelta(ctx, pool, hosts, id, ctx.env.source.path, states, listed);
+  if (ctx.env.source.distribute === "push") return (await import("./push.js")).pushCommit(ctx, pool, hosts, id, commit, states);
   const artifact = buildArtifact(ctx, path.join(ctx.stateDir, "cache"), commit);
   try {
     await uploadDelta(ctx, pool, hosts, id, artifact.dir, states);

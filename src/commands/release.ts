@@ -51,12 +51,18 @@ export function receiveDelta(p: Paths, id: string, previous: string | null): str
   const steps = [`mkdir -p ${shPath(p.releases)} ${shPath(p.shared)} ${shPath(p.meta)}`, `mkdir -p ${rel}`, `tar -x -f - -C ${rel}`];
   if (previous) {
     const reuse = `${META_DIR}/${FILES.reuseList}`;
+    const sums = `${META_DIR}/${FILES.reuseSums}`;
     steps.push(
       `{ [ ! -s ${rel}/${reuse} ] || { cd ${shPath(p.release(previous))} && tar -c -f - --null --no-recursion -T ${rel}/${reuse} | tar -x -f - -C ${rel}; }; }`,
+      // With checksums (distribute: push), every copied file must be the commit's: else say which and let the sender send all.
+      `{ [ ! -s ${rel}/${sums} ] || (cd ${rel} && LC_ALL=C sha256sum -c --quiet ${sums} 2>/dev/null | sed -n 's/: FAILED$//p' | grep . && exit ${REUSE_MISMATCH}; true); }`,
     );
   }
   return and(...steps);
 }
+
+/** receiveDelta's exit code when a reused file differs from its expected checksum. */
+export const REUSE_MISMATCH = 75;
 
 /** A dependency set's directory name under deps/: its path made into one safe word. */
 export function depName(depPath: string): string {

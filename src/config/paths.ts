@@ -61,6 +61,7 @@ export const FILES = {
   pgid: "running.pgid",
   fileList: "files.tsv",
   reuseList: "reuse.list",
+  reuseSums: "reuse.sha256",
   maintenanceFlag: "on",
   maintenancePage: "index.html",
 } as const;

@@ -34,7 +34,7 @@ export interface Command {
 }
 
 export type Source =
-  | { type: "git"; repo: string; ref: string; distribute: "git" | "artifact"; artifactBuild: string[]; artifactPath: string }
+  | { type: "git"; repo: string; ref: string; distribute: "git" | "artifact" | "push"; artifactBuild: string[]; artifactPath: string }
   | { type: "dir"; path: string };
 
 export interface SshSettings {

@@ -197,7 +197,7 @@ export function planDeploy(input: DeployInput): DeployPlan {
   };
 
   const stages: Stage[] = [];
-  if (env.source.type === "dir" || env.source.distribute === "artifact") stages.push({ kind: "upload", phase: "fetch", hosts: names });
+  if (env.source.type === "dir" || env.source.distribute !== "git") stages.push({ kind: "upload", phase: "fetch", hosts: names });
   for (const group of isPrivate ? DEPLOY_GROUPS.slice(0, 1) : DEPLOY_GROUPS) {
     let pending: { phases: Phase[]; scripts: Record<string, HostScript> } | null = null;
     const flush = () => {

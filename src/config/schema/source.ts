@@ -9,10 +9,10 @@ export const sourceSchema = z.union(
         git: z.string().min(1).describe("Git repository URL or path (relative to the config file)."),
         ref: z.string().min(1).default("main").describe("Branch, tag or full commit to deploy."),
         distribute: z
-          .enum(["git", "artifact"])
+          .enum(["git", "artifact", "push"])
           .default("git")
           .describe(
-            "`git`: each host fetches the commit into its own mirror. `artifact`: export and build once on the control machine, upload only changed files.",
+            "`git`: each host fetches the commit into its own mirror. `artifact`: export and build once on the control machine, upload only changed files. `push`: the control machine sends each host only the files that changed since the commit it runs (hosts need no access to the repository); the rest is copied from its current release.",
           ),
         artifact_build: z
           .array(z.string().min(1))
