@@ -2,13 +2,13 @@
  * Zero-downtime cutover on the ssh fleet: each host runs supervisord and a real nginx in front of the
  * app's slots. Requests go through nginx the whole time and every answer is checked.
  */
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { readFileSync, readlinkSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Fleet, freePort, SKIP_FLEET } from "../fleet.js";
-import { cliSpawn, Repo, tmpdir } from "../helpers.js";
+import { cliSpawn, Repo, tmpdir, waitFor } from "../helpers.js";
 
 const NAMES = ["web1", "web2"];
 let fleet: Fleet;
@@ -237,6 +237,19 @@ describe.skipIf(SKIP_FLEET)("zero-downtime cutover behind nginx", () => {
     for (const h of NAMES) {
       expect(await get(h)).toEqual([200, "v1"]);
       expect(slotUp(h, ports[1])).toBe(false);
+    }
+  });
+
+  it("a stray process on the idle slot's port is refused, never health-checked in the new release's place", async () => {
+    const stray = spawn("node", ["-e", `require("http").createServer((q, r) => r.end("stray")).listen(${ports[1]}, "${SLOT_HOST.web1}")`], { stdio: "ignore" });
+    try {
+      await waitFor(() => slotUp("web1", ports[1]));
+      const r = await run("prod", "deploy");
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toContain(`port ${ports[1]} on ${SLOT_HOST.web1} is already in use by another process`);
+      for (const h of NAMES) expect(await get(h)).toEqual([200, "v1"]);
+    } finally {
+      stray.kill();
     }
   });
 

@@ -10,7 +10,8 @@ import type { Service } from "../../config/resolve.js";
 import { shPath, shq } from "../quote.js";
 import { cmd, type ScriptCommand } from "../script.js";
 import type { ServiceContext } from "./backend.js";
-import { healthWait } from "./health.js";
+import { aliveCheck } from "./backend.js";
+import { endpointChecks, healthWait } from "./health.js";
 import { cutoverStateFile, slotContext, slotService, type CutoverService } from "./slots.js";
 import { ctl, installSupervisorProgram, programFile } from "./supervisord.js";
 
@@ -21,16 +22,19 @@ const drainFile = (svc: Service, c: ServiceContext) => path.posix.join(c.paths.c
 const upstreamPath = (svc: CutoverService, c: ServiceContext) => c.paths.under(svc.cutover.upstreamFile);
 const asNginx = (svc: CutoverService, shell: string) => (svc.cutover.nginx.sudo ? `sudo -n ${shell}` : shell);
 
-/** Start `release` on a slot (nothing to do when it already runs there), then wait until it is healthy. */
+/**
+ * Start `release` on a slot (nothing to do when it already runs there), then wait until it is healthy.
+ * A slot that has no program yet must find its port free: a stray process answering there would pass
+ * the health check in its place. Its endpoint is polled, then supervisord is asked once that our
+ * process is the one up (startsecs=0: the health check, not a fixed second, says when it is ready).
+ */
 export function startSlot(svc: CutoverService, c: ServiceContext, port: number, releaseDir: string, release: string): ScriptCommand[] {
   const slot = slotService(svc, port);
   const sc = slotContext(svc, c, port);
-  // `update` starts a new program and restarts a changed one; `start` covers an unchanged one that was stopped.
-  const start = cmd(
-    `out=$(${ctl(sc)} start ${shq(slot.program)} 2>&1); echo "$out"; case "$out" in *"already started"*) ;; *ERROR*|*FATAL*) exit 1;; esac`,
-    `start ${svc.name} ${release} on :${port}`,
-  );
-  return [installSupervisorProgram(slot, sc, releaseDir), start, healthWait(slot, sc)];
+  const listen = `awk '$2 ~ /${procNetAddress(svc.cutover.host, port)}$/ && $4 == "0A"' /proc/net/tcp /proc/net/tcp6 2>/dev/null | wc -l`;
+  const free = `{ [ "$(${listen})" -eq 0 ] || { echo ${shq(`port ${port} on ${svc.cutover.host} is already in use by another process; stop it or change cutover.ports`)} >&2; false; }; }`;
+  const install = installSupervisorProgram(slot, sc, { directory: releaseDir, startsecs: 0, startIfUnchanged: true, beforeAdd: free });
+  return [{ ...install, display: `start ${svc.name} ${release} on :${port}` }, healthWait(slot, sc, endpointChecks(slot).join(" && "), aliveCheck(slot, sc))];
 }
 
 /** The upstream file's text: one server, the slot's. */
@@ -110,8 +114,8 @@ end=$(( $(date +%s) + ${wait} )); dr=${shPath(drainFile(svc, c))}
 if [ -f "$dr" ]; then for p in $(cat "$dr"); do case "$p" in ''|*[!0-9]*) continue;; esac; while [ -d "/proc/$p" ] && [ "$(date +%s)" -lt "$end" ]; do sleep 0.1; done; done; fi
 while [ "$(${conns})" -gt 0 ] && [ "$(date +%s)" -lt "$end" ]; do sleep 0.1; done
 left=$(${conns}); [ "$left" -eq 0 ] || echo "drain_timeout (${wait} s) reached with $left connection(s) open to :${port}; stopping it anyway"
-out=$(${ctl(c)} stop ${shq(slot.program)} 2>&1); case "$out" in *ERROR*|*FATAL*) case "$out" in *"not running"*|*"no such process"*) ;; *) echo "$out"; exit 1;; esac;; esac
-rm -f ${file} && ${ctl(c)} reread >/dev/null && ${ctl(c)} update ${shq(slot.program)} >/dev/null
+# \`update\` rereads the config: a program whose file is gone is stopped (stopwaitsecs) and removed.
+rm -f ${file} && out=$(${ctl(c)} update ${shq(slot.program)} 2>&1); case "$out" in *"no such group"*) ;; *ERROR*|*FATAL*) echo "$out"; exit 1;; esac
 echo ${shq(`stopped ${svc.name} on :${port}`)}`;
   return cmd(sh, `drain ${svc.name} on :${port} (up to ${wait} s) and stop it`);
 }
@@ -136,7 +140,7 @@ export function procNetAddress(host: string, port: number): string {
 export function retireInPlaceProgram(svc: CutoverService, c: ServiceContext): ScriptCommand {
   const file = programFile(svc, c);
   return cmd(
-    `[ -f ${file} ] || exit 0; ${ctl(c)} stop ${shq(svc.program)} >/dev/null 2>&1; rm -f ${file} && ${ctl(c)} reread >/dev/null && ${ctl(c)} update ${shq(svc.program)} >/dev/null; echo ${shq(`removed the in-place program ${svc.program}`)}`,
+    `[ -f ${file} ] || exit 0; rm -f ${file} && ${ctl(c)} update ${shq(svc.program)} >/dev/null; echo ${shq(`removed the in-place program ${svc.program}`)}`,
     `remove the in-place program ${svc.program} (a slot serves now)`,
   );
 }

@@ -9,7 +9,12 @@ import { hasCutover, onActiveSlot } from "./slots.js";
 export function healthProbe(svc: Service, c: ServiceContext): string {
   // A cutover service is probed on the slot nginx points at (its slots are plain services: no recursion).
   if (hasCutover(svc)) return onActiveSlot(svc, c, (s, sc) => healthProbe(s, sc));
-  const parts = [aliveCheck(svc, c)];
+  return [aliveCheck(svc, c), ...endpointChecks(svc)].join(" && ");
+}
+
+/** The HTTP and TCP parts of a health probe (no process check). */
+export function endpointChecks(svc: Service): string[] {
+  const parts: string[] = [];
   const h = svc.health;
   if (h?.http) {
     parts.push(
@@ -22,15 +27,20 @@ export function healthProbe(svc: Service, c: ServiceContext): string {
     const probe = argv("bash", "-c", 'exec 3<>"/dev/tcp/$1/$2"', "tcp-probe", h.tcp.slice(0, i), String(Number(h.tcp.slice(i + 1))));
     parts.push(`{ ${probe} 2>/dev/null || { printf '%s\\n' ${shq(`TCP ${h.tcp} refused`)}; false; }; }`);
   }
-  return parts.join(" && ");
+  return parts;
 }
 
-/** Wait until healthy, up to the service's timeout; on timeout, fail with the last probe output. */
-export function healthWait(svc: Service, c: ServiceContext): ScriptCommand {
+/**
+ * Wait until healthy, up to the service's timeout; on timeout, fail with the last probe output.
+ * `probe` defaults to the full probe; `then` is checked once after it passes (a cutover slot polls only
+ * its endpoint, then asks supervisord once that the process answering is its own).
+ */
+export function healthWait(svc: Service, c: ServiceContext, probe = healthProbe(svc, c), then?: string): ScriptCommand {
   const t = svc.health?.timeout ?? 30;
   const sh =
-    `end=$(( $(date +%s) + ${t} )); while :; do out=$(${healthProbe(svc, c)} 2>&1) && break; ` +
-    `if [ "$(date +%s)" -ge "$end" ]; then echo ${shq(`service ${svc.name} unhealthy after ${t}s:`)} "$out" >&2; exit 1; fi; sleep 0.3; done`;
+    `end=$(( $(date +%s) + ${t} )); while :; do out=$(${probe} 2>&1) && break; ` +
+    `if [ "$(date +%s)" -ge "$end" ]; then echo ${shq(`service ${svc.name} unhealthy after ${t}s:`)} "$out" >&2; exit 1; fi; sleep 0.3; done` +
+    (then ? `; out=$(${then} 2>&1) || { echo ${shq(`service ${svc.name} answered its health check, but its process is not up:`)} "$out" >&2; exit 1; }` : "");
   return cmd(sh, `wait for ${svc.name} to be healthy${svc.health?.http ? ` (GET ${svc.health.http})` : svc.health?.tcp ? ` (TCP ${svc.health.tcp})` : ""}`);
 }
 

@@ -25,7 +25,7 @@ export function supervisorLogFile(svc: Service, paths: Paths): string {
  * the new release. supervisord has no env-file option and its `environment=` parser mangles quotes,
  * `#`, `;` and newlines, so the program runs through a bash loader that reads the 0600 env file.
  */
-export function supervisorProgram(svc: Service, c: ServiceContext, home = "$HOME", directory = c.paths.current): string {
+export function supervisorProgram(svc: Service, c: ServiceContext, home = "$HOME", directory = c.paths.current, startsecs = 1): string {
   const expand = (p: string) => (p.startsWith("~/") ? `${home}/${p.slice(2)}` : p);
   return [
     `[program:${svc.program}]`,
@@ -33,7 +33,7 @@ export function supervisorProgram(svc: Service, c: ServiceContext, home = "$HOME
     `directory=${expand(directory)}`,
     "autostart=true",
     "autorestart=true",
-    "startsecs=1",
+    `startsecs=${startsecs}`,
     "stopasgroup=true",
     "killasgroup=true",
     "stopwaitsecs=10",
@@ -46,20 +46,36 @@ export function supervisorProgram(svc: Service, c: ServiceContext, home = "$HOME
 /** The program file of a service under the include dir (quoted for the shell). */
 export const programFile = (svc: Service, c: ServiceContext): string => `${shPath(c.supervisor.includeDir)}/${shq(`${svc.program}.conf`)}`;
 
+/** How a program is installed: where it runs, and what a cutover slot needs besides. */
+export interface InstallOptions {
+  /** Where the program runs: `current` for services restarted in place, a release for cutover slots. */
+  directory?: string;
+  /** supervisord's startsecs (a slot's health check is its readiness gate: 0). */
+  startsecs?: number;
+  /** Start the program when its file did not change (a stopped slot being reused). */
+  startIfUnchanged?: boolean;
+  /** Shell that must succeed before a program that has no file yet is added (a slot's port is free). */
+  beforeAdd?: string;
+}
+
 /**
- * Write the env file, then the program file if it changed, and let supervisord pick it up (reread + update).
- * `directory` is where the program runs: `current` for services restarted in place, a release for cutover slots.
+ * Write the env file, then the program file if it changed, and let supervisord pick it up (`update`
+ * rereads the config itself, then adds, restarts or removes the named program).
  */
-export function installSupervisorProgram(svc: Service, c: ServiceContext, directory = c.paths.current): ScriptCommand {
+export function installSupervisorProgram(svc: Service, c: ServiceContext, o: InstallOptions = {}): ScriptCommand {
   const file = programFile(svc, c);
   // The home directory is filled in by the host's shell when the file is written.
-  const text = supervisorProgram(svc, c, "__SLIPWAY_HOME__", directory);
+  const text = supervisorProgram(svc, c, "__SLIPWAY_HOME__", o.directory ?? c.paths.current, o.startsecs ?? 1);
+  const unchanged = o.startIfUnchanged
+    ? `{ out=$(${ctl(c)} start ${shq(svc.program)} 2>&1) || case "$out" in *"already started"*) ;; *) echo "$out"; false;; esac; }`
+    : "true";
+  const add = o.beforeAdd ? `{ [ -f ${file} ] || ${o.beforeAdd}; } && ` : "";
   return cmd(
     and(
       envFileCommand(svc, c, nulRecords(c.env)).sh,
       `mkdir -p ${shPath(c.supervisor.includeDir)} ${shPath(c.paths.shared)}`,
       `new=$(printf '%s' ${shq(text)} | sed "s#__SLIPWAY_HOME__#$HOME#g")`,
-      `{ [ -f ${file} ] && [ "$(cat ${file})" = "$new" ] || { (umask 077 && printf '%s\\n' "$new" > ${file}) && ${ctl(c)} reread >/dev/null && ${ctl(c)} update ${shq(svc.program)} >/dev/null; }; }`,
+      `if [ -f ${file} ] && [ "$(cat ${file})" = "$new" ]; then ${unchanged}; else ${add}(umask 077 && printf '%s\\n' "$new" > ${file}) && ${ctl(c)} update ${shq(svc.program)} >/dev/null; fi`,
     ),
     `install supervisord program ${svc.program}`,
   );
