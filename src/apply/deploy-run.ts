@@ -155,7 +155,8 @@ export class DeployRun {
       const remaining = [...this.active].filter((n) => !failedHosts.has(n));
       // A host that timed out in the switch may or may not have switched: switching it back is
       // harmless (the previous release is there), leaving it on the new one is not.
-      const maybeSwitched = e.failed.filter((f) => f.error instanceof StepTimeoutError).map((f) => f.host);
+      // So may one whose switch moved nginx's upstream before failing (cutover): going back is harmless there too.
+      const maybeSwitched = e.failed.filter((f) => f.error instanceof StepTimeoutError || this.plan.recovery[f.host]?.switchIsNotAtomic).map((f) => f.host);
       if (switchingHosts)
         this.switched = [
           ...new Set([

@@ -35,6 +35,10 @@ export interface Paths {
   runDir(id: string): string;
   /** The maintenance directory (`maintenance.dir`, relative to deploy_to), its flag and its page. */
   maintenance(dir: string): { dir: string; flag: string; page: string };
+  /** Cutover: the directory of slot records; per service `<port> <release>` of the slot nginx points at. */
+  cutoverDir: string;
+  /** A path relative to deploy_to (absolute ones stay as they are), e.g. a service's upstream file. */
+  under(rel: string): string;
 }
 
 /** The metadata directory, at the root and inside each release. */
@@ -108,6 +112,8 @@ export function pathsFor(deployTo: string): Paths {
     prestepDir: (name, commit) => j(META_DIR, "presteps", name, commit),
     runDir: (id) => j(META_DIR, "runs", checkedRunId(id)),
     maintenance: (dir) => ({ dir: j(dir), flag: j(dir, FILES.maintenanceFlag), page: j(dir, FILES.maintenancePage) }),
+    cutoverDir: j(META_DIR, "cutover"),
+    under: (rel) => (rel.startsWith("/") || rel.startsWith("~/") ? rel : j(rel)),
   };
 }
 

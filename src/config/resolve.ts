@@ -74,6 +74,20 @@ export interface Service {
   processes?: string;
   health?: { http?: string; expect: number; tcp?: string; timeout: number };
   gracefulReload: boolean;
+  /** Blue/green slots behind nginx (absent: restarted in place). */
+  cutover?: Cutover;
+}
+
+/** A service's slots and the nginx upstream file they are switched in. */
+export interface Cutover {
+  ports: number[];
+  /** Relative to deploy_to. */
+  upstreamFile: string;
+  upstreamName: string;
+  host: string;
+  drainSeconds: number;
+  keepPrevious: boolean;
+  nginx: { test: string; reload: string; pidFile: string; sudo: boolean };
 }
 
 export interface ConfigFile {

@@ -51,6 +51,15 @@ export function checkRules(cfg: RawConfig, configDir: string): RuleProblem[] {
     // `logs` tails it: a path outside deploy_to would read any file the deploy user can.
     if (sv.log !== undefined && (path.isAbsolute(sv.log) || sv.log.split("/").includes("..")))
       problems.push({ path: [...at, "log"], message: `expected a relative path inside deploy_to, got ${JSON.stringify(sv.log)}` });
+    if (sv.cutover) {
+      if (sv.backend !== "supervisord")
+        problems.push({ path: [...at, "cutover"], message: `needs the supervisord backend (one program per slot), not ${sv.backend}` });
+      if (!sv.health?.http && !sv.health?.tcp)
+        problems.push({ path: [...at, "health"], message: "is required with cutover: traffic moves only to a slot that answers its health check" });
+      const uf = sv.cutover.upstream_file;
+      if (uf?.split("/").includes(".."))
+        problems.push({ path: [...at, "cutover", "upstream_file"], message: `expected a path without "..", got ${JSON.stringify(uf)}` });
+    }
     if (sv.log !== undefined && sv.backend !== "command")
       problems.push({ path: [...at, "log"], message: `only the command backend takes \`log\` (${sv.backend} logs are found by \`logs\` itself)` });
   }

@@ -17,6 +17,7 @@ import { DEPLOY_GROUPS, type Phase } from "./phases.js";
 import type { DeployingInfo, HostState, Manifest } from "./state.js";
 import { commandEnv, forHost, phaseSection, serviceRestarts, userCmds } from "./sections.js";
 import type { Stage } from "./stage.js";
+import { cutoverSections, slotMoves, type CutoverSections } from "./cutover.js";
 
 export { nextReleaseId } from "./resume.js";
 export type { Stage } from "./stage.js";
@@ -125,6 +126,9 @@ export function planDeploy(input: DeployInput): DeployPlan {
   const withDigest = (release: string, build: Section[]): Section[] =>
     isPrivate ? build : [...build, { phase: "build", cwd: release, commands: [rel.writeDigest(digestSkip(env))] }];
 
+  const cutover: Record<string, CutoverSections> = isPrivate
+    ? {}
+    : Object.fromEntries(hosts.map((h) => [h.name, cutoverSections(env, h, slotMoves(env, h, states[h.name]), id)]));
   const phaseSections = (h: Host, phase: Phase): Section[] => {
     const p = pathsFor(h.deployTo);
     const release = p.release(id);
@@ -166,10 +170,12 @@ export function planDeploy(input: DeployInput): DeployPlan {
         const m = phaseSection(env, h, phase, [], env.migrate, release);
         return m.length ? [...m, { phase, cwd: release, commands: [rel.writeDigest(digestSkip(env))] }] : [];
       }
+      case "start":
+        return cutover[h.name]?.start ?? [];
       case "switch":
-        return phaseSection(env, h, phase, [rel.setStatus(p, id, "ok"), rel.switchCurrent(p, id)], [], release);
+        return [...(cutover[h.name]?.switch ?? []), ...phaseSection(env, h, phase, [rel.setStatus(p, id, "ok"), rel.switchCurrent(p, id)], [], release)];
       case "restart":
-        return phaseSection(env, h, phase, serviceRestarts(env, h), env.restart, p.current);
+        return [...phaseSection(env, h, phase, serviceRestarts(env, h), env.restart, p.current), ...(cutover[h.name]?.retire ?? [])];
       case "verify":
         return phaseSection(env, h, phase, [], env.verify, p.current);
       case "cleanup": {
@@ -268,7 +274,7 @@ export function planDeploy(input: DeployInput): DeployPlan {
     manifest,
     stages: input.batchSize ? rollStages(stages, input.batchSize, input.batchWaitMs) : stages,
     removals,
-    recovery: planRecovery(env, hosts, id, previous),
+    recovery: planRecovery(env, hosts, id, previous, cutover),
     onFailure: planFailureHooks(env, hosts, { SLIPWAY_FAILED_RELEASE: id }),
     recoveryNote: `release ${id} marked failed`,
     deployTo: Object.fromEntries(hosts.map((h) => [h.name, h.deployTo])),

@@ -2,14 +2,14 @@
  * The fixed lifecycle. Phases inside one group run on a host in a single round trip; a group
  * boundary is a barrier where every host must have finished before any host goes on.
  */
-export const DEPLOY_PHASES = ["check", "lock", "fetch", "link", "build", "migrate", "switch", "cleanup", "restart", "verify", "unlock"] as const;
+export const DEPLOY_PHASES = ["check", "lock", "fetch", "link", "build", "migrate", "start", "switch", "cleanup", "restart", "verify", "unlock"] as const;
 export type Phase = (typeof DEPLOY_PHASES)[number];
 
 /**
  * Round-trip groups, in order. check/lock/unlock are driven by the engine itself. Cleanup rides
  * with the switch: it never removes the previous release, so a later switch-back stays possible.
  */
-export const DEPLOY_GROUPS: Phase[][] = [["fetch", "link", "build"], ["migrate"], ["switch", "cleanup"], ["restart", "verify"]];
+export const DEPLOY_GROUPS: Phase[][] = [["fetch", "link", "build"], ["migrate"], ["start"], ["switch", "cleanup"], ["restart", "verify"]];
 
 /** Phases after which `current` already points at the new release. */
 export const AFTER_SWITCH: ReadonlySet<string> = new Set(["restart", "verify"]);
@@ -21,6 +21,7 @@ export const PHASE_HELP: Record<Phase, string> = {
   link: "link shared dirs and files into the release",
   build: "run build commands inside the release",
   migrate: "run migrate commands once, on the primary host",
+  start: "start cutover services of the new release on an idle slot and wait until healthy (traffic still on the old one)",
   switch: "point current at the release (atomic rename) on every host",
   restart: "run restart commands",
   verify: "run verify commands; failure switches back",

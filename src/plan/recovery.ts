@@ -9,6 +9,7 @@ import { appliesTo } from "../config/roles.js";
 import * as rel from "../commands/release.js";
 import type { HostScript, Section } from "../commands/script.js";
 import { cmd } from "../commands/script.js";
+import type { CutoverSections } from "./cutover.js";
 import { commandEnv, phaseSection, serviceRestarts } from "./sections.js";
 
 /**
@@ -21,6 +22,10 @@ export interface HostRecovery {
   always: Section[];
   ifSwitched: Section[];
   ifRestarted: Section[];
+  /** On every host, after the rest: stop cutover slots started for the failed release. */
+  last?: Section[];
+  /** A failed switch may already have moved nginx (cutover): recovery treats the host as switched. */
+  switchIsNotAtomic?: boolean;
 }
 
 export interface FailureHooks {
@@ -28,8 +33,17 @@ export interface FailureHooks {
   local: HostScript | null;
 }
 
-/** The recovery pieces for each host of a deploy of `id`, given each host's previous release. */
-export function planRecovery(env: Environment, hosts: Host[], id: string, previous: Record<string, string | null>): Record<string, HostRecovery> {
+/**
+ * The recovery pieces for each host of a deploy of `id`, given each host's previous release and the
+ * cutover sections (the old slot serves again on a switched host; the new slot is stopped everywhere).
+ */
+export function planRecovery(
+  env: Environment,
+  hosts: Host[],
+  id: string,
+  previous: Record<string, string | null>,
+  cutover: Record<string, CutoverSections> = {},
+): Record<string, HostRecovery> {
   // Recovery steps take milliseconds: a host that cannot do them in the switch's limit is stuck.
   const quick = env.timeouts.switch;
   return Object.fromEntries(
@@ -41,8 +55,13 @@ export function planRecovery(env: Environment, hosts: Host[], id: string, previo
         // Marked failed first: a restart that fails during recovery must not leave the release `ok`.
         always: [{ phase: "cleanup", commands: [rel.setStatus(p, id, "failed")], timeoutMs: quick }],
         // Back to the previous release (or `current` removed on a first deploy).
-        ifSwitched: [{ phase: "switch", commands: [prev ? rel.switchCurrent(p, prev) : rel.removeCurrent(p)], timeoutMs: quick }],
+        ifSwitched: [
+          { phase: "switch", commands: [prev ? rel.switchCurrent(p, prev) : rel.removeCurrent(p)], timeoutMs: quick },
+          ...(cutover[h.name]?.back ?? []),
+        ],
         ifRestarted: prev ? phaseSection(env, h, "restart", serviceRestarts(env, h), env.restart, p.current) : [],
+        last: cutover[h.name]?.stopNew ?? [],
+        ...(cutover[h.name]?.switch.length ? { switchIsNotAtomic: true } : {}),
       };
       return [h.name, r];
     }),
@@ -51,7 +70,7 @@ export function planRecovery(env: Environment, hosts: Host[], id: string, previo
 
 /** The script recovery runs on one host, given whether it switched and whether its services ran the new code. */
 export function recoveryScript(r: HostRecovery, switched: boolean, restarted: boolean): HostScript {
-  return { env: r.env, sections: [...r.always, ...(switched ? [...r.ifSwitched, ...(restarted ? r.ifRestarted : [])] : [])] };
+  return { env: r.env, sections: [...r.always, ...(switched ? [...r.ifSwitched, ...(restarted ? r.ifRestarted : [])] : []), ...(r.last ?? [])] };
 }
 
 /** on_failure hooks: on each host whose roles they apply to, and `local: true` ones once here. */

@@ -11,6 +11,7 @@ import { planFailureHooks, type FailureHooks, type HostRecovery } from "./recove
 import type { Stage } from "./stage.js";
 import { commandEnv, phaseSection, serviceRestarts } from "./sections.js";
 import { commitOf, rollbackCandidates, type HostState } from "./state.js";
+import { cutoverSections, slotMoves } from "./cutover.js";
 
 export interface RollbackPlan {
   verb: "rollback";
@@ -77,6 +78,7 @@ export function planRollback(input: RollbackInput): RollbackPlan | { refuse: str
   const { target, from } = choice;
   const previous = Object.fromEntries(hosts.map((h) => [h.name, states[h.name]?.current ?? null]));
   const envFor = (h: Host) => commandEnv(env, { SLIPWAY_RELEASE: target, SLIPWAY_HOST: h.name, SLIPWAY_PREVIOUS_RELEASE: previous[h.name] ?? "" });
+  const startScripts: Record<string, HostScript> = {};
   const switchScripts: Record<string, HostScript> = {};
   const afterScripts: Record<string, HostScript> = {};
   const recovery: Record<string, HostRecovery> = {};
@@ -84,19 +86,39 @@ export function planRollback(input: RollbackInput): RollbackPlan | { refuse: str
     const p = pathsFor(h.deployTo);
     const prev = previous[h.name] ?? null;
     const markBad = prev && prev !== target ? [rel.setStatus(p, prev, "bad")] : [];
-    switchScripts[h.name] = { env: envFor(h), sections: phaseSection(env, h, "switch", [rel.switchCurrent(p, target), ...markBad], [], p.release(target)) };
+    // Cutover services move to the target on an idle slot (or find it still running there with keep_previous).
+    const cut = cutoverSections(env, h, slotMoves(env, h, states[h.name]), target);
+    startScripts[h.name] = { env: envFor(h), sections: cut.start };
+    switchScripts[h.name] = {
+      env: envFor(h),
+      sections: [...cut.switch, ...phaseSection(env, h, "switch", [rel.switchCurrent(p, target), ...markBad], [], p.release(target))],
+    };
     afterScripts[h.name] = {
       env: envFor(h),
       sections: [
         ...phaseSection(env, h, "restart", serviceRestarts(env, h), env.restart, p.current),
+        ...cut.retire,
         ...phaseSection(env, h, "verify", [], env.verify, p.current),
       ],
     };
-    const back = prev ? [{ phase: "switch", commands: [rel.switchCurrent(p, prev), rel.setStatus(p, prev, "ok")], timeoutMs: env.timeouts.switch }] : [];
-    recovery[h.name] = { env: envFor(h), always: [], ifSwitched: back, ifRestarted: [] };
+    const back = prev
+      ? [{ phase: "switch", commands: [rel.switchCurrent(p, prev), rel.setStatus(p, prev, "ok")], timeoutMs: env.timeouts.switch }, ...cut.back]
+      : [];
+    recovery[h.name] = {
+      env: envFor(h),
+      always: [],
+      ifSwitched: back,
+      ifRestarted: [],
+      last: cut.stopNew,
+      ...(cut.switch.length ? { switchIsNotAtomic: true } : {}),
+    };
   }
   const names = hosts.map((h) => h.name);
-  const stages: RollbackPlan["stages"] = [{ kind: "hosts", phases: ["switch"], hosts: names, scripts: switchScripts }];
+  const starting = names.filter((n) => (startScripts[n]?.sections.length ?? 0) > 0);
+  const stages: RollbackPlan["stages"] = [
+    ...(starting.length ? [{ kind: "hosts" as const, phases: ["start" as const], hosts: starting, scripts: startScripts }] : []),
+    { kind: "hosts", phases: ["switch"], hosts: names, scripts: switchScripts },
+  ];
   const restarting = names.filter((n) => (afterScripts[n]?.sections.length ?? 0) > 0);
   if (restarting.length) stages.push({ kind: "hosts", phases: ["restart", "verify"], hosts: restarting, scripts: afterScripts });
   const ps = states[primary.name];

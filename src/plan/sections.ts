@@ -8,6 +8,7 @@ import type { Command, Environment, Host, Service } from "../config/resolve.js";
 import { appliesTo } from "../config/roles.js";
 import { mergeEnv } from "../config/env.js";
 import { fillVars, legacyVarsWarning } from "../config/template.js";
+import { UsageError } from "../errors.js";
 import { cmd, type ScriptCommand, type Section } from "../commands/script.js";
 import { serviceAction, servicesOn, type ServiceContext } from "../commands/services/backend.js";
 import { healthWait } from "../commands/services/health.js";
@@ -30,11 +31,14 @@ export function commandEnv(env: Environment, extra: Record<string, string>, host
  */
 export function serviceRestarts(env: Environment, h: Host): ScriptCommand[] {
   const c = serviceContext(env, h);
-  return hostServices(env, h).flatMap((svc) => [
-    ...(svc.backend === "supervisord" ? [installSupervisorProgram(svc, c)] : svc.backend === "systemd" ? [installSystemdUnit(svc, c)] : []),
-    serviceAction(svc, c, svc.gracefulReload ? "reload" : "restart"),
-    healthWait(svc, c),
-  ]);
+  // Cutover services are not restarted in place: their slots are started and stopped by plan/cutover.ts.
+  return hostServices(env, h)
+    .filter((svc) => !svc.cutover)
+    .flatMap((svc) => [
+      ...(svc.backend === "supervisord" ? [installSupervisorProgram(svc, c)] : svc.backend === "systemd" ? [installSystemdUnit(svc, c)] : []),
+      serviceAction(svc, c, svc.gracefulReload ? "reload" : "restart"),
+      healthWait(svc, c),
+    ]);
 }
 
 /** Paths, supervisor settings and the environment (app env, host env, secrets) a host's services run with. */
@@ -60,7 +64,15 @@ export function withHostVars(svc: Service, vars: Record<string, string>, legacy?
     for (const k of f.legacy) legacy?.add(k);
     return f.text;
   };
-  return { ...svc, command: sub(svc.command), health: svc.health && { ...svc.health, http: sub(svc.health.http), tcp: sub(svc.health.tcp) } };
+  const filled: Service = { ...svc, command: sub(svc.command), health: svc.health && { ...svc.health, http: sub(svc.health.http), tcp: sub(svc.health.tcp) } };
+  if (svc.cutover) {
+    const host = sub(svc.cutover.host)!;
+    // It reaches nginx's config and an awk pattern: an address, nothing else.
+    if (!/^[A-Za-z0-9.:[\]-]+$/.test(host))
+      throw new UsageError(`services.${svc.name}.cutover.host: expected an address, got ${JSON.stringify(host.slice(0, 80))}`);
+    filled.cutover = { ...svc.cutover, host };
+  }
+  return filled;
 }
 
 /** The deprecation warning for `${NAME}` in this environment's services, on any host (one per run). */

@@ -35,7 +35,8 @@ export function actionCommands(env: Environment, h: Host, services: Service[], a
   const mine = hostServices(env, h, services);
   const ordered = action === "stop" ? [...mine].reverse() : mine;
   return ordered.flatMap((svc) => [
-    ...(action !== "stop" && action !== "status"
+    // A cutover service's slots are installed by deploys; here only the recorded slot is acted on.
+    ...(action !== "stop" && action !== "status" && !svc.cutover
       ? svc.backend === "supervisord"
         ? [installSupervisorProgram(svc, c)]
         : svc.backend === "systemd"

@@ -31,8 +31,15 @@ export interface HostState {
   pushRecord: PushRecord | null;
   /** Completed steps of unfinished releases on this host: release → phase → input hash. */
   journal: Record<string, Record<string, string>>;
+  /** Cutover services: the slot nginx points at (port and the release it runs), by service name. */
+  cutover?: Record<string, CutoverSlot>;
   /** What the host sent that did not parse (reported as warnings, then ignored). */
   problems: string[];
+}
+
+export interface CutoverSlot {
+  port: number;
+  release: string;
 }
 
 const STATUSES = new Set(["building", "ok", "failed", "bad", "private"]);
@@ -65,12 +72,23 @@ export function readState(p: Paths): string {
     `if [ -d ${META_DIR}/${FILES.lockDir} ]; then printf 'LOCK\\t%s\\n' "$(head -c 4096 ${lock} 2>/dev/null | tr -d '\\n')"; fi`,
     `if [ -f ${deploying} ]; then printf 'DEPLOYING\\t%s\\n' "$(head -c 4096 ${deploying} | tr -d '\\n')"; fi`,
     `if [ -f ${cfg} ]; then printf 'CONFIGSTATE\\t%s\\n' "$(head -c 65536 ${cfg} | tr -d '\\n')"; fi`,
+    `for f in ${META_DIR}/cutover/*; do case "$f" in *.draining|*.tmp) continue;; esac; if [ -f "$f" ]; then printf 'CUTOVER\\t%s\\t%s\\n' "\${f##*/}" "$(head -c 200 "$f" | tr -d '\\n\\t')"; fi; done`,
   ].join("\n");
 }
 
 /** Parse `readState` output. Anything malformed is left out and described in `problems`. */
 export function parseState(host: string, stdout: string): HostState {
-  const state: HostState = { host, initialized: true, current: null, releases: [], lock: null, deploying: null, journal: {}, pushRecord: null, problems: [] };
+  const state: HostState = {
+    host,
+    initialized: true,
+    current: null,
+    releases: [],
+    lock: null,
+    deploying: null,
+    journal: {},
+    pushRecord: null,
+    problems: [],
+  };
   const problem = (what: string) => state.problems.push(what);
   for (const line of stdout.split("\n")) {
     if (line === "NOROOT") state.initialized = false;
@@ -107,6 +125,10 @@ export function parseState(host: string, stdout: string): HostState {
       if (!d.ok) problem(`${d.problem} (ignored: deploy --resume cannot use it)`);
     } else if (tag === "CONFIGSTATE") {
       state.pushRecord = parsePushRecord([a, b, ...rest].join("\t"));
+    } else if (tag === "CUTOVER") {
+      const slot = parseCutoverSlot(a, b);
+      if (slot) (state.cutover ??= {})[a] = slot;
+      else problem(`.slipway/cutover/${excerpt(a)}: expected "<port> <release>", got ${excerpt(b)} (ignored)`);
     } else if (tag === "JOURNAL") {
       const hash = rest[0] ?? "";
       if (isReleaseId(a) && (DEPLOY_PHASES as readonly string[]).includes(b) && JOURNAL_HASH.test(hash)) (state.journal[a] ??= {})[b] = hash;
@@ -114,6 +136,16 @@ export function parseState(host: string, stdout: string): HostState {
   }
   state.releases.sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
   return state;
+}
+
+const SERVICE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+
+/** A cutover record: `<port> <release-id>` under a service's name; anything else is refused. */
+export function parseCutoverSlot(service: string, text: string): CutoverSlot | null {
+  const m = /^([0-9]{1,5}) (\S+)$/.exec(text.trim());
+  if (!SERVICE_NAME.test(service) || !m || !isReleaseId(m[2]!)) return null;
+  const port = Number(m[1]);
+  return port >= 1 && port <= 65535 ? { port, release: m[2]! } : null;
 }
 
 function parsePushRecord(raw: string): PushRecord | null {

@@ -1,9 +1,10 @@
 /** The one interface every service backend implements, the types they share, and the lookup by backend name. */
 import type { Paths } from "../../config/paths.js";
 import type { Service } from "../../config/resolve.js";
-import type { ScriptCommand } from "../script.js";
+import { cmd, type ScriptCommand } from "../script.js";
 import { command } from "./command.js";
 import { envFileCommand } from "./envfile.js";
+import { hasCutover, onActiveSlot } from "./slots.js";
 import { supervisord } from "./supervisord.js";
 import { systemd } from "./systemd.js";
 
@@ -40,6 +41,7 @@ export function backendFor(svc: Service): ServiceBackend {
 
 /** Is the service's process up? (supervisord RUNNING, systemd active, or the pid file's process alive). */
 export function aliveCheck(svc: Service, c: ServiceContext): string {
+  if (hasCutover(svc)) return onActiveSlot(svc, c, (s, sc) => backendFor(s).alive(s, sc));
   return backendFor(svc).alive(svc, c);
 }
 
@@ -53,6 +55,12 @@ export function writeEnvFile(svc: Service, c: ServiceContext): ScriptCommand {
 
 /** start/stop/restart/reload/status for a service. */
 export function serviceAction(svc: Service, c: ServiceContext, action: ServiceAction): ScriptCommand {
+  // A cutover service acts on the slot nginx points at.
+  if (hasCutover(svc))
+    return cmd(
+      onActiveSlot(svc, c, (s, sc) => `( ${backendFor(s).action(s, sc, action).sh} )`),
+      `${action} ${svc.name} (active slot)`,
+    );
   return backendFor(svc).action(svc, c, action);
 }
 

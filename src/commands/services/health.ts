@@ -3,9 +3,12 @@ import type { Service } from "../../config/resolve.js";
 import { argv, shq } from "../quote.js";
 import { cmd, type ScriptCommand } from "../script.js";
 import { aliveCheck, type ServiceContext } from "./backend.js";
+import { hasCutover, onActiveSlot } from "./slots.js";
 
 /** One health probe: process alive, then the HTTP or TCP check. Prints what it saw. */
 export function healthProbe(svc: Service, c: ServiceContext): string {
+  // A cutover service is probed on the slot nginx points at (its slots are plain services: no recursion).
+  if (hasCutover(svc)) return onActiveSlot(svc, c, (s, sc) => healthProbe(s, sc));
   const parts = [aliveCheck(svc, c)];
   const h = svc.health;
   if (h?.http) {

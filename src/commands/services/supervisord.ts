@@ -7,7 +7,7 @@ import { cmd, type ScriptCommand } from "../script.js";
 import type { ServiceAction, ServiceBackend, ServiceContext } from "./backend.js";
 import { envFileCommand, envFilePath, nulRecords } from "./envfile.js";
 
-const ctl = (c: ServiceContext) => `supervisorctl -c ${shPath(c.supervisor.config)}`;
+export const ctl = (c: ServiceContext) => `supervisorctl -c ${shPath(c.supervisor.config)}`;
 
 /** The loader supervisord runs: NUL-terminated `NAME=value` records become the environment without any parsing, then exec the command. */
 const SUPERVISOR_LOADER = 'while IFS= read -r -d "" kv; do export "$kv"; done <"$0" && exec "$@"';
@@ -25,12 +25,12 @@ export function supervisorLogFile(svc: Service, paths: Paths): string {
  * the new release. supervisord has no env-file option and its `environment=` parser mangles quotes,
  * `#`, `;` and newlines, so the program runs through a bash loader that reads the 0600 env file.
  */
-export function supervisorProgram(svc: Service, c: ServiceContext, home = "$HOME"): string {
+export function supervisorProgram(svc: Service, c: ServiceContext, home = "$HOME", directory = c.paths.current): string {
   const expand = (p: string) => (p.startsWith("~/") ? `${home}/${p.slice(2)}` : p);
   return [
     `[program:${svc.program}]`,
     `command=/bin/bash -c ${supervisorArg(SUPERVISOR_LOADER)} ${supervisorArg(expand(envFilePath(svc, c)))} ${svc.command}`,
-    `directory=${expand(c.paths.current)}`,
+    `directory=${expand(directory)}`,
     "autostart=true",
     "autorestart=true",
     "startsecs=1",
@@ -43,11 +43,17 @@ export function supervisorProgram(svc: Service, c: ServiceContext, home = "$HOME
   ].join("\n");
 }
 
-/** Write the env file, then the program file if it changed, and let supervisord pick it up (reread + update). */
-export function installSupervisorProgram(svc: Service, c: ServiceContext): ScriptCommand {
-  const file = `${shPath(c.supervisor.includeDir)}/${shq(`${svc.program}.conf`)}`;
+/** The program file of a service under the include dir (quoted for the shell). */
+export const programFile = (svc: Service, c: ServiceContext): string => `${shPath(c.supervisor.includeDir)}/${shq(`${svc.program}.conf`)}`;
+
+/**
+ * Write the env file, then the program file if it changed, and let supervisord pick it up (reread + update).
+ * `directory` is where the program runs: `current` for services restarted in place, a release for cutover slots.
+ */
+export function installSupervisorProgram(svc: Service, c: ServiceContext, directory = c.paths.current): ScriptCommand {
+  const file = programFile(svc, c);
   // The home directory is filled in by the host's shell when the file is written.
-  const text = supervisorProgram(svc, c, "__SLIPWAY_HOME__");
+  const text = supervisorProgram(svc, c, "__SLIPWAY_HOME__", directory);
   return cmd(
     and(
       envFileCommand(svc, c, nulRecords(c.env)).sh,

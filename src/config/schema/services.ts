@@ -19,6 +19,62 @@ const healthSchema = z
   })
   .strict();
 
+const NGINX_DEFAULTS = { test: "nginx -t", reload: "nginx -s reload", pid_file: "/run/nginx.pid", sudo: false };
+
+/** `cutover`: blue/green slots behind the host's nginx (see README "Zero-downtime cutover"). */
+const cutoverSchema = z
+  .object({
+    proxy: z.enum(["nginx"]).describe("The proxy whose upstream Slipway rewrites (nginx today)."),
+    ports: z
+      .array(z.number().int().min(1).max(65535), { error: "expected a list of ports" })
+      .min(2, { error: "expected two or more ports (one slot serves while the next release starts on another)" })
+      .refine((ps) => new Set(ps).size === ps.length, { error: "expected distinct ports" })
+      .describe("Slot ports: each release's processes listen on one (`{{ SLIPWAY_PORT }}` / $SLIPWAY_PORT); a deploy starts on an idle one."),
+    upstream_file: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        "The file Slipway writes (an nginx `upstream` block), relative to deploy_to (default nginx/<service>.conf); include it from nginx's `http` block.",
+      ),
+    upstream_name: z
+      .string()
+      .regex(/^[A-Za-z0-9_]+$/, { error: "expected letters, digits and _" })
+      .optional()
+      .describe("The upstream's name in that file, for `proxy_pass http://<name>;` (default <app>_<service>)."),
+    host: z
+      .string()
+      .regex(/^([A-Za-z0-9.:[\]-]+|\{\{\s*[A-Za-z_][A-Za-z0-9_]*\s*\}\})$/, { error: "expected an address or {{ NAME }} (a host's env value)" })
+      .default("127.0.0.1")
+      .describe("Where the slots listen, as nginx reaches them (an address, or `{{ NAME }}` from each host's env); the app gets it as $SLIPWAY_SLOT_HOST."),
+    drain_timeout: z
+      .number()
+      .int()
+      .min(0)
+      .default(30)
+      .describe("Seconds the old slot may keep serving in-flight requests after the switch before it is stopped."),
+    keep_previous: z.boolean().default(false).describe("Keep the old slot running after the drain, so a rollback switches back without starting anything."),
+    nginx: z
+      .object({
+        test: z
+          .string()
+          .min(1)
+          .default(NGINX_DEFAULTS.test)
+          .describe("Checks the configuration with the new upstream; a failure puts the old file back and stops the deploy."),
+        reload: z.string().min(1).default(NGINX_DEFAULTS.reload).describe("Graceful reload: new workers take new requests, old ones finish theirs."),
+        pid_file: z
+          .string()
+          .min(1)
+          .default(NGINX_DEFAULTS.pid_file)
+          .describe("nginx's master pid file: no running nginx means no reload; its old workers' exit ends the drain."),
+        sudo: z.boolean().default(false).describe("Run test and reload with `sudo -n` (the deploy user needs a sudoers rule for exactly those commands)."),
+      })
+      .strict()
+      .default(NGINX_DEFAULTS)
+      .describe("How to check and reload nginx on the host."),
+  })
+  .strict();
+
 const PROGRAM_MSG = `expected a program name (letters, digits, "_", ".", "@", "-", starting with a letter or digit)`;
 
 /** One service and how to start, stop and health-check it. */
@@ -51,6 +107,9 @@ export const serviceSchema = z
       .describe("A `pgrep -f` pattern for this service's processes (owned by the deploy user): stragglers after a stop are found with it."),
     health: healthSchema.optional().describe("How to tell it is healthy (besides its process running)."),
     graceful_reload: z.boolean().default(false).describe("Deploys reload instead of restart."),
+    cutover: cutoverSchema
+      .optional()
+      .describe("Zero-downtime deploys: start the new release on an idle port, health-check it, point nginx at it, drain the old one (supervisord backend)."),
   })
   .strict();
 

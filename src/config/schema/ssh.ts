@@ -36,6 +36,7 @@ export const TIMEOUT_DEFAULTS = {
   link: 60,
   build: 1800,
   migrate: 1800,
+  start: 600,
   switch: 4,
   cleanup: 300,
   restart: 600,
@@ -53,6 +54,7 @@ export const timeoutsSchema = z
     link: seconds("linking shared paths", TIMEOUT_DEFAULTS.link),
     build: seconds("dependency installs and build commands", TIMEOUT_DEFAULTS.build),
     migrate: seconds("migrations", TIMEOUT_DEFAULTS.migrate),
+    start: seconds("starting new cutover slots and waiting for their health checks", TIMEOUT_DEFAULTS.start),
     switch: seconds(
       "the switch (it takes milliseconds: a host that does not finish it in time is stuck, and the others are switched back)",
       TIMEOUT_DEFAULTS.switch,
