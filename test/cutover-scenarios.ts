@@ -104,47 +104,44 @@ ${HOSTS.map((h, i) => `      - { name: ${h}, address: ${h}, env: { PORT: "${port
   }
 }
 
+/** Each host's slots listen on their own loopback address (all fleet hosts share one loopback). */
+const SLOT_HOST: Record<string, string> = { web1: "127.0.0.21", web2: "127.0.0.22", web3: "127.0.0.23" };
+
 /**
- * With `cutover`. All fleet hosts share one loopback, so two hosts cannot both listen on the same
- * slot ports: each host gets its own service (web1 on role web1, ...) with its own ports and
- * upstream file. On real machines one service with one port pair serves them all.
+ * With `cutover`: one service, the same two slot ports on every host (each on its host's address).
  * Deploy v2, roll back to v1, then deploy v3 whose health check fails on web2 (the flag file).
  */
 export async function cutoverScenarios(lf: LoadFleet): Promise<ScenarioResult[]> {
   const { fleet } = lf;
   const repo = new Repo(path.join(fleet.gitBase, "cut"));
   const dir = tmpdir("slipway-load-");
-  const nginxes: Nginx[] = [];
-  const services: string[] = [];
-  for (const h of HOSTS) {
-    const home = fleet.host(h).home;
-    const upstreamName = `cut_${h}`;
-    const n = await prepareNginx(fleet, h, { name: "nginx-cutover", upstreamInclude: `${home}/apps/cut/nginx/${h}.conf`, upstreamName });
-    nginxes.push(n);
-    const [a, b] = [await freePort(), await freePort()];
-    services.push(`  ${h}:
-    backend: supervisord
-    roles: [${h}]
-    command: node server.js
-    health: { http: "http://127.0.0.1:{{ SLIPWAY_PORT }}/health", timeout: 10 }
-    cutover:
-      proxy: nginx
-      ports: [${a}, ${b}]
-      upstream_file: nginx/${h}.conf
-      upstream_name: ${upstreamName}
-      drain_timeout: 10
-      nginx: { test: "${n.testCmd}", reload: "${n.reloadCmd}", pid_file: "${n.pidFile}" }`);
-  }
+  const nginxes = await Promise.all(
+    HOSTS.map((h) =>
+      prepareNginx(fleet, h, { name: "nginx-cutover", upstreamInclude: `${fleet.host(h).home}/apps/cut/nginx/web.conf`, upstreamName: "cut_web" }),
+    ),
+  );
+  // The commands name ~ (the same on every host); prepareNginx's own are absolute per host.
+  const base = "/usr/sbin/nginx -e ~/nginx-cutover/error.log -p ~/nginx-cutover -c ~/nginx-cutover/nginx.conf";
+  const ports = [await freePort(), await freePort()];
   writeFileSync(
     path.join(dir, "slipway.yml"),
     `app: cut
 source: { git: "${fleet.gitUrl("cut")}", ref: main }
 services:
-${services.join("\n")}
+  web:
+    backend: supervisord
+    command: node server.js
+    health: { http: "http://{{ SLOT_HOST }}:{{ SLIPWAY_PORT }}/health", timeout: 10 }
+    cutover:
+      proxy: nginx
+      ports: [${ports.join(", ")}]
+      host: "{{ SLOT_HOST }}"
+      drain_timeout: 10
+      nginx: { test: "${base} -t", reload: "${base} -s reload", pid_file: "~/nginx-cutover/nginx.pid" }
 environments:
   prod:
     hosts:
-${HOSTS.map((h) => `      - { name: ${h}, address: ${h}, roles: [${h}] }`).join("\n")}
+${HOSTS.map((h) => `      - { name: ${h}, address: ${h}, env: { SLOT_HOST: "${SLOT_HOST[h]}" } }`).join("\n")}
 `,
   );
   commitApp(repo, loadApp(1), "v1");

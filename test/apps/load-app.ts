@@ -1,6 +1,6 @@
 /**
  * The app the load measurements deploy: a dependency-free Node server on $SLIPWAY_PORT (a cutover
- * slot) or $PORT (in-place), 127.0.0.1. `/` answers `v<VERSION>` (so the load can tell which release
+ * slot, on $SLIPWAY_SLOT_HOST when set) or $PORT (in-place), 127.0.0.1. `/` answers `v<VERSION>` (so the load can tell which release
  * answered), `/health` is 200 unless `$HOME/unhealthy-<VERSION>` exists, `/slow?ms=N` answers after
  * N ms. On SIGTERM it exits at once, dropping requests in flight, like most apps without a
  * graceful-shutdown handler: the in-place figures measure exactly that.
@@ -27,7 +27,7 @@ http
     }
     res.end("v" + VERSION);
   })
-  .listen(PORT, "127.0.0.1");
+  .listen(PORT, process.env.SLIPWAY_SLOT_HOST || "127.0.0.1");
 
 process.on("SIGTERM", () => process.exit(0));
 `;
