@@ -15,7 +15,8 @@ import path from "node:path";
 export const HOSTS = ["web1", "web2", "web3"];
 /** Load per nginx, as in the reference measurement. */
 export const CONNECTIONS = 3;
-const STEADY_MS = Number(process.env.LOAD_STEADY_MS ?? 2000);
+/** The steady phase before each CLI run. */
+export const STEADY_MS = Number(process.env.LOAD_STEADY_MS ?? 2000);
 const AFTER_MS = 500;
 
 export interface LoadFleet {
