@@ -9,7 +9,7 @@ import { Fleet, freePort } from "./fleet.js";
 import { type CliResult, cliSpawn, Repo, tmpdir } from "./helpers.js";
 import { type BucketStats, startLoad } from "./load.js";
 import { curlNginx, type Nginx, prepareNginx } from "./nginx.js";
-import { writeFileSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 
 export const HOSTS = ["web1", "web2", "web3"];
@@ -102,6 +102,7 @@ ${HOSTS.map((h, i) => `      - { name: ${h}, address: ${h}, env: { PORT: "${port
   } finally {
     for (const n of nginxes) n.stop();
     for (const h of HOSTS) fleet.asUser(h, "supervisorctl -c supervisor/supervisord.conf stop inplace-web >/dev/null 2>&1; true");
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 
@@ -159,5 +160,6 @@ ${HOSTS.map((h) => `      - { name: ${h}, address: ${h}, env: { SLOT_HOST: "${SL
     return [deploy, rollback, failing];
   } finally {
     for (const n of nginxes) n.stop();
+    rmSync(dir, { recursive: true, force: true });
   }
 }
