@@ -6,6 +6,7 @@
  * Then, when PostgreSQL is installed, the database section (`--db`: only that section; `--no-db`: skip it): a ~200 MB PostgreSQL
  * database (BENCH_DB_ROWS rows of ~100 bytes), timing `db backup`, `db restore --into` and
  * `db verify` against one sshd host (MB/s from pg_database_size).
+ * Then the load section (`--cutover`: only that section; `--no-cutover`: skip it): scripts/bench-cutover.ts.
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -16,6 +17,7 @@ import { Fleet } from "../test/fleet.js";
 import { SshExecutor } from "../src/exec/ssh/executor.js";
 import type { Host, SshSettings } from "../src/config/resolve.js";
 import { HAVE_POSTGRES, startPostgres } from "../test/dbservers.js";
+import { cutoverBench } from "./bench-cutover.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const MAIN = path.join(ROOT, "dist/cli/main.js");
@@ -284,11 +286,18 @@ async function main() {
 
 async function all() {
   if (process.argv.includes("--db")) return dbBench();
+  if (process.argv.includes("--cutover")) return cutoverBench();
   await main();
-  if (process.argv.includes("--no-db")) return;
-  if (!HAVE_POSTGRES) return console.log("\n(database section skipped: PostgreSQL is not installed)");
+  if (!process.argv.includes("--no-db")) {
+    if (!HAVE_POSTGRES) console.log("\n(database section skipped: PostgreSQL is not installed)");
+    else {
+      console.log("");
+      await dbBench();
+    }
+  }
+  if (process.argv.includes("--no-cutover")) return;
   console.log("");
-  await dbBench();
+  await cutoverBench();
 }
 
 all().catch((e) => {
