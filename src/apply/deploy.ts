@@ -22,6 +22,7 @@ import { DbSteps, gatherDatabases } from "./deploy-db.js";
 import { gatesAtSwitch, preflight } from "./preflight.js";
 import { gateRecord, type GateResult } from "../plan/preflight.js";
 import { afterTaskLines } from "../plan/tasks.js";
+import { verifyOrRevert } from "./verify-window.js";
 
 export interface DeployOptions {
   ref?: string;
@@ -204,6 +205,16 @@ export async function applyDeploy(ctx: RunContext, hosts: Host[], opts: DeployOp
             : "";
         throw new OperationError(`${interrupted ? "deploy interrupted" : "deploy failed"}: ${why}\n${summary.join("\n")}${run.droppedSummary()}${page}`);
       }
+      // The verify window runs still under the lock; a failing check reverts and throws.
+      if (ctx.env.verifyWindow && opts.privateDays === undefined)
+        await verifyOrRevert(
+          ctx,
+          run.activeHosts(),
+          ctx.env.verifyWindow,
+          { id: plan.releaseId, previous: plan.previous[plan.primary] ?? null },
+          history!,
+          (h) => (history = h),
+        );
       for (const [h, ids] of Object.entries(plan.removals)) if (ids.length) ctx.bus.info(`removed ${ids.length} old release(s): ${ids.join(", ")}`, h);
       return {
         releaseId: plan.releaseId,
