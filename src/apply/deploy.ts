@@ -23,6 +23,7 @@ import { gatesAtSwitch, preflight } from "./preflight.js";
 import { gateRecord, type GateResult } from "../plan/preflight.js";
 import { afterTaskLines } from "../plan/tasks.js";
 import { verifyOrRevert } from "./verify-window.js";
+import { startWatchers } from "./watch.js";
 
 export interface DeployOptions {
   ref?: string;
@@ -46,6 +47,8 @@ export interface DeployOptions {
   overrides?: string[];
   /** `promote --from`: recorded in the history line. */
   promotedFrom?: { env: string; release: string; commit: string };
+  /** Verify window: return at the switch, leaving detached watchers on the hosts (they hold the lock). */
+  noWait?: boolean;
 }
 
 export interface OperationResult {
@@ -105,7 +108,7 @@ export async function applyDeploy(ctx: RunContext, hosts: Host[], opts: DeployOp
     verb,
     opts.reason ?? "",
     opts.lockWaitMs,
-    async (primaryOut) => {
+    async (primaryOut, lock) => {
       const { states, unreachable } = await gatherReachable(ctx, pool, hosts, knownPrimary(ctx, primaryOut, stateCmd));
       // Hosts allowed to fail that cannot even be read are left out before planning; any other
       // unreachable host stops the deploy before anything changes.
@@ -205,16 +208,13 @@ export async function applyDeploy(ctx: RunContext, hosts: Host[], opts: DeployOp
             : "";
         throw new OperationError(`${interrupted ? "deploy interrupted" : "deploy failed"}: ${why}\n${summary.join("\n")}${run.droppedSummary()}${page}`);
       }
-      // The verify window runs still under the lock; a failing check reverts and throws.
-      if (ctx.env.verifyWindow && opts.privateDays === undefined)
-        await verifyOrRevert(
-          ctx,
-          run.activeHosts(),
-          ctx.env.verifyWindow,
-          { id: plan.releaseId, previous: plan.previous[plan.primary] ?? null },
-          history!,
-          (h) => (history = h),
-        );
+      // The verify window runs still under the lock (a failing check reverts and throws), or with
+      // --no-wait in detached watchers that take the lock over.
+      const verifyWindow = opts.privateDays === undefined ? ctx.env.verifyWindow : null;
+      const released = { id: plan.releaseId, previous: plan.previous[plan.primary] ?? null };
+      const setHistory = (h: string | undefined) => (history = h);
+      const watching = verifyWindow && opts.noWait ? await startWatchers(ctx, run.activeHosts(), verifyWindow, released, lock, history!, setHistory) : [];
+      if (verifyWindow && !opts.noWait) await verifyOrRevert(ctx, run.activeHosts(), verifyWindow, released, history!, setHistory);
       for (const [h, ids] of Object.entries(plan.removals)) if (ids.length) ctx.bus.info(`removed ${ids.length} old release(s): ${ids.join(", ")}`, h);
       return {
         releaseId: plan.releaseId,
@@ -225,6 +225,7 @@ export async function applyDeploy(ctx: RunContext, hosts: Host[], opts: DeployOp
           ...run.activeHosts().map((h) => `${h.name}: current → ${plan.releaseId}`),
           ...run.droppedSummary().split("\n").filter(Boolean),
           ...afterTaskLines(gates, ctx.env.name),
+          ...watching,
         ],
       };
     },

@@ -42,7 +42,7 @@ const iso = z.string().max(64);
 /** `.slipway/watch/<release>/state` on a watcher's host (one JSON object, rewritten atomically). */
 const watchStateSchema = z
   .object({
-    status: z.enum(["watching", "passed", "reverted", "revert-failed", "stopped"]),
+    status: z.enum(["watching", "reverting", "passed", "reverted", "revert-failed", "stopped"]),
     release: z.string().refine(isReleaseId, "expected a release id"),
     previous: z.string().refine(isReleaseId, "expected a release id").nullable(),
     started: iso,
@@ -67,4 +67,58 @@ export function parseWatchState(raw: string): { ok: true; value: WatchState } | 
   if (r.success) return { ok: true, value: r.data };
   const issue = r.error.issues[0]!;
   return { ok: false, problem: `watch state${issue.path.length ? `.${issue.path.join(".")}` : ""}: ${issue.message}` };
+}
+
+export interface HostWatch {
+  host: string;
+  release: string;
+  alive: boolean;
+  state: WatchState | null;
+  problem?: string;
+}
+
+/** The `readWatch` fragment's lines (tagged `VWATCH`), parsed strictly. */
+export function parseWatchLines(host: string, out: string): HostWatch | null {
+  const head = out.split("\n").find((l) => l.startsWith("VWATCH\t"));
+  if (!head) return null;
+  const [, rel, alive] = head.split("\t");
+  const raw = out
+    .split("\n")
+    .find((l) => l.startsWith("VWATCHSTATE\t"))
+    ?.slice("VWATCHSTATE\t".length);
+  const parsed = raw ? parseWatchState(raw) : { ok: false as const, problem: "no state file" };
+  return { host, release: rel ?? "?", alive: alive === "yes", state: parsed.ok ? parsed.value : null, ...(parsed.ok ? {} : { problem: parsed.problem }) };
+}
+
+const hhmmss = (iso: string) => (/T(\d\d:\d\d:\d\d)/.exec(iso)?.[1] ?? iso) + " UTC";
+
+/** One host's watcher in words, for `status`. */
+export function describeWatch(w: HostWatch): string {
+  const s = w.state;
+  if (!s) return `watcher of ${w.release}: unreadable state (${w.problem ?? "?"})`;
+  const ev = s.evidence ? ` (${s.evidence})` : "";
+  switch (s.status) {
+    case "watching":
+      return w.alive
+        ? `watching ${s.release} until ${hhmmss(s.until)} (${s.rounds} round(s) ok)`
+        : `the watcher of ${s.release} died after ${s.rounds} round(s) (last seen ${hhmmss(s.updated)}); nothing was reverted`;
+    case "reverting":
+      return `reverting ${s.release} to ${s.previous} now${ev}`;
+    case "passed":
+      return `passed for ${s.release} (${s.rounds} round(s), ended ${hhmmss(s.updated)})`;
+    case "reverted":
+      return `reverted automatically at ${hhmmss(s.updated)} from ${s.release} to ${s.previous}${ev}`;
+    case "revert-failed":
+      return `automatic revert of ${s.release} FAILED at ${hhmmss(s.updated)}${ev}`;
+    case "stopped":
+      return `stopped watching ${s.release}${ev}`;
+  }
+}
+
+/** The status rows: the primary's watcher, then any host whose watcher says something else. */
+export function watchLines(watches: readonly HostWatch[], primary: string): string[] {
+  if (!watches.length) return [];
+  const first = watches.find((w) => w.host === primary) ?? watches[0]!;
+  const head = describeWatch(first);
+  return [head, ...watches.filter((w) => w !== first && describeWatch(w) !== head).map((w) => `${w.host}: ${describeWatch(w)}`)];
 }

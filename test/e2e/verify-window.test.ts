@@ -33,20 +33,23 @@ afterAll(async () => {
 });
 
 const home = (h: string) => fleet.host(h).home;
-const current = (h: string) => readlinkSync(path.join(home(h), "apps/vapp/current")).replace("releases/", "");
-const statusOf = (h: string, id: string) => readFileSync(path.join(home(h), "apps/vapp/releases", id, ".slipway/status"), "utf8").trim();
+/** Each case deploys its own app (its own deploy_to), so cases do not see each other's releases. */
+let app = "vapp";
+const current = (h: string) => readlinkSync(path.join(home(h), `apps/${app}/current`)).replace("releases/", "");
+const statusOf = (h: string, id: string) => readFileSync(path.join(home(h), `apps/${app}/releases`, id, ".slipway/status"), "utf8").trim();
 const history = () =>
-  readFileSync(path.join(home("web1"), "apps/vapp/.slipway/history.ndjson"), "utf8")
+  readFileSync(path.join(home("web1"), `apps/${app}/.slipway/history.ndjson`), "utf8")
     .trim()
     .split("\n")
     .map((l) => JSON.parse(l));
 
-function setup(window = "3s") {
+function setup(name: string, window = "3s") {
+  app = name;
   const repo = new Repo(path.join(fleet.gitBase, `vapp-${Math.random().toString(36).slice(2, 6)}`));
   const dir = tmpdir();
   writeFileSync(
     path.join(dir, "slipway.yml"),
-    `app: vapp
+    `app: ${app}
 source: { git: "${fleet.gitUrl(path.basename(repo.dir))}", ref: main }
 verify:
   window: ${window}
@@ -67,7 +70,7 @@ environments:
 
 describe.skipIf(SKIP_FLEET)("verify window", () => {
   it("wait mode: a passing window reports its end; an injected error rate reverts every host automatically", async () => {
-    const { repo, cli } = setup();
+    const { repo, cli } = setup("vwait");
     metric.rate = "0";
     metric.failAfter = Number.POSITIVE_INFINITY;
     repo.commit({ VERSION: "1" });
@@ -89,13 +92,109 @@ describe.skipIf(SKIP_FLEET)("verify window", () => {
     for (const h of ["web1", "web2"]) {
       expect(current(h)).toBe(good);
       expect(statusOf(h, newer)).toBe("bad");
-      expect(readFileSync(path.join(home(h), "apps/vapp/current/VERSION"), "utf8")).toBe("1");
+      expect(readFileSync(path.join(home(h), `apps/${app}/current/VERSION`), "utf8")).toBe("1");
     }
     const [deployLine, rollbackLine] = history().slice(-2);
     expect(deployLine).toMatchObject({ verb: "deploy", release: newer, outcome: "ok" });
     expect(rollbackLine).toMatchObject({ verb: "rollback", automatic: true, release: good, fromRelease: newer, outcome: "ok" });
     expect(rollbackLine.evidence).toMatch(/check error-rate: 0\.2 > 0\.01/);
     // the lock was released
-    expect(existsSync(path.join(home("web1"), "apps/vapp/.slipway/lock"))).toBe(false);
+    expect(existsSync(path.join(home("web1"), `apps/${app}/.slipway/lock`))).toBe(false);
+  }, 120_000);
+});
+
+describe.skipIf(SKIP_FLEET)("verify window --no-wait", () => {
+  const lockInfo = () => {
+    const f = path.join(home("web1"), `apps/${app}/.slipway/lock/info.json`);
+    return existsSync(f) ? JSON.parse(readFileSync(f, "utf8")) : null;
+  };
+  /** The watcher's state file ({} until it is first written). */
+  const watchState = (h: string, id: string) => {
+    const f = path.join(home(h), `apps/${app}/.slipway/watch`, id, "state");
+    return existsSync(f) ? JSON.parse(readFileSync(f, "utf8")) : {};
+  };
+  async function until(cond: () => boolean, ms: number): Promise<void> {
+    const end = Date.now() + ms;
+    while (!cond()) {
+      if (Date.now() > end) throw new Error("timed out");
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  it("returns at the switch; the detached watchers revert both hosts on an injected error rate; status reports it; the lock is released", async () => {
+    const { repo, cli } = setup("vrevert", "30s");
+    metric.rate = "0";
+    metric.failAfter = Number.POSITIVE_INFINITY;
+    repo.commit({ VERSION: "1" });
+    const first = await cli("prod", "deploy", "--no-wait");
+    expect(first.code, first.stderr).toBe(0);
+    const good = current("web1");
+    // a first release has nothing to go back to: no watcher, lock released
+    expect(first.stderr).toMatch(/verify window skipped: there is no previous release/);
+    expect(lockInfo()).toBeNull();
+
+    repo.commit({ VERSION: "2" });
+    const t0 = Date.now();
+    const second = await cli("prod", "deploy", "--no-wait");
+    expect(second.code, second.stderr).toBe(0);
+    expect(Date.now() - t0).toBeLessThan(25_000);
+    expect(second.stdout + second.stderr).toMatch(
+      /verify window: watching \d{8}-\d{6}-[0-9a-f]{7} until .* \(error-rate, version\); the lock is held by the watcher/,
+    );
+    const newer = current("web1");
+    expect(newer).not.toBe(good);
+    // the CLI is gone; the watcher holds the lock and reports rounds
+    expect(lockInfo()).toMatchObject({ verb: "verify-watch", controlHost: "web1 (watcher)" });
+    await until(() => watchState("web1", newer).rounds >= 2 && watchState("web2", newer).rounds >= 2, 10_000);
+    const watching = await cli("prod", "status");
+    expect(watching.stdout).toMatch(new RegExp(`verify    watching ${newer} until \\d\\d:\\d\\d:\\d\\d UTC \\(\\d+ round\\(s\\) ok\\)`));
+    expect(watching.stdout).toMatch(/lock +held by .* verify-watch: "verify window of /);
+    // a second deploy is refused while the watcher holds the lock
+    const blocked = await cli("prod", "deploy");
+    expect(blocked.code).not.toBe(0);
+    expect(blocked.stderr).toMatch(/is locked .*verify-watch/);
+
+    metric.rate = "0.2";
+    await until(() => ["web1", "web2"].every((h) => watchState(h, newer).status === "reverted") && lockInfo() === null, 15_000);
+    metric.rate = "0";
+    for (const h of ["web1", "web2"]) {
+      expect(current(h)).toBe(good);
+      expect(statusOf(h, newer)).toBe("bad");
+      expect(watchState(h, newer).evidence).toMatch(new RegExp(`^check error-rate: 0\\.2 > 0\\.01 \\(on ${h}, round \\d+\\)$`));
+    }
+    const [deployLine, rollbackLine] = history().slice(-2);
+    expect(deployLine).toMatchObject({ verb: "deploy", release: newer, outcome: "ok" });
+    expect(rollbackLine).toMatchObject({ verb: "rollback", automatic: true, release: good, fromRelease: newer, outcome: "ok" });
+    expect(rollbackLine.evidence).toMatch(/^check error-rate: 0\.2 > 0\.01 \(on web1, round \d+\)$/);
+    const after = await cli("prod", "status");
+    expect(after.stdout).toMatch(
+      new RegExp(
+        `verify    reverted automatically at \\d\\d:\\d\\d:\\d\\d UTC from ${newer} to ${good} \\(check error-rate: 0\\.2 > 0\\.01 \\(on web1, round \\d+\\)\\)`,
+      ),
+    );
+    expect(after.stdout).toMatch(/lock +not held/);
+    // the watcher process ends (a zombie counts as ended: this machine's init may not reap it)
+    const pid = readFileSync(path.join(home("web1"), `apps/${app}/.slipway/watch`, newer, "pid"), "utf8").trim();
+    const ended = () => !existsSync(`/proc/${pid}`) || /^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
+    await until(ended, 5000);
+  }, 120_000);
+
+  it("a window that passes ends by itself and releases the lock", async () => {
+    const { repo, cli } = setup("vpass", "2s");
+    metric.rate = "0";
+    metric.failAfter = Number.POSITIVE_INFINITY;
+    repo.commit({ VERSION: "1" });
+    expect((await cli("prod", "deploy")).code).toBe(0);
+    repo.commit({ VERSION: "2" });
+    const r = await cli("prod", "deploy", "--no-wait");
+    expect(r.code, r.stderr).toBe(0);
+    const newer = current("web1");
+    expect(lockInfo()).toMatchObject({ verb: "verify-watch" });
+    await until(() => lockInfo() === null, 10_000);
+    for (const h of ["web1", "web2"]) expect(watchState(h, newer)).toMatchObject({ status: "passed", release: newer });
+    expect(current("web2")).toBe(newer);
+    const st = await cli("prod", "status");
+    expect(st.stdout).toMatch(new RegExp(`verify    passed for ${newer} \\(\\d+ round\\(s\\), ended`));
+    expect(history().at(-1)).toMatchObject({ verb: "deploy", release: newer, outcome: "ok" });
   }, 120_000);
 });
