@@ -10,12 +10,14 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Fleet, SKIP_FLEET } from "../fleet.js";
 import { cliSpawn, Repo, tmpdir } from "../helpers.js";
+import { startWebhook } from "../receivers.js";
 
 let fleet: Fleet;
 /** The error rate the metric endpoint answers, and how many times it was asked. */
 const metric = { rate: "0", asked: 0, failAfter: Number.POSITIVE_INFINITY };
 let server: http.Server;
 let metricUrl = "";
+let hook: Awaited<ReturnType<typeof startWebhook>>;
 
 beforeAll(async () => {
   if (SKIP_FLEET) return;
@@ -26,9 +28,11 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   metricUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/error-rate`;
+  hook = await startWebhook();
 }, 60_000);
 afterAll(async () => {
   fleet?.stop();
+  await hook?.close();
   await new Promise((r) => (server ? server.close(r) : r(undefined)));
 });
 
@@ -57,6 +61,8 @@ verify:
   checks:
     - { name: error-rate, metric: "${metricUrl}", max: 0.01 }
     - { name: version, command: "test -f VERSION" }
+notify:
+  webhooks: [{ url: "${hook.url}" }]
 environments:
   prod:
     hosts:
@@ -98,8 +104,40 @@ describe.skipIf(SKIP_FLEET)("verify window", () => {
     expect(deployLine).toMatchObject({ verb: "deploy", release: newer, outcome: "ok" });
     expect(rollbackLine).toMatchObject({ verb: "rollback", automatic: true, release: good, fromRelease: newer, outcome: "ok" });
     expect(rollbackLine.evidence).toMatch(/check error-rate: 0\.2 > 0\.01/);
-    // the lock was released
+    // the lock was released; the automatic rollback and the failed deploy were notified
     expect(existsSync(path.join(home("web1"), `apps/${app}/.slipway/lock`))).toBe(false);
+    expect(hook.posts.find((x) => x.event === "rollback.succeeded")).toMatchObject({
+      automatic: true,
+      release: good,
+      from: newer,
+      text: expect.stringMatching(/^automatic rollback of prod to .*: check error-rate: 0\.2 > 0\.01/),
+    });
+    expect(hook.posts.find((x) => x.event === "deploy.failed")).toMatchObject({ text: expect.stringMatching(/verify window failed: check error-rate/) });
+  }, 120_000);
+
+  it("Ctrl-C during the window stops waiting, keeps the new release and releases the lock", async () => {
+    const { repo, dir, cli } = setup("vint", "1s");
+    metric.rate = "0";
+    metric.failAfter = Number.POSITIVE_INFINITY;
+    repo.commit({ VERSION: "1" });
+    expect((await cli("prod", "deploy")).code).toBe(0);
+    const yml = path.join(dir, "slipway.yml");
+    writeFileSync(yml, readFileSync(yml, "utf8").replace("window: 1s", "window: 30s"));
+    repo.commit({ VERSION: "2" });
+    const proc = cliSpawn(["prod", "deploy"], { cwd: dir, env: fleet.env });
+    let seen = "";
+    let sent = false;
+    proc.stderr!.on("data", (c: Buffer) => {
+      seen += c.toString();
+      // once: a second SIGINT means "quit at once", leaving the lock
+      if (!sent && /verify window: round 2 ok/.test(seen)) sent = proc.kill("SIGINT");
+    });
+    const r = await proc.done;
+    expect(r.code, r.stderr).toBe(130);
+    expect(r.stderr).toMatch(/verify window interrupted: \d{8}-\d{6}-[0-9a-f]{7} stays current \(nothing was reverted\)/);
+    expect(readFileSync(path.join(home("web2"), `apps/${app}/current/VERSION`), "utf8")).toBe("2");
+    expect(existsSync(path.join(home("web1"), `apps/${app}/.slipway/lock`))).toBe(false);
+    expect(history().at(-1)).toMatchObject({ verb: "deploy", outcome: "ok" });
   }, 120_000);
 });
 
