@@ -213,8 +213,12 @@ export async function applyDeploy(ctx: RunContext, hosts: Host[], opts: DeployOp
       const verifyWindow = opts.privateDays === undefined ? ctx.env.verifyWindow : null;
       const released = { id: plan.releaseId, previous: plan.previous[plan.primary] ?? null };
       const setHistory = (h: string | undefined) => (history = h);
-      const watching = verifyWindow && opts.noWait ? await startWatchers(ctx, run.activeHosts(), verifyWindow, released, lock, history!, setHistory) : [];
-      if (verifyWindow && !opts.noWait) await verifyOrRevert(ctx, run.activeHosts(), verifyWindow, released, history!, setHistory);
+      // The primary's watcher holds the lock and writes history: without the primary, wait here instead.
+      const detach = opts.noWait === true && run.activeHosts().some((h) => h.name === ctx.env.primary.name);
+      if (opts.noWait && verifyWindow && !detach)
+        ctx.bus.warn(`--no-wait needs the primary ${ctx.env.primary.name} in the deploy: waiting for the verify window here`);
+      const watching = verifyWindow && detach ? await startWatchers(ctx, run.activeHosts(), verifyWindow, released, lock, history!, setHistory) : [];
+      if (verifyWindow && !detach) await verifyOrRevert(ctx, run.activeHosts(), verifyWindow, released, history!, setHistory);
       for (const [h, ids] of Object.entries(plan.removals)) if (ids.length) ctx.bus.info(`removed ${ids.length} old release(s): ${ids.join(", ")}`, h);
       return {
         releaseId: plan.releaseId,

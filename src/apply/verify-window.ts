@@ -8,12 +8,11 @@ import type { Host } from "../config/resolve.js";
 import type { VerifyWindow } from "../config/resolve-verify.js";
 import { checkRound, checksFor } from "../commands/verify-checks.js";
 import { cmd } from "../commands/script.js";
-import { runHostScript } from "../exec/runner.js";
+import { capture, runHostScript } from "../exec/runner.js";
 import { commandEnv } from "../plan/sections.js";
 import { parseCheckOutput, type CheckResult } from "../plan/verify-input.js";
 import type { RunContext } from "./context.js";
 import { sleep } from "./sleep.js";
-import { and } from "../commands/quote.js";
 import { InterruptedError, OperationError } from "../errors.js";
 import { describeFailure } from "../plan/verify-input.js";
 import { gatherStates } from "./gather.js";
@@ -57,7 +56,9 @@ async function roundOn(ctx: RunContext, host: Host, checks: VerifyWindow["checks
 
 /** Run rounds until the window ends or a check fails; Ctrl-C rejects (InterruptedError). */
 export async function runVerifyWindow(ctx: RunContext, hosts: Host[], w: VerifyWindow, releaseId: string): Promise<WindowOutcome> {
-  const watched = watchedHosts(w, hosts, ctx.env.primary.name);
+  // With --limit leaving the primary out, the first targeted host runs the primary's checks.
+  const primary = hosts.some((h) => h.name === ctx.env.primary.name) ? ctx.env.primary.name : hosts[0]!.name;
+  const watched = watchedHosts(w, hosts, primary);
   const until = Date.now() + w.windowMs;
   ctx.bus.info(
     `verify window: ${w.checks.map((c) => c.name).join(", ")} every ${w.intervalMs / 1000}s until ${new Date(until).toISOString().slice(11, 19)} UTC`,
@@ -85,7 +86,7 @@ export async function runVerifyWindow(ctx: RunContext, hosts: Host[], w: VerifyW
 /**
  * Wait mode after a deploy walked: run the window; on a failing check switch every host back to
  * `previous` under the held lock (an automatic rollback with the evidence, notified), then fail.
- * `deployHistory` is the deploy's own history command; the rollback's line is appended after it.
+ * `deployHistory` is the deploy's own history command, run first; the rollback's line comes after it.
  */
 export async function verifyOrRevert(
   ctx: RunContext,
@@ -93,8 +94,12 @@ export async function verifyOrRevert(
   w: VerifyWindow,
   release: { id: string; previous: string | null },
   deployHistory: string,
-  setHistory: (command: string) => void,
+  setHistory: (command: string | undefined) => void,
 ): Promise<void> {
+  // The deploy is recorded (history line, `deploying` cleared) before the window: a CLI killed
+  // during the window leaves a finished deploy behind, not one to resume.
+  await capture(await ctx.pool.get(ctx.env.primary), "history", deployHistory, "record the deploy", undefined, ctx.env.timeouts.check);
+  setHistory(undefined);
   let outcome: WindowOutcome;
   try {
     outcome = await runVerifyWindow(ctx, hosts, w, release.id);
@@ -117,7 +122,7 @@ export async function verifyOrRevert(
     });
   try {
     const states = await gatherStates(ctx, ctx.pool, hosts);
-    const rb = await rollbackUnderLock(ctx, hosts, states, { target: release.previous, automatic: { evidence } }, (h) => setHistory(and(deployHistory, h)));
+    const rb = await rollbackUnderLock(ctx, hosts, states, { target: release.previous, automatic: { evidence } }, setHistory);
     notice(true, `automatic rollback of ${ctx.env.name} to ${release.previous}: ${evidence}`);
     throw new OperationError(`verify window failed: ${evidence}\nrolled back automatically to ${release.previous}:\n${rb.summary.join("\n")}`);
   } catch (e) {
