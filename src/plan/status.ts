@@ -122,7 +122,11 @@ export function planStatus(i: StatusInput): StatusReport {
     services,
     pending: { state: i.pending.state, count: i.pending.count, ref: i.pending.ref, to: i.pending.to, summary: pendingHeadline(i.pending) },
     failures,
-    verifyWindow: watchLines(i.watches ?? [], i.primary),
+    // A watcher older than the current release is history (a later deploy replaced what it watched).
+    verifyWindow: watchLines(
+      (i.watches ?? []).filter((w) => !ref?.release || w.release >= ref.release),
+      i.primary,
+    ),
   };
 }
 
