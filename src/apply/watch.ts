@@ -61,6 +61,9 @@ export async function startWatchers(
     message: `verify window of ${release.id}`,
   });
   const primary = ctx.env.primary.name;
+  // The primary's watcher posts the automatic rollback to the webhooks itself (email needs this machine).
+  const wants = (e: string) => ctx.env.notify.webhooks.filter((x) => !x.events || x.events.includes(e)).map((x) => x.url);
+  const hooks = { succeeded: wants("rollback.succeeded"), failed: wants("rollback.failed"), env: ctx.env.name, app: ctx.env.app };
   const started = await forEachHost(hosts, ctx.parallel, async (h) => {
     const p = pathsFor(h.deployTo);
     const sections = plan.stages.flatMap((st) => (st.hosts.includes(h.name) ? (st.scripts[h.name]?.sections ?? []) : []));
@@ -75,7 +78,7 @@ export async function startWatchers(
       checks: watcherChecks(w, h),
       env: commandEnv(ctx.env, { SLIPWAY_HOST: h.name, SLIPWAY_RELEASE: release.id }, h),
       revert,
-      ...(isPrimary ? { history: fixed, lockToken: lock.info.token } : {}),
+      ...(isPrimary ? { history: fixed, lockToken: lock.info.token, webhooks: hooks } : {}),
     }).sh;
     const holder = {
       ...lock.info,

@@ -36,6 +36,27 @@ export interface WatcherSpec {
   history?: object;
   /** Primary only: the token of the lock this watcher holds. */
   lockToken?: string;
+  /** Primary only: webhooks told about the automatic rollback, by event (the host posts with curl). */
+  webhooks?: { succeeded: string[]; failed: string[]; env: string; app: string };
+}
+
+/** `notify EVENT TEXT EVIDENCE`: the same JSON body as the control machine's webhooks send. */
+function notifyFunction(h: WatcherSpec["webhooks"]): string {
+  if (!h || (!h.succeeded.length && !h.failed.length)) return "notify() { true; }";
+  const post = (urls: string[]) =>
+    // The URL (often a secret) goes to curl on stdin as a config line, never on its command line.
+    urls
+      .map(
+        (u) =>
+          `printf '%s\\n' ${shq(`url = ${JSON.stringify(u)}`)} | curl -sS -f -m 10 -o /dev/null -H 'content-type: application/json' --data-binary "$body" -K - >> "$D/log" 2>&1 || true`,
+      )
+      .join("; ") || "true";
+  return [
+    "notify() {",
+    `  local body; body=$(printf '{"text":"%s","event":"%s","env":%s,"app":%s,"automatic":true,"release":"%s","from":"%s","evidence":"%s"}' "$(slipway_json "$2")" "$1" ${shq(JSON.stringify(h.env))} ${shq(JSON.stringify(h.app))} "$PREV" "$REL" "$(slipway_json "$3")")`,
+    `  if [ "$1" = rollback.succeeded ]; then ${post(h.succeeded)}; else ${post(h.failed)}; fi`,
+    "}",
+  ].join("\n");
 }
 
 /** JSON-escape a shell variable's text (evidence is already one line; control characters dropped). */
@@ -50,7 +71,7 @@ export function watcherScript(p: Paths, w: WatcherSpec): string {
   return [
     "#!/usr/bin/env bash",
     ...Object.entries(w.env).map(([k, v]) => exportLine(k, v)),
-    `D=${d}; REL=${shq(w.release)}; PREV=${shq(w.previous)}; HOST=${shq(w.host)}`,
+    `D=${d}; REL=${shq(w.release)}; PREV=${shq(w.previous)}; HOST=${shq(w.host)}; ENVNAME=${shq(w.webhooks?.env ?? "")}`,
     `now_ms() { date +%s%3N; }`,
     `iso() { date -u -d "@$(( $1 / 1000 ))" +%Y-%m-%dT%H:%M:%SZ; }`,
     JSON_ESC,
@@ -58,6 +79,7 @@ export function watcherScript(p: Paths, w: WatcherSpec): string {
     `state() { local ev=""; [ -n "$2" ] && ev=",\\"evidence\\":\\"$(slipway_json "$2")\\""; printf '{"status":"%s","release":"%s","previous":"%s","started":"%s","until":"%s","rounds":%d,"updated":"%s"%s}\\n' "$1" "$REL" "$PREV" "$(iso "$T0")" "$(iso "$UNTIL")" "$ROUNDS" "$(iso "$(now_ms)")" "$ev" > "$D/state.tmp" && mv -f "$D/state.tmp" "$D/state"; }`,
     `record_history() { ${w.history ? `mkdir -p ${shPath(p.meta)} && printf '{"at":"%s","outcome":"%s","durationMs":%d,"evidence":"%s",%s\\n' "$(iso "$(now_ms)")" "$1" "$(( $(now_ms) - T0 ))" "$(slipway_json "$2")" ${historyTail} >> ${shPath(p.history)}` : "true"}; }`,
     `unlock() { ${unlock} >> "$D/log" 2>&1; }`,
+    notifyFunction(w.webhooks),
     `state watching`,
     "while :; do",
     `  if [ "$(readlink ${shPath(p.current)})" != "releases/$REL" ]; then state stopped "current is no longer $REL: $(readlink ${shPath(p.current)})"; unlock; exit 0; fi`,
@@ -68,7 +90,8 @@ export function watcherScript(p: Paths, w: WatcherSpec): string {
     `  if [ -z "$fail" ] && [ "$oks" -ne ${expected} ]; then fail="checks reported $oks of ${expected} results"; fi`,
     `  if [ -n "$fail" ]; then`,
     `    ev="$fail (on $HOST, round $ROUNDS)"; state reverting "$ev"`,
-    `    if bash "$D/revert.sh" > "$D/revert.log" 2>&1; then state reverted "$ev"; record_history ok "$ev"; else state revert-failed "$ev; revert: $(tail -n 3 "$D/revert.log" | tr '\\n' ' ')"; record_history failed "$ev"; fi`,
+    `    if bash "$D/revert.sh" > "$D/revert.log" 2>&1; then state reverted "$ev"; record_history ok "$ev"; notify rollback.succeeded "automatic rollback of $ENVNAME to $PREV: $ev" "$ev"`,
+    `    else state revert-failed "$ev; revert: $(tail -n 3 "$D/revert.log" | tr '\\n' ' ')"; record_history failed "$ev"; notify rollback.failed "automatic rollback of $ENVNAME to $PREV FAILED: $ev" "$ev"; fi`,
     `    unlock; exit 0`,
     "  fi",
     `  state watching`,

@@ -208,6 +208,20 @@ describe.skipIf(SKIP_FLEET)("verify window --no-wait", () => {
     expect(deployLine).toMatchObject({ verb: "deploy", release: newer, outcome: "ok" });
     expect(rollbackLine).toMatchObject({ verb: "rollback", automatic: true, release: good, fromRelease: newer, outcome: "ok" });
     expect(rollbackLine.evidence).toMatch(/^check error-rate: 0\.2 > 0\.01 \(on web1, round \d+\)$/);
+    // the primary's watcher posted the automatic rollback to the webhook itself
+    await until(() => hook.posts.some((x) => x.event === "rollback.succeeded" && x.from === newer), 5000);
+    expect(hook.posts.filter((x) => x.event === "rollback.succeeded" && x.from === newer)).toEqual([
+      {
+        text: expect.stringMatching(new RegExp(`^automatic rollback of prod to ${good}: check error-rate: 0\\.2 > 0\\.01 \\(on web1, round \\d+\\)$`)),
+        event: "rollback.succeeded",
+        env: "prod",
+        app: "vrevert",
+        automatic: true,
+        release: good,
+        from: newer,
+        evidence: rollbackLine.evidence,
+      },
+    ]);
     const after = await cli("prod", "status");
     expect(after.stdout).toMatch(
       new RegExp(
