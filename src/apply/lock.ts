@@ -106,7 +106,7 @@ export async function status(ctx: RunContext, pool: ExecutorPool): Promise<Parti
 /** What `fn` may do with the lock it runs under: hand it over (to a detached watcher) instead of releasing it. */
 export interface HeldLock {
   readonly info: LockInfo;
-  /** After this, withLock neither releases the lock nor runs `beforeRelease`: the new holder does both. */
+  /** After this, withLock neither releases the lock nor runs `beforeRelease` (the caller ran it in the hand-over's round trip); the new holder releases the lock. */
   handOver(): void;
 }
 

@@ -7,7 +7,9 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { VerifyCheck } from "../../src/config/resolve-verify.js";
-import { checkRound, metricUrl } from "../../src/commands/verify-checks.js";
+import { checkRound, checksFor, metricUrl } from "../../src/commands/verify-checks.js";
+import { watcherChecks } from "../../src/apply/watch.js";
+import type { Host } from "../../src/config/resolve.js";
 import { parseCheckOutput } from "../../src/plan/verify-input.js";
 
 let server: http.Server;
@@ -125,5 +127,21 @@ describe("verify-window checks", () => {
       { name: "c", ok: false, evidence: "printed no result" },
     ]);
     expect(r.problems).toHaveLength(3);
+  });
+
+  it("which host runs what: wait mode on the primary (role commands on their hosts); watchers on every host", () => {
+    const checks: VerifyCheck[] = [
+      { kind: "http", name: "h", url: "http://x", expect: 200, timeoutMs: 1 },
+      { kind: "metric", name: "m", url: "http://x", max: 1, timeoutMs: 1 },
+      { kind: "command", name: "c", command: "true", timeoutMs: 1 },
+      { kind: "command", name: "q", command: "true", roles: ["worker"], timeoutMs: 1 },
+    ];
+    const web1 = { name: "web1", roles: ["web"] } as Host;
+    const worker1 = { name: "worker1", roles: ["worker"] } as Host;
+    expect(checksFor(checks, web1, "web1").map((c) => c.name)).toEqual(["h", "m", "c"]);
+    expect(checksFor(checks, worker1, "web1").map((c) => c.name)).toEqual(["q"]);
+    const w = { windowMs: 1, intervalMs: 1, checks };
+    expect(watcherChecks(w, web1).map((c) => c.name)).toEqual(["h", "m", "c"]);
+    expect(watcherChecks(w, worker1).map((c) => c.name)).toEqual(["h", "m", "c", "q"]);
   });
 });
