@@ -23,6 +23,8 @@ import { gatesAtSwitch, preflight } from "./preflight.js";
 import { gateReads } from "./preflight/reads.js";
 import { gateRecord, type GateResult } from "../plan/preflight.js";
 import { afterTaskLines } from "../plan/tasks.js";
+import { verifyOrRevert } from "./verify-window.js";
+import { startWatchers } from "./watch.js";
 
 export interface DeployOptions {
   ref?: string;
@@ -46,6 +48,8 @@ export interface DeployOptions {
   overrides?: string[];
   /** `promote --from`: recorded in the history line. */
   promotedFrom?: { env: string; release: string; commit: string };
+  /** Verify window: return at the switch, leaving detached watchers on the hosts (they hold the lock). */
+  noWait?: boolean;
 }
 
 export interface OperationResult {
@@ -107,7 +111,7 @@ export async function applyDeploy(ctx: RunContext, hosts: Host[], opts: DeployOp
     verb,
     opts.reason ?? "",
     opts.lockWaitMs,
-    async (primaryOut) => {
+    async (primaryOut, lock) => {
       const { states, unreachable } = await gatherReachable(ctx, pool, hosts, knownPrimary(ctx, primaryOut, stateCmd), "check", reads);
       // Hosts allowed to fail that cannot even be read are left out before planning; any other
       // unreachable host stops the deploy before anything changes.
@@ -207,6 +211,17 @@ export async function applyDeploy(ctx: RunContext, hosts: Host[], opts: DeployOp
             : "";
         throw new OperationError(`${interrupted ? "deploy interrupted" : "deploy failed"}: ${why}\n${summary.join("\n")}${run.droppedSummary()}${page}`);
       }
+      // The verify window runs still under the lock (a failing check reverts and throws), or with
+      // --no-wait in detached watchers that take the lock over.
+      const verifyWindow = opts.privateDays === undefined ? ctx.env.verifyWindow : null;
+      const released = { id: plan.releaseId, previous: plan.previous[plan.primary] ?? null };
+      const setHistory = (h: string | undefined) => (history = h);
+      // The primary's watcher holds the lock and writes history: without the primary, wait here instead.
+      const detach = opts.noWait === true && run.activeHosts().some((h) => h.name === ctx.env.primary.name);
+      if (opts.noWait && verifyWindow && !detach)
+        ctx.bus.warn(`--no-wait needs the primary ${ctx.env.primary.name} in the deploy: waiting for the verify window here`);
+      const watching = verifyWindow && detach ? await startWatchers(ctx, run.activeHosts(), verifyWindow, released, lock, history!, setHistory) : [];
+      if (verifyWindow && !detach) await verifyOrRevert(ctx, run.activeHosts(), verifyWindow, released, history!, setHistory);
       for (const [h, ids] of Object.entries(plan.removals)) if (ids.length) ctx.bus.info(`removed ${ids.length} old release(s): ${ids.join(", ")}`, h);
       return {
         releaseId: plan.releaseId,
@@ -217,6 +232,7 @@ export async function applyDeploy(ctx: RunContext, hosts: Host[], opts: DeployOp
           ...run.activeHosts().map((h) => `${h.name}: current → ${plan.releaseId}`),
           ...run.droppedSummary().split("\n").filter(Boolean),
           ...afterTaskLines(gates, ctx.env.name),
+          ...watching,
         ],
       };
     },

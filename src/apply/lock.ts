@@ -103,6 +103,13 @@ export async function status(ctx: RunContext, pool: ExecutorPool): Promise<Parti
   return out.startsWith("HELD") ? parseHeld(out) : null;
 }
 
+/** What `fn` may do with the lock it runs under: hand it over (to a detached watcher) instead of releasing it. */
+export interface HeldLock {
+  readonly info: LockInfo;
+  /** After this, withLock neither releases the lock nor runs `beforeRelease` (the caller ran it in the hand-over's round trip); the new holder releases the lock. */
+  handOver(): void;
+}
+
 /**
  * Run `fn` holding the environment lock; released on success, failure and interrupt.
  * `andThen` runs on the primary right after the lock is taken, in the same round trip; `fn` gets its output.
@@ -113,7 +120,7 @@ export async function withLock<T>(
   verb: string,
   reason: string,
   waitMs: number,
-  fn: (andThenOutput: string) => Promise<T>,
+  fn: (andThenOutput: string, lock: HeldLock) => Promise<T>,
   andThen?: string,
   /** A command to run on the primary just before the lock is released (history), same round trip. */
   beforeRelease?: () => string | undefined,
@@ -123,16 +130,19 @@ export async function withLock<T>(
   ctx.bus.emit({ type: "host:phase", host: ctx.env.primary.name, phase: "lock", status: "running" });
   const out = await acquire(ctx, pool, info, waitMs, andThen, takeOverStale);
   ctx.bus.emit({ type: "host:phase", host: ctx.env.primary.name, phase: "lock", status: "done" });
+  let handedOver = false;
   try {
-    return await fn(out);
+    return await fn(out, { info, handOver: () => (handedOver = true) });
   } finally {
-    try {
-      await release(ctx, pool, info.token, beforeRelease?.());
-      ctx.bus.emit({ type: "host:phase", host: ctx.env.primary.name, phase: "unlock", status: "done" });
-    } catch (e) {
-      ctx.bus.warn(
-        `could not release the lock on ${ctx.env.primary.name}: ${(e as Error).message}. Clear it with: slipway ${ctx.env.name} lock release${ctx.env.component ? ` ${ctx.env.component}` : ""}`,
-      );
-    }
+    if (handedOver) ctx.bus.info(`the lock on ${ctx.env.primary.name} stays held by the verify-window watcher`);
+    else
+      try {
+        await release(ctx, pool, info.token, beforeRelease?.());
+        ctx.bus.emit({ type: "host:phase", host: ctx.env.primary.name, phase: "unlock", status: "done" });
+      } catch (e) {
+        ctx.bus.warn(
+          `could not release the lock on ${ctx.env.primary.name}: ${(e as Error).message}. Clear it with: slipway ${ctx.env.name} lock release${ctx.env.component ? ` ${ctx.env.component}` : ""}`,
+        );
+      }
   }
 }

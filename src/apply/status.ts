@@ -11,6 +11,8 @@ import type { RunContext } from "./context.js";
 import { gatherReachable } from "./gather.js";
 import { describeHolder, isStale } from "./lock.js";
 import { pendingFor, runningCommit } from "./pending.js";
+import { parseWatchLines } from "../plan/verify-input.js";
+import { watchReadScript } from "./watch.js";
 
 /**
  * One read-only script per host: `readState` in a subshell (it exits early on a fresh host), then
@@ -19,7 +21,8 @@ import { pendingFor, runningCommit } from "./pending.js";
  */
 function statusScript(ctx: RunContext, h: Parameters<typeof hostServices>[1]): string {
   const mine = hostServices(ctx.env, h, ctx.env.services);
-  const state = `(\n${readState(pathsFor(h.deployTo))}\n)`;
+  // The verify-window watcher's lines start with VWATCH (apply/watch.ts).
+  const state = `(\n${readState(pathsFor(h.deployTo))}\n)\n${watchReadScript(h)}`;
   return mine.length ? `${state}\n${serviceReport(mine, serviceContext(ctx.env, h))}` : state;
 }
 
@@ -55,5 +58,6 @@ export async function readStatus(ctx: RunContext): Promise<StatusReport> {
     lock: lockInfo && { info: lockInfo, holder: describeHolder(lockInfo, ctx.env.name, ctx.env.component), stale: isStale(lockInfo) },
     pending,
     subject,
+    watches: answered.flatMap((h) => parseWatchLines(h.name, outs[h.name]!) ?? []),
   });
 }

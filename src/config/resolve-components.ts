@@ -1,6 +1,7 @@
 /** A component's config is the app's with the component's own keys laid over it; commands and hooks from either. */
 import type { CommandSpec, RawConfig } from "./schema/index.js";
 import type { Command } from "./resolve.js";
+import { NO_VERIFY } from "./schema/verify.js";
 
 /** One entry of `components`. */
 export type ComponentSpec = RawConfig["components"][string];
@@ -17,7 +18,7 @@ export function overlayComponent(raw: RawConfig, comp: ComponentSpec | null | un
         build: comp.build ?? [],
         migrate: comp.migrate ?? [],
         restart: comp.restart ?? [],
-        verify: comp.verify ?? [],
+        verify: comp.verify ?? NO_VERIFY,
         hooks: comp.hooks ?? {},
         env: { ...raw.env, ...(comp.env ?? {}) },
       }

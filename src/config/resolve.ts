@@ -12,6 +12,7 @@ import { resolveSecrets } from "./resolve-secrets.js";
 import { resolveServices } from "./resolve-services.js";
 import { resolveSsh, resolveTimeouts } from "./resolve-ssh.js";
 import { resolveWindows, type Windows } from "./resolve-windows.js";
+import { resolveVerifyWindow, type VerifyWindow } from "./resolve-verify.js";
 import type { RawConfig, TIMEOUT_DEFAULTS } from "./schema/index.js";
 
 export interface Host {
@@ -137,6 +138,8 @@ export interface Environment {
   migrate: Command[];
   restart: Command[];
   verify: Command[];
+  /** `verify.window` and its checks (null: no verify window). */
+  verifyWindow: VerifyWindow | null;
   hooks: { before: Record<string, Command[]>; after: Record<string, Command[]>; onFailure: Command[] };
   env: Record<string, string>;
   ssh: SshSettings;
@@ -222,7 +225,8 @@ export function resolveEnvironment(
     build: toCommands(cfg.build),
     migrate: toCommands(cfg.migrate),
     restart: toCommands(cfg.restart),
-    verify: toCommands(cfg.verify),
+    verify: toCommands(cfg.verify.commands),
+    verifyWindow: resolveVerifyWindow(cfg.verify, component === null ? "verify" : `components.${component}.verify`),
     hooks: { before: mapHooks(cfg.hooks.before), after: mapHooks(cfg.hooks.after), onFailure: toCommands(cfg.hooks.on_failure) },
     env: { ...cfg.env, ...(env.env ?? {}) },
     ssh,

@@ -112,6 +112,9 @@ const historySchema = z.object({
   verb: z.enum(["deploy", "rollback", "setup-release", "db clone"]),
   hotfix: z.boolean().optional(),
   resumed: z.boolean().optional(),
+  /** A rollback Slipway did by itself (a failing verify-window check), with that check's evidence. */
+  automatic: z.boolean().optional(),
+  evidence: text(1000).optional(),
   env: text(),
   /** `-` for verbs that do not change the release (db clone). */
   release: z.union([releaseId, z.literal("-")]),

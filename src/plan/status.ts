@@ -3,6 +3,7 @@ import type { LockInfo } from "../commands/lock.js";
 import type { ServiceState } from "../commands/services/health.js";
 import { pendingHeadline, type Pending, type PendingState } from "./pending.js";
 import type { HostState } from "./state.js";
+import { watchLines, type HostWatch } from "./verify-input.js";
 
 /** Everything status needs, already read (apply/status.ts does the reading). */
 export interface StatusInput {
@@ -23,6 +24,8 @@ export interface StatusInput {
   pending: Pending;
   /** The running commit's subject (null: git could not tell). */
   subject: string | null;
+  /** Verify-window watchers found on the hosts (`deploy --no-wait`). */
+  watches?: HostWatch[];
 }
 
 /** What one host runs, as shown when hosts disagree. */
@@ -61,6 +64,8 @@ export interface StatusReport {
   pending: { state: PendingState; count: number; ref: string; to: string | null; summary: string };
   /** Why `ok` is false, one line each. */
   failures: string[];
+  /** The newest verify-window watcher, described (primary first); empty when none ever ran. */
+  verifyWindow: string[];
 }
 
 /** What a host runs: its current release and that release's commit. */
@@ -86,6 +91,7 @@ export function planStatus(i: StatusInput): StatusReport {
   const failures = [
     ...disagree.map((d) => `${d.host} disagrees: ${describeRuns(d)}`),
     ...services.flatMap((s) => s.unhealthy.map((u) => `${s.service} unhealthy on ${u.host} (${s.role})`)),
+    ...(i.watches ?? []).filter((w) => w.state?.status === "revert-failed").map((w) => `the automatic revert failed on ${w.host}`),
   ];
   return {
     app: i.app,
@@ -116,6 +122,11 @@ export function planStatus(i: StatusInput): StatusReport {
     services,
     pending: { state: i.pending.state, count: i.pending.count, ref: i.pending.ref, to: i.pending.to, summary: pendingHeadline(i.pending) },
     failures,
+    // A watcher older than the current release is history (a later deploy replaced what it watched).
+    verifyWindow: watchLines(
+      (i.watches ?? []).filter((w) => !ref?.release || w.release >= ref.release),
+      i.primary,
+    ),
   };
 }
 
@@ -189,6 +200,7 @@ export function formatStatus(r: StatusReport): string {
     const down = s.unhealthy.length ? `; unhealthy: ${s.unhealthy.map((u) => `${u.host} (${u.output})`).join(", ")}` : "";
     (n === 0 ? (t: string) => row("services", t) : more)(`${s.role}/${s.service}: ${s.healthy}/${s.total} healthy${down}`);
   });
+  for (const [n, l] of r.verifyWindow.entries()) (n === 0 ? (t: string) => row("verify", t) : more)(l);
   row("pending", r.pending.summary.replace(/^pending: /, ""));
   return `${lines.join("\n")}\n`;
 }

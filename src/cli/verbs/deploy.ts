@@ -27,6 +27,7 @@ interface Opts {
   force?: boolean;
   downtime?: boolean;
   override?: string[];
+  wait: boolean;
 }
 
 export async function run(args: string[], globals: Globals): Promise<number> {
@@ -50,7 +51,8 @@ export async function run(args: string[], globals: Globals): Promise<number> {
     .option("--hotfix", "ship only the code: no dependency install, build, migrations or cleanup")
     .option("--force", "deploy even if the drift guard finds this config checkout older than what the hosts received")
     .option("--override <gates>", "pass these failing gates (comma-separated, or all); needs -m, recorded with who and why", commaList)
-    .option("--downtime", "a deploy that needs downtime brings the maintenance page up before migrate and down after the health checks");
+    .option("--downtime", "a deploy that needs downtime brings the maintenance page up before migrate and down after the health checks")
+    .option("--no-wait", "with verify.window: return at the switch; a detached watcher on each host runs the checks (and reverts) and holds the lock");
   const parsed = parseVerb<Opts>(cmd, args, globals);
   if (!parsed) return 0;
   const { opts } = parsed;
@@ -110,6 +112,7 @@ export async function run(args: string[], globals: Globals): Promise<number> {
       force: opts.force,
       downtime: opts.downtime,
       overrides: opts.override,
+      noWait: opts.wait === false,
     });
     const ok = hosts.length - (r.partial ? r.summary.filter((l) => /: (FAILED|UNREACHABLE) /.test(l)).length : 0);
     const what = target ? `${target} ` : "";

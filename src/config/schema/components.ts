@@ -3,6 +3,7 @@ import { z } from "zod";
 import { commandSchema, hooksSchema } from "./commands.js";
 import { envVars, name } from "./common.js";
 import { sourceSchema } from "./source.js";
+import { verifySchema } from "./verify.js";
 
 /** One reused dependency directory (`dependencies`). */
 export const dependencySchema = z
@@ -30,7 +31,7 @@ export const componentSchema = z
     build: z.array(commandSchema).optional().describe("Build commands of this component."),
     migrate: z.array(commandSchema).optional().describe("Migrate commands of this component."),
     restart: z.array(commandSchema).optional().describe("Restart commands of this component."),
-    verify: z.array(commandSchema).optional().describe("Verify commands of this component."),
+    verify: verifySchema.optional().describe("Verify commands (a list) or `{ commands, window, interval, checks }` of this component."),
     hooks: hooksSchema.optional(),
     env: envVars.optional(),
   })

@@ -12,6 +12,7 @@ import { notifySchema } from "./notify.js";
 import { configFilesSchema, maintenanceSchema, prestepsSchema, rolloutSchema } from "./operations.js";
 import { serviceSchema, supervisorSchema } from "./services.js";
 import { sourceSchema } from "./source.js";
+import { NO_VERIFY, verifySchema } from "./verify.js";
 import { PRESET_NAMES } from "../presets/types.js";
 import { sshSchema, timeoutsSchema } from "./ssh.js";
 
@@ -60,7 +61,7 @@ export const configSchema = z
     build: commandList("Commands run inside the new release before it can become current (e.g. npm ci)."),
     migrate: commandList("Commands run once, on the primary host, after every host has built and before the switch."),
     restart: commandList("Commands run after the switch to (re)start the application."),
-    verify: commandList("Commands run after restart; a failure switches every host back to the previous release."),
+    verify: verifySchema.default(NO_VERIFY),
     hooks: hooksSchema.default({}),
     env: envVars.default({}),
     secret_env: secretEnv.default([]),
