@@ -271,4 +271,39 @@ describe.skipIf(SKIP_FLEET)("zero-downtime cutover behind nginx", () => {
     const cs = await run("prod", "check-services");
     expect(cs.code, cs.stderr + cs.stdout).toBe(0);
   });
+
+  it("a verify window's failing check reverts by itself through the same cutover, with no failed request", async () => {
+    let rate = "0";
+    const metric = http.createServer((_q, r) => r.end(rate));
+    await new Promise<void>((res) => metric.listen(0, "127.0.0.1", () => res()));
+    const mport = (metric.address() as { port: number }).port;
+    try {
+      writeFileSync(
+        path.join(dir, "slipway.yml"),
+        config().replace(
+          "verify:\n  - test ! -f ~/fail-verify\n",
+          `verify:\n  window: 6s\n  interval: 0.3s\n  checks:\n    - { name: error-rate, metric: "http://127.0.0.1:${mport}/rate", max: 0.01 }\n`,
+        ),
+      );
+      await release("5");
+      const w = watch();
+      const deploying = cliSpawn(["prod", "deploy"], { cwd: dir, env: fleet.env });
+      await waitFor(() => NAMES.every((h) => serving(h).startsWith(String(ports[1]))), 30_000);
+      rate = "0.5";
+      const r = await deploying.done;
+      const { failures, seen } = await w.stop();
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toMatch(/error-rate: 0\.5 > 0\.01/);
+      expect(failures).toEqual([]);
+      expect(seen.has("web1:v5")).toBe(true);
+      for (const h of NAMES) {
+        expect(await get(h)).toEqual([200, "v1"]);
+        expect(serving(h).split(" ")[0]).toBe(String(ports[0]));
+        expect(slotUp(h, ports[1])).toBe(false);
+      }
+    } finally {
+      metric.close();
+      writeFileSync(path.join(dir, "slipway.yml"), config());
+    }
+  });
 });
