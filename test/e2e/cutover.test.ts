@@ -8,11 +8,12 @@ import http from "node:http";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Fleet, freePort, SKIP_FLEET } from "../fleet.js";
+import { type Nginx, prepareNginx } from "../nginx.js";
 import { cliSpawn, Repo, tmpdir, waitFor } from "../helpers.js";
 
 const NAMES = ["web1", "web2"];
 let fleet: Fleet;
-const nginxPort: Record<string, number> = {};
+const nginx: Record<string, Nginx> = {};
 // Every host uses the same two slot ports, each on its own loopback address (as separate machines would).
 const SLOT_HOST: Record<string, string> = { web1: "127.0.0.11", web2: "127.0.0.12" };
 let ports: [number, number];
@@ -27,45 +28,31 @@ setTimeout(() => http.createServer((q, r) => {
 }).listen(Number(process.env.SLIPWAY_PORT), process.env.SLIPWAY_SLOT_HOST), 1000);
 `;
 
-function nginxConf(home: string, port: number): string {
-  return `pid ${home}/nginx/nginx.pid;
-error_log ${home}/nginx/error.log;
-events {}
-http {
-  access_log off;
-  client_body_temp_path ${home}/nginx/tmp-body; proxy_temp_path ${home}/nginx/tmp-proxy;
-  fastcgi_temp_path ${home}/nginx/tmp-fcgi; uwsgi_temp_path ${home}/nginx/tmp-uwsgi; scgi_temp_path ${home}/nginx/tmp-scgi;
-  include ${home}/apps/capp/nginx/web.conf;
-  include ${home}/nginx/extra/*.conf;
-  server {
-    listen 127.0.0.1:${port};
-    location / { proxy_pass http://capp_web; }
-  }
-}`;
-}
-
-const NGINX = "/usr/sbin/nginx -p ~/nginx -c ~/nginx/nginx.conf";
-
 beforeAll(async () => {
   if (SKIP_FLEET) return;
   fleet = await Fleet.start(NAMES);
   ports = [await freePort(), await freePort()];
   for (const h of NAMES) {
     fleet.startSupervisord(h);
-    nginxPort[h] = await freePort();
     const home = fleet.host(h).home;
-    fleet.asUser(h, `mkdir -p nginx/extra && cat > nginx/nginx.conf <<'NGX'\n${nginxConf(home, nginxPort[h]!)}\nNGX`);
+    // nginx is started after the first deploy wrote the upstream file; extra/*.conf lets a test break its config.
+    nginx[h] = await prepareNginx(fleet, h, {
+      upstreamInclude: `${home}/apps/capp/nginx/web.conf`,
+      upstreamName: "capp_web",
+      extraHttp: `include ${home}/nginx/extra/*.conf;`,
+    });
+    fleet.asUser(h, "mkdir -p nginx/extra");
   }
 }, 60_000);
 afterAll(() => {
-  for (const h of NAMES) if (fleet) fleet.asUser(h, `kill $(cat nginx/nginx.pid 2>/dev/null) 2>/dev/null; true`);
+  for (const h of NAMES) nginx[h]?.stop();
   fleet?.stop();
 });
 
 /** GET through a host's nginx on a fresh connection: [status, body] (status 0: no connection). */
 function get(host: string, p = "/"): Promise<[number, string]> {
   return new Promise((resolve) => {
-    const req = http.get({ host: "127.0.0.1", port: nginxPort[host], path: p, agent: false, timeout: 10_000 }, (res) => {
+    const req = http.get({ host: "127.0.0.1", port: nginx[host]!.port, path: p, agent: false, timeout: 10_000 }, (res) => {
       let body = "";
       res.on("data", (d) => (body += d));
       res.on("end", () => resolve([res.statusCode ?? 0, body]));
@@ -122,7 +109,7 @@ services:
       upstream_file: nginx/web.conf
       host: "{{ SLOT_HOST }}"
       drain_timeout: 20
-      nginx: { test: "${NGINX} -t", reload: "${NGINX} -s reload", pid_file: "~/nginx/nginx.pid" }
+      nginx: { test: "${nginx.web1!.testCmd.replaceAll(fleet.host("web1").home, "~")}", reload: "${nginx.web1!.reloadCmd.replaceAll(fleet.host("web1").home, "~")}", pid_file: "~/nginx/nginx.pid" }
 ${extra}environments:
   prod:
     hosts:
@@ -156,7 +143,7 @@ describe.skipIf(SKIP_FLEET)("zero-downtime cutover behind nginx", () => {
       expect(serving(h)).toMatch(new RegExp(`^${ports[0]} \\d{8}-\\d{6}-[0-9a-f]{7}$`));
       const up = readFileSync(path.join(fleet.host(h).home, "apps/capp/nginx/web.conf"), "utf8");
       expect(up).toContain(`upstream capp_web {\n    server ${SLOT_HOST[h]}:${ports[0]};\n}`);
-      fleet.asUser(h, NGINX);
+      nginx[h]!.start();
       expect(await get(h)).toEqual([200, "v1"]);
     }
   });
