@@ -7,7 +7,7 @@
  * the old file layout, fails here.
  */
 import { spawn } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CliResult, cli, ROOT, Repo, tmpdir } from "../helpers.js";
@@ -37,6 +37,13 @@ function bundle(args: string[], cwd = work): Promise<CliResult> {
 beforeAll(() => {
   const built = path.join(ROOT, "dist/bundle/slipway.mjs");
   if (!existsSync(built)) throw new Error(`${built} is missing: run npm run build`);
+  // tsc's dist is rebuilt by more commands than the bundle is: an old bundle would test old code.
+  const newestSource = Math.max(
+    ...readdirSync(path.join(ROOT, "src"), { recursive: true, withFileTypes: true }).map((e) =>
+      e.isFile() ? statSync(path.join(e.parentPath, e.name)).mtimeMs : 0,
+    ),
+  );
+  if (statSync(built).mtimeMs < newestSource) throw new Error(`${built} is older than src/: run npm run build`);
   pkg = path.join(scratchDir("slipway-bundle-"), "slipway");
   mkdirSync(pkg);
   cpSync(path.join(ROOT, "package.json"), path.join(pkg, "package.json"));
