@@ -8,6 +8,7 @@ import { GLOBAL_VERBS, findVerb, type Globals } from "./registry.js";
 import { topHelp } from "./help.js";
 import { ConfigError, InterruptedError, OperationError, Reported, UsageError } from "../errors.js";
 import { sanitizeTerminal } from "../render/sanitize.js";
+import type { knownEnvironments as KnownEnvironments } from "./unknown-words.js";
 
 // Node >= 22.1 caches compiled code on disk across runs (verbs' chunks load after this line); Node 20
 // has no such API, so there it is skipped. NODE_DISABLE_COMPILE_CACHE=1 turns it off.
@@ -93,7 +94,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const wantsHelp = help || rest.includes("--help") || rest.includes("-h");
   // A verb's help needs no environment, so `slipway anyenv deploy --help` still shows it.
-  let envs: Awaited<ReturnType<Awaited<ReturnType<typeof words>>["knownEnvironments"]>> | undefined;
+  let envs: Awaited<ReturnType<typeof KnownEnvironments>> | undefined;
   if (!wantsHelp) {
     const { knownEnvironments, unknownEnvironment } = await words();
     envs = await knownEnvironments(globals);
