@@ -1,19 +1,21 @@
 #!/usr/bin/env node
 /** Entry point: split global options, find the verb, run it, map errors to exit codes in one place. */
-import { sanitizeTerminal } from "../render/sanitize.js";
+// Start-up matters (`slipway --help` is run by hand and by shell completion): the entry imports only the
+// verb table, the help text, the error classes and the sanitiser for error lines; everything else is
+// imported where a path needs it.
+import module from "node:module";
 import { GLOBAL_VERBS, findVerb, type Globals } from "./registry.js";
 import { topHelp } from "./help.js";
 import { ConfigError, InterruptedError, OperationError, Reported, UsageError } from "../errors.js";
-import {
-  aliasHelp,
-  knownEnvironments,
-  nearVerb,
-  needsEnvironment,
-  unknownEnvironment,
-  unknownFirstWord,
-  unknownGlobalOption,
-  unknownVerb,
-} from "./unknown-words.js";
+import { sanitizeTerminal } from "../render/sanitize.js";
+import type { knownEnvironments as KnownEnvironments } from "./unknown-words.js";
+
+// Node >= 22.1 caches compiled code on disk across runs (verbs' chunks load after this line); Node 20
+// has no such API, so there it is skipped. NODE_DISABLE_COMPILE_CACHE=1 turns it off.
+(module as { enableCompileCache?: () => unknown }).enableCompileCache?.();
+
+/** What the CLI says about words it does not know: loaded only when a word needs checking. */
+const words = () => import("./unknown-words.js");
 
 /** Pull global options that appear before the env/verb; everything after goes to the verb. */
 export function splitArgs(argv: string[]): { globals: Globals; positional: string[]; rest: string[]; help: boolean; version: boolean } {
@@ -58,7 +60,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (positional.length === 0) {
-    if (!help && rest[0]?.startsWith("-") && rest[0] !== "--") throw unknownGlobalOption(rest[0]);
+    if (!help && rest[0]?.startsWith("-") && rest[0] !== "--") throw (await words()).unknownGlobalOption(rest[0]);
     process.stdout.write(topHelp());
     return help || argv.length === 0 ? 0 : 2;
   }
@@ -73,6 +75,7 @@ async function main(argv: string[]): Promise<number> {
     return mod.run([...rest, ...helpArgs], globals);
   }
   if (!second) {
+    const { aliasHelp, knownEnvironments, nearVerb, needsEnvironment, unknownFirstWord } = await words();
     const envs = await knownEnvironments(globals);
     const envVerb = findVerb(first, true);
     // `slipway deploy --help` shows deploy's help; without --help it says an environment is missing.
@@ -91,14 +94,16 @@ async function main(argv: string[]): Promise<number> {
   }
   const wantsHelp = help || rest.includes("--help") || rest.includes("-h");
   // A verb's help needs no environment, so `slipway anyenv deploy --help` still shows it.
-  let envs: Awaited<ReturnType<typeof knownEnvironments>> | undefined;
+  let envs: Awaited<ReturnType<typeof KnownEnvironments>> | undefined;
   if (!wantsHelp) {
+    const { knownEnvironments, unknownEnvironment } = await words();
     envs = await knownEnvironments(globals);
     if (envs && !envs.names.includes(first)) throw unknownEnvironment(first, envs);
   }
   const spec = findVerb(second, true);
   if (!spec) {
     // Not a verb: one of the config's aliases, whose arguments are all the command's (`--help` too).
+    const { knownEnvironments, unknownVerb } = await words();
     if (envs === undefined) envs = await knownEnvironments(globals);
     const alias = envs?.aliases.find((a) => a.name === second);
     if (!alias)

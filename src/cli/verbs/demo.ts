@@ -8,15 +8,18 @@ import { cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { OperationError } from "../../errors.js";
 import { colorEnabled, palette } from "../../render/color.js";
+import { PACKAGE_ROOT } from "../../version.js";
 import type { Globals } from "../registry.js";
 import { parseVerb, verbCommand } from "../verb-command.js";
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const EXAMPLE = path.resolve(here, "../../../examples/hello-app");
-const MAIN = path.resolve(here, "../main.js");
+const EXAMPLE = path.join(PACKAGE_ROOT, "examples/hello-app");
+/**
+ * The CLI that is running this demo (tsc's dist/cli/main.js or the bundle's dist/bundle/slipway.mjs):
+ * the demo's steps run the same build the operator started.
+ */
+const selfEntry = () => process.argv[1]!;
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -82,7 +85,7 @@ export async function run(args: string[], globals: Globals): Promise<number> {
     execFileSync("git", ["-c", "user.name=Slipway Demo", "-c", "user.email=demo@slipway.invalid", "-C", path.join(dir, "app"), ...a], { stdio: "ignore" });
   const slipway = (...a: string[]) => {
     process.stdout.write(`$ slipway ${a.join(" ")}\n`);
-    const r = spawnSync(process.execPath, [MAIN, "-c", path.join(dir, "slipway.yml"), ...(globals.noColor ? ["--no-color"] : []), ...a], {
+    const r = spawnSync(process.execPath, [selfEntry(), "-c", path.join(dir, "slipway.yml"), ...(globals.noColor ? ["--no-color"] : []), ...a], {
       stdio: "inherit",
       env: { ...process.env, SLIPWAY_STATE_DIR: path.join(dir, ".slipway") },
     });
