@@ -16,6 +16,7 @@ import { Fleet } from "../test/fleet.js";
 import { SshExecutor } from "../src/exec/ssh/executor.js";
 import type { Host, SshSettings } from "../src/config/resolve.js";
 import { HAVE_POSTGRES, startPostgres } from "../test/dbservers.js";
+import { peersBench } from "./bench-peers.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const MAIN = path.join(ROOT, "dist/cli/main.js");
@@ -284,6 +285,7 @@ async function main() {
 
 async function all() {
   if (process.argv.includes("--db")) return dbBench();
+  if (process.argv.includes("--peers")) return peersBench(); // Capistrano side by side: scripts/bench-peers.ts
   await main();
   if (process.argv.includes("--no-db")) return;
   if (!HAVE_POSTGRES) return console.log("\n(database section skipped: PostgreSQL is not installed)");
