@@ -208,6 +208,14 @@ export async function peersBench(): Promise<void> {
   mkdirSync(logDir);
   const cells = new Map<string, Cell>();
   const setup: string[] = [];
+  // The fixed cost in every Slipway run: Node start-up and module loading, no host involved.
+  const startup = median(
+    Array.from({ length: 5 }, () => {
+      const s = now();
+      spawnSync(process.execPath, [MAIN, "--help"], { stdio: "ignore" });
+      return now() - s;
+    }),
+  );
   const background = new Map<number, number>();
   try {
     const repo = new Repo(path.join(fleet.gitBase, "peers"));
@@ -257,16 +265,17 @@ export async function peersBench(): Promise<void> {
   } finally {
     fleet.stop();
   }
-  if (!report(cells, setup, background, work)) process.exitCode = 1;
+  if (!report(cells, setup, background, startup, work)) process.exitCode = 1;
 }
 
 /** The table (and with --write, the docs block), from every run including the failed ones. */
 /** Returns false when any run failed (the table shows them either way). */
-function report(cells: Map<string, Cell>, setup: string[], background: Map<number, number>, work: string): boolean {
+function report(cells: Map<string, Cell>, setup: string[], background: Map<number, number>, startupMs: number, work: string): boolean {
   const rows: string[][] = [];
   const failures: string[] = [...setup];
   const notes = [
     `Background load before the runs (2 s idle sample, cores busy): ${[...background].map(([n, b]) => `${b.toFixed(2)} before ${n} host(s)`).join(", ")}`,
+    `Slipway CLI start-up (slipway --help, median of 5): ${startupMs.toFixed(0)} ms of every Slipway run`,
   ];
   const ok = (tool: string, n: number, verb: Verb) => cells.get(cellKey(tool, n, verb))?.runs.filter((r) => r.ok) ?? [];
   const wall = (runs: Run[]) => (runs.length ? median(runs.map((r) => r.wallMs)) : NaN);
