@@ -199,6 +199,14 @@ const cellKey = (tool: string, n: number, verb: Verb) => `${tool}|${n}|${verb}`;
 export async function peersBench(): Promise<void> {
   if (!IS_ROOT) return console.error("peers bench: needs root (each fleet host its own user and home, as on real machines): skipped");
   if (spawnSync("cap", ["--version"], { stdio: "ignore" }).status !== 0) throw new Error("peers bench: `cap` not found (apt-get install capistrano)");
+  // The fixed cost in every Slipway run: Node start-up and module loading, no host involved.
+  const startup = median(
+    Array.from({ length: 5 }, () => {
+      const s = now();
+      spawnSync(process.execPath, [MAIN, "--help"], { stdio: "ignore" });
+      return now() - s;
+    }),
+  );
   const names = Array.from({ length: Math.max(...SIZES) }, (_, i) => `h${i + 1}`);
   let t = now();
   const fleet = await Fleet.start(names);
@@ -208,14 +216,6 @@ export async function peersBench(): Promise<void> {
   mkdirSync(logDir);
   const cells = new Map<string, Cell>();
   const setup: string[] = [];
-  // The fixed cost in every Slipway run: Node start-up and module loading, no host involved.
-  const startup = median(
-    Array.from({ length: 5 }, () => {
-      const s = now();
-      spawnSync(process.execPath, [MAIN, "--help"], { stdio: "ignore" });
-      return now() - s;
-    }),
-  );
   const background = new Map<number, number>();
   try {
     const repo = new Repo(path.join(fleet.gitBase, "peers"));
