@@ -214,6 +214,12 @@ export async function peersBench(): Promise<void> {
   const work = mkdtempSync(path.join(os.tmpdir(), "slipway-bench-peers-"));
   const logDir = path.join(work, "failed-runs");
   mkdirSync(logDir);
+  // Ctrl-C must not leave 50 sshd servers and their users behind.
+  process.once("SIGINT", () => {
+    fleet.stop();
+    rmSync(work, { recursive: true, force: true });
+    process.exit(130);
+  });
   const cells = new Map<string, Cell>();
   const setup: string[] = [];
   const background = new Map<number, number>();
