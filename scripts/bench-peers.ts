@@ -3,7 +3,8 @@
  * generated app (test/apps/realistic.ts) from the same git daemon to the same sshd fleet, in
  * different deploy_to directories, alternating tool order each round. Every run is verified on disk
  * (each host's `current` holds the expected commit); a failed run is counted and shown, never dropped.
- * Environment: BENCH_HOSTS=1,10,50  BENCH_REPEAT=3 (timed redeploys and rollbacks per tool and size).
+ * Environment: BENCH_HOSTS=1,10,50  BENCH_REPEAT=3 (timed redeploys and rollbacks per tool and size);
+ * BENCH_KEEP=1 keeps the scratch dir (Capfile, slipway.yml, run logs), as a failed run always does.
  */
 import { spawnSync } from "node:child_process";
 import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, readlinkSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -30,6 +31,8 @@ interface Run {
   connections: number[];
   failure?: string;
   phases: Map<string, number[]>;
+  /** Slipway only: ms from spawn until the last host logged each phase done (from the run's log file). */
+  timeline: Map<string, number>;
 }
 interface Tool {
   name: string;
@@ -70,11 +73,20 @@ const count = (text: string, needle: string) => text.split(needle).length - 1;
 function timedRun(tool: Tool, verb: Verb, hosts: FleetHost[], expected: Map<string, string>, logDir: string, env: Record<string, string>): Run {
   const logs = hosts.map((h) => path.join(h.dir, "sshd.log"));
   const offsets = logs.map((l) => statSync(l).size);
-  const [c0, m0, t0] = [childCpuS(), machineCpuS(), now()];
+  const [c0, m0, t0, epoch0] = [childCpuS(), machineCpuS(), now(), Date.now()];
   const argv = tool.argv[verb];
   const r = spawnSync(argv[0]!, argv.slice(1), { cwd: tool.cwd, encoding: "utf8", env: { ...process.env, ...env }, timeout: 600_000 });
   const wallMs = now() - t0;
-  const run: Run = { ok: true, wallMs, clientCpuS: childCpuS() - c0, machineCpuS: machineCpuS() - m0, sessions: [], connections: [], phases: new Map() };
+  const run: Run = {
+    ok: true,
+    wallMs,
+    clientCpuS: childCpuS() - c0,
+    machineCpuS: machineCpuS() - m0,
+    sessions: [],
+    connections: [],
+    phases: new Map(),
+    timeline: new Map(),
+  };
   for (const [i, l] of logs.entries()) {
     // LogLevel DEBUG1: one "ctype session" line per session channel (exec, scp, sftp), one "Accepted publickey" per login.
     const text = readFrom(l, offsets[i]!);
@@ -83,6 +95,18 @@ function timedRun(tool: Tool, verb: Verb, hosts: FleetHost[], expected: Map<stri
   }
   for (const m of `${r.stdout}\n${r.stderr}`.matchAll(/^\[[^\]]+\] (\w+) done \((\d+) ms\)$/gm)) {
     run.phases.set(m[1]!, [...(run.phases.get(m[1]!) ?? []), Number(m[2])]);
+  }
+  // Slipway's run log stamps every line: when the first line came (start-up, config, connect) and when the last host finished each phase.
+  const logFile = /^log: (.+\.log)$/m.exec(`${r.stdout}\n${r.stderr}`)?.[1];
+  if (logFile) {
+    const lines = readFileSync(path.resolve(tool.cwd, logFile), "utf8").split("\n").filter(Boolean);
+    const at = (l: string) => Date.parse(l.slice(0, l.indexOf(" "))) - epoch0;
+    if (lines.length) run.timeline.set("first line (connected, lock starts)", at(lines[0]!));
+    for (const l of lines) {
+      const m = /^\S+ \[[^\]]+\] (\w+) done/.exec(l);
+      if (m) run.timeline.set(m[1]!, Math.max(run.timeline.get(m[1]!) ?? 0, at(l)));
+    }
+    run.timeline.set("exit", wallMs);
   }
   const wrong = hosts.map((h) => [h.name, tool.current(h)] as const).filter(([n, c]) => c !== expected.get(n));
   if (r.status !== 0 || wrong.length > 0) {
@@ -318,6 +342,8 @@ function report(cells: Map<string, Cell>, setup: string[], background: Map<numbe
         const mid = [...rd].sort((a, b) => a.wallMs - b.wallMs)[Math.floor(rd.length / 2)]!;
         const phases = [...mid.phases].map(([p, ms]) => `${p} ${median(ms)}/${Math.max(...ms)}`).join(", ");
         notes.push(`Slipway redeploy at ${n} host(s), per-host phase ms (median/max over hosts, median run): ${phases}`);
+        const line = [...mid.timeline].map(([p, ms]) => `${p} ${(ms / 1000).toFixed(2)}`).join(", ");
+        notes.push(`  same run, s from spawn until the last host finished each phase: ${line}`);
       }
     }
     const [c, s] = [figures.Capistrano!, figures.Slipway!];
@@ -344,7 +370,7 @@ function report(cells: Map<string, Cell>, setup: string[], background: Map<numbe
   const failed = failures.length ? `\nFailed runs:\n${failures.map((f) => `- ${f}`).join("\n")}\n` : "\nFailed runs: none (every run verified on disk).\n";
   const body = `${table}\n\n${notes.join("\n")}\n`;
   console.log(`\nmachine: ${machine}\n${legend}\n\n${body}${failed}`);
-  if (!failures.length) rmSync(work, { recursive: true, force: true });
+  if (!failures.length && !process.env.BENCH_KEEP) rmSync(work, { recursive: true, force: true });
   if (!process.argv.includes("--write")) return failures.length === 0;
   const file = path.join(ROOT, "docs/benchmarks.md");
   const marker = "<!-- bench:peers -->";
