@@ -96,12 +96,12 @@ function timedRun(tool: Tool, verb: Verb, hosts: FleetHost[], expected: Map<stri
   for (const m of `${r.stdout}\n${r.stderr}`.matchAll(/^\[[^\]]+\] (\w+) done \((\d+) ms\)$/gm)) {
     run.phases.set(m[1]!, [...(run.phases.get(m[1]!) ?? []), Number(m[2])]);
   }
-  // Slipway's run log stamps every line: when the first line came (start-up, config, connect) and when the last host finished each phase.
+  // Slipway's run log stamps every line: when the first line came (start-up, config, commit resolved; connections are being opened) and when the last host finished each phase.
   const logFile = /^log: (.+\.log)$/m.exec(`${r.stdout}\n${r.stderr}`)?.[1];
   if (logFile) {
     const lines = readFileSync(path.resolve(tool.cwd, logFile), "utf8").split("\n").filter(Boolean);
     const at = (l: string) => Date.parse(l.slice(0, l.indexOf(" "))) - epoch0;
-    if (lines.length) run.timeline.set("first line (connected, lock starts)", at(lines[0]!));
+    if (lines.length) run.timeline.set("first line (lock starts)", at(lines[0]!));
     for (const l of lines) {
       const m = /^\S+ \[[^\]]+\] (\w+) done/.exec(l);
       if (m) run.timeline.set(m[1]!, Math.max(run.timeline.get(m[1]!) ?? 0, at(l)));
