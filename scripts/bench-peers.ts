@@ -298,8 +298,7 @@ export async function peersBench(): Promise<void> {
   if (!report(cells, setup, background, startup, work)) process.exitCode = 1;
 }
 
-/** The table (and with --write, the docs block), from every run including the failed ones. */
-/** Returns false when any run failed (the table shows them either way). */
+/** The table (and with --write, the docs block) from every run, failed ones included; false when any failed. */
 function report(cells: Map<string, Cell>, setup: string[], background: Map<number, number>, startupMs: number, work: string): boolean {
   const rows: string[][] = [];
   const failures: string[] = [...setup];
@@ -360,7 +359,8 @@ function report(cells: Map<string, Cell>, setup: string[], background: Map<numbe
   const table = [fmt(header), fmt(widths.map((w) => "-".repeat(w))), ...rows.map(fmt)].join("\n");
   const cpuModel = (readFileSync("/proc/cpuinfo", "utf8").match(/model name\s*:\s*(.*)/) ?? [])[1] ?? "unknown";
   const cap = spawnSync("cap", ["--version"], { encoding: "utf8" }).stdout.trim();
-  const machine = `${os.cpus().length} cores (${cpuModel}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB RAM, ${os.type()} ${os.release()}, node ${process.version}, ${cap}`;
+  const ssh = spawnSync("ssh", ["-V"], { encoding: "utf8" }).stderr.trim();
+  const machine = `${os.cpus().length} cores (${cpuModel}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB RAM, ${os.type()} ${os.release()}, node ${process.version}, ${cap}, ${ssh}`;
   const legend = [
     `${REPEAT} timed redeploys and rollbacks per tool and size, alternating tool order; median wall time of the runs that passed.`,
     "Client CPU (the CLI's process tree, user+sys) and machine CPU (all cores, client and hosts, /proc/stat) are medians per",
