@@ -18,6 +18,7 @@ import { SshExecutor } from "../src/exec/ssh/executor.js";
 import type { Host, SshSettings } from "../src/config/resolve.js";
 import { HAVE_POSTGRES, startPostgres } from "../test/dbservers.js";
 import { cutoverBench } from "./bench-cutover.js";
+import { peersBench } from "./bench-peers.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const MAIN = path.join(ROOT, "dist/cli/main.js");
@@ -294,6 +295,7 @@ async function main() {
 async function all() {
   if (process.argv.includes("--db")) return dbBench();
   if (process.argv.includes("--cutover")) return cutoverBench();
+  if (process.argv.includes("--peers")) return peersBench(); // Capistrano side by side: scripts/bench-peers.ts
   await main();
   if (!process.argv.includes("--no-db")) {
     if (!HAVE_POSTGRES) console.log("\n(database section skipped: PostgreSQL is not installed)");
