@@ -17,7 +17,9 @@ import { ctl, installSupervisorProgram, programFile } from "./supervisord.js";
 
 export { hasCutover, type CutoverService } from "./slots.js";
 
-const stateFile = cutoverStateFile;
+/** Shell counting this slot's sockets in a /proc/net/tcp state (`01` established, `0A` listening). */
+const socketsOn = (svc: CutoverService, port: number, state: "01" | "0A") =>
+  `awk '$2 ~ /${procNetAddress(svc.cutover.host, port)}$/ && $4 == "${state}"' /proc/net/tcp /proc/net/tcp6 2>/dev/null | wc -l`;
 const drainFile = (svc: Service, c: ServiceContext) => path.posix.join(c.paths.cutoverDir, `${svc.name}.draining`);
 const upstreamPath = (svc: CutoverService, c: ServiceContext) => c.paths.under(svc.cutover.upstreamFile);
 const asNginx = (svc: CutoverService, shell: string) => (svc.cutover.nginx.sudo ? `sudo -n ${shell}` : shell);
@@ -31,7 +33,7 @@ const asNginx = (svc: CutoverService, shell: string) => (svc.cutover.nginx.sudo 
 export function startSlot(svc: CutoverService, c: ServiceContext, port: number, releaseDir: string, release: string): ScriptCommand[] {
   const slot = slotService(svc, port);
   const sc = slotContext(svc, c, port);
-  const listen = `awk '$2 ~ /${procNetAddress(svc.cutover.host, port)}$/ && $4 == "0A"' /proc/net/tcp /proc/net/tcp6 2>/dev/null | wc -l`;
+  const listen = socketsOn(svc, port, "0A");
   const free = `{ [ "$(${listen})" -eq 0 ] || { echo ${shq(`port ${port} on ${svc.cutover.host} is already in use by another process; stop it or change cutover.ports`)} >&2; false; }; }`;
   const install = installSupervisorProgram(slot, sc, { directory: releaseDir, startsecs: 0, startIfUnchanged: true, beforeAdd: free });
   return [{ ...install, display: `start ${svc.name} ${release} on :${port}` }, healthWait(slot, sc, endpointChecks(slot).join(" && "), aliveCheck(slot, sc))];
@@ -53,6 +55,7 @@ export function switchUpstream(svc: CutoverService, c: ServiceContext, port: num
   const up = shPath(upstreamPath(svc, c));
   const n = svc.cutover.nginx;
   const text = upstreamText(svc, port, release);
+  const record = shPath(cutoverStateFile(svc, c));
   const restore = `{ if [ -f "$up.slipway-old" ]; then mv -f "$up.slipway-old" "$up"; else rm -f "$up"; fi; }`;
   // Recovery's way back: a switch that failed at `nginx -t` already put the old file back, and its reload never ran.
   const unchanged = onlyIfChanged
@@ -84,8 +87,8 @@ export function switchUpstream(svc: CutoverService, c: ServiceContext, port: num
 else
   echo ${shq(`nginx is not running (no live process in ${n.pidFile}): upstream written, nothing reloaded`)}
 fi`,
-    `printf '%s %s\\n' ${port} ${shq(release)} > ${shPath(stateFile(svc, c))}.tmp`,
-    `mv -f ${shPath(stateFile(svc, c))}.tmp ${shPath(stateFile(svc, c))}`,
+    `printf '%s %s\\n' ${port} ${shq(release)} > ${record}.tmp`,
+    `mv -f ${record}.tmp ${record}`,
     `rm -f "$up.slipway-old"`,
   ];
   // Plain lines, each stopping the command on failure (no `set -e`: pgrep's "none found" is not an error here).
@@ -105,7 +108,7 @@ export function retireSlot(svc: CutoverService, c: ServiceContext, port: number,
   const slot = slotService(svc, port);
   const file = programFile(slot, c);
   const wait = svc.cutover.drainSeconds;
-  const conns = `awk '$2 ~ /${procNetAddress(svc.cutover.host, port)}$/ && $4 == "01"' /proc/net/tcp /proc/net/tcp6 2>/dev/null | wc -l`;
+  const conns = socketsOn(svc, port, "01");
   // Release ids are [0-9a-f-] only (checked where they are parsed), so the pattern has no other metacharacters.
   const guard = onlyRelease ? `grep -qx ${shq(`directory=.*/releases/${onlyRelease}`)} ${file} || exit 0` : "true";
   const sh = `[ -f ${file} ] || exit 0
