@@ -10,13 +10,9 @@ import os from "node:os";
 import path from "node:path";
 import { FILES, META_DIR, pathsFor, type Paths } from "../config/paths.js";
 import type { Host } from "../config/resolve.js";
-import { receiveDelta, REUSE_MISMATCH } from "../commands/release.js";
 import { shPath } from "../commands/quote.js";
-import { CommandError, InterruptedError, OperationError } from "../errors.js";
-import { failures, forEachHost } from "../exec/fanout.js";
-import type { HostState } from "../plan/state.js";
+import { CommandError, OperationError } from "../errors.js";
 import type { ExecutorPool, RunContext } from "./context.js";
-import { StageError } from "./stages.js";
 import { listFiles, SAFE_PATH, type FileEntry } from "./files.js";
 import { localCommandEnv } from "../exec/local.js";
 import { mergeEnv } from "../config/env.js";
@@ -135,18 +131,10 @@ export function tarDir(dir: string): Promise<Buffer> {
 }
 
 /**
- * Send each host only what differs from its current release. Hosts on the same current release
+ * What each host gets: only what differs from its current release. Hosts on the same current release
  * get the same tarball, built once; its file list is read from one of them.
  */
-export async function uploadDelta(
-  ctx: RunContext,
-  pool: ExecutorPool,
-  hosts: Host[],
-  id: string,
-  dir: string,
-  states: Record<string, HostState>,
-  listed?: FileEntry[],
-): Promise<void> {
+export function uploadDelta(ctx: RunContext, pool: ExecutorPool, dir: string, listed?: FileEntry[]): PayloadSource {
   const entries = listed ?? listFiles(dir);
   const packs = new Map<string, Promise<Pack>>();
   const packFor = (h: Host, prev: string | null): Promise<Pack> => {
@@ -172,7 +160,7 @@ export async function uploadDelta(
     }
     return pack;
   };
-  await sendPacks(ctx, pool, hosts, id, states, packFor);
+  return { packFor };
 }
 
 /** A payload for one host: a tarball for receiveDelta, and how many files it sends and has the host reuse. */
@@ -184,53 +172,11 @@ export interface Pack {
   reusePaths?: Set<string>;
 }
 
-/** Send each host its pack (receiveDelta on the host: extract, then copy the reused files from its current release). */
-export async function sendPacks(
-  ctx: RunContext,
-  pool: ExecutorPool,
-  hosts: Host[],
-  id: string,
-  states: Record<string, HostState>,
-  packFor: (h: Host, prev: string | null) => Promise<Pack>,
-  /** When copied files do not match the commit (REUSE_MISMATCH): a pack of just those files, extracted over them. */
-  resend?: (paths: string[]) => Promise<Pack>,
-): Promise<void> {
-  ctx.bus.emit({ type: "phase:start", phase: "fetch", hosts: hosts.map((h) => h.name) });
-  const results = await forEachHost(hosts, ctx.parallel, async (h) => {
-    ctx.bus.emit({ type: "host:phase", host: h.name, phase: "fetch", status: "running" });
-    const t0 = Date.now();
-    const p = pathsFor(h.deployTo);
-    const prev = states[h.name]?.current ?? null;
-    let pack = await packFor(h, prev);
-    let res = await (await pool.get(h)).exec(receiveDelta(p, id, prev), { stdin: pack.tar, signal: ctx.signal });
-    if (res.code === REUSE_MISMATCH && resend && !ctx.signal.aborted) {
-      // Copied files differ from the commit (edited on the host, or rewritten by a build): send those. Only names
-      // the pack asked the host to copy are believed; anything else in the answer means the whole tree.
-      const named = res.stdout.split("\n").flatMap((l) => (l.startsWith("./") ? [l.slice(2)] : []));
-      const fixes = named.length && named.every((f) => pack.reusePaths?.has(f)) ? named : [];
-      ctx.bus.info(`${fixes.length || "some"} copied file(s) differ from the commit; sending ${fixes.length ? "them" : "the whole tree"}`, h.name);
-      const fix = await resend(fixes);
-      res = await (await pool.get(h)).exec(receiveDelta(p, id, null), { stdin: fix.tar, signal: ctx.signal });
-      pack = { ...pack, send: pack.send + fix.send, reuse: pack.reuse - fix.send };
-    }
-    if (ctx.signal.aborted) throw new InterruptedError();
-    if (res.code !== 0) {
-      const tail = res.stderr.trim().split("\n").slice(-10).join("\n");
-      ctx.bus.emit({ type: "host:phase", host: h.name, phase: "fetch", status: "failed" });
-      ctx.bus.emit({
-        type: "command:failed",
-        host: h.name,
-        phase: "fetch",
-        command: `upload ${pack.send} changed file(s)`,
-        exitCode: res.code,
-        stderrTail: tail,
-      });
-      throw new CommandError(h.name, "fetch", `upload ${pack.send} changed file(s) → ${p.release(id)}`, res.code, tail);
-    }
-    ctx.bus.info(`uploaded ${pack.send} changed file(s), reused ${pack.reuse} from ${prev ?? "nothing"}`, h.name);
-    ctx.bus.emit({ type: "host:phase", host: h.name, phase: "fetch", status: "done", ms: Date.now() - t0 });
-  });
-  const failed = failures(results);
-  ctx.bus.emit({ type: "phase:end", phase: "fetch", ok: failed.length === 0 });
-  if (failed.length) throw new StageError("fetch", failed);
+/** Where a deploy's upload comes from: each host's pack, and (distribute: push) a pack of files to send again. */
+export interface PayloadSource {
+  packFor: (h: Host, prev: string | null) => Promise<Pack>;
+  /** When copied files do not match the commit (REUSE_MISMATCH): a pack of just those files (none named: all). */
+  resend?: (paths: string[]) => Promise<Pack>;
+  /** Remove what was built for the upload (an artifact's directory). */
+  dispose?: () => void;
 }

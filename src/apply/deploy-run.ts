@@ -13,7 +13,8 @@ import { isPartialHost } from "./guards.js";
 import { ensurePresteps } from "./prestep.js";
 import { recover } from "./recover.js";
 import { sleep } from "./sleep.js";
-import { runLocal, runScripts, StageError, uploadSource } from "./stages.js";
+import { runLocal, runScripts, StageError } from "./stages.js";
+import { runUploadStage } from "./upload-stage.js";
 
 export interface Dropped {
   host: string;
@@ -62,12 +63,7 @@ export class DeployRun {
   async walk(): Promise<void> {
     for (const stage of this.plan.stages) {
       if (this.ctx.signal.aborted) throw new InterruptedError();
-      if (stage.kind === "upload")
-        await this.tolerant(
-          () => uploadSource(this.ctx, this.ctx.pool, this.activeHosts(), this.plan.releaseId, this.plan.commit, this.states, this.opts.files),
-          "fetch",
-        );
-      else if (stage.kind === "local") await runLocal(this.ctx, stage.script);
+      if (stage.kind === "local") await runLocal(this.ctx, stage.script);
       else if (stage.kind === "gate") await ensurePresteps(this.ctx, this.ctx.pool, this.plan.commit, this.plan.releaseId, this.activeHosts());
       else if (stage.kind === "wait") await sleep(stage.ms, this.ctx.signal);
       else if (stage.kind === "db" || stage.kind === "downtime" || stage.kind === "preflight") {
@@ -83,7 +79,11 @@ export class DeployRun {
     const label = stage.phases.join("+");
     const isSwitch = stage.phases.includes("switch");
     const stageHosts = this.inStage(stage);
-    await this.tolerant(() => runScripts(this.ctx, this.ctx.pool, stageHosts, stage.scripts, label), label, isSwitch ? stageHosts.map((h) => h.name) : null);
+    const upload = { id: this.plan.releaseId, commit: this.plan.commit, states: this.states, files: this.opts.files };
+    const run = stage.upload
+      ? () => runUploadStage(this.ctx, this.ctx.pool, stageHosts, stage.scripts, label, upload)
+      : () => runScripts(this.ctx, this.ctx.pool, stageHosts, stage.scripts, label);
+    await this.tolerant(run, label, isSwitch ? stageHosts.map((h) => h.name) : null);
     if (isSwitch) this.switched = [...new Set([...this.switched, ...stage.hosts.filter((n) => this.active.has(n))])];
     if (stage.phases.includes("restart")) this.restarted = true;
   }

@@ -17,8 +17,8 @@ import { promisify } from "node:util";
 import { COMMIT, FILES, META_DIR } from "../config/paths.js";
 import type { Host } from "../config/resolve.js";
 import { commitOf, type HostState } from "../plan/state.js";
-import { localRepo, sendPacks, tarDir, type Pack } from "./artifact.js";
-import type { ExecutorPool, RunContext } from "./context.js";
+import { localRepo, tarDir, type Pack, type PayloadSource } from "./artifact.js";
+import type { RunContext } from "./context.js";
 import { SAFE_PATH } from "./files.js";
 
 const run = promisify(execFile);
@@ -127,15 +127,8 @@ function extract(repo: string, commit: string, paths: string[], into: string): P
   });
 }
 
-/** Push `commit` into releases/<id> on every host: one payload per distinct current commit. */
-export async function pushCommit(
-  ctx: RunContext,
-  pool: ExecutorPool,
-  hosts: Host[],
-  id: string,
-  commit: string,
-  states: Record<string, HostState>,
-): Promise<void> {
+/** What `commit` costs each host: one payload per distinct current commit, built once. */
+export async function pushPayloads(ctx: RunContext, commit: string, states: Record<string, HostState>): Promise<PayloadSource> {
   const repo = localRepo(ctx, path.join(ctx.stateDir, "cache"), commit);
   const tree = parseTree((await git(repo, ["ls-tree", "-r", "-z", commit])).toString());
   const packs = new Map<string, Promise<Pack>>();
@@ -161,5 +154,5 @@ export async function pushCommit(
   };
   // Files to send again: the named ones (no reuse list), or the whole tree when none could be named.
   const resend = (paths: string[]) => (paths.length ? packOf(repo, commit, tree, { send: paths, reuse: [] }) : full());
-  await sendPacks(ctx, pool, hosts, id, states, packFor, resend);
+  return { packFor, resend };
 }

@@ -1,4 +1,4 @@
-/** Running plan stages on hosts, and the local tar upload for `source: dir`. */
+/** Running plan stages on hosts, and where a deploy's upload comes from. */
 import { rmSync } from "node:fs";
 import path from "node:path";
 import type { Host } from "../config/resolve.js";
@@ -9,6 +9,7 @@ import { runHostScript } from "../exec/runner.js";
 import type { ExecutorPool, RunContext } from "./context.js";
 import type { HostState } from "../plan/state.js";
 import type { FileEntry } from "./files.js";
+import type { PayloadSource } from "./artifact.js";
 
 export class StageError extends Error {
   constructor(
@@ -27,11 +28,13 @@ export async function runScripts(
   scripts: Record<string, HostScript>,
   label: string,
   signal = ctx.signal,
+  /** How one host's script runs (the upload stage sends files with it). */
+  runOne: (h: Host, script: HostScript) => Promise<void> = async (h, script) => runHostScript(await pool.get(h), script, { bus: ctx.bus, signal }),
 ): Promise<HostOutcome<void>[]> {
   ctx.bus.emit({ type: "phase:start", phase: label, hosts: hosts.map((h) => h.name) });
   const results = await forEachHost(hosts, ctx.parallel, async (h) => {
     const script = scripts[h.name];
-    if (script) await runHostScript(await pool.get(h), script, { bus: ctx.bus, signal });
+    if (script) await runOne(h, script);
   });
   const failed = failures(results);
   ctx.bus.emit({ type: "phase:end", phase: label, ok: failed.length === 0 });
@@ -45,23 +48,17 @@ export async function runLocal(ctx: RunContext, script: HostScript, signal = ctx
   await runHostScript(ex, script, { bus: ctx.bus, signal });
 }
 
-/** Upload stage: a `source: dir` directory, or an artifact built here from the commit; only changed files travel. */
-export async function uploadSource(
+/** The upload of a deploy: a `source: dir` directory, an artifact built here from the commit, or the commit pushed. */
+export async function payloadSource(
   ctx: RunContext,
   pool: ExecutorPool,
-  hosts: Host[],
-  id: string,
   commit: string,
   states: Record<string, HostState>,
   listed?: FileEntry[],
-): Promise<void> {
+): Promise<PayloadSource> {
   const { uploadDelta, buildArtifact } = await import("./artifact.js");
-  if (ctx.env.source.type === "dir") return uploadDelta(ctx, pool, hosts, id, ctx.env.source.path, states, listed);
-  if (ctx.env.source.distribute === "push") return (await import("./push.js")).pushCommit(ctx, pool, hosts, id, commit, states);
+  if (ctx.env.source.type === "dir") return uploadDelta(ctx, pool, ctx.env.source.path, listed);
+  if (ctx.env.source.distribute === "push") return (await import("./push.js")).pushPayloads(ctx, commit, states);
   const artifact = buildArtifact(ctx, path.join(ctx.stateDir, "cache"), commit);
-  try {
-    await uploadDelta(ctx, pool, hosts, id, artifact.dir, states);
-  } finally {
-    rmSync(artifact.root, { recursive: true, force: true });
-  }
+  return { ...uploadDelta(ctx, pool, artifact.dir), dispose: () => rmSync(artifact.root, { recursive: true, force: true }) };
 }

@@ -55,11 +55,23 @@ export function receiveDelta(p: Paths, id: string, previous: string | null): str
     steps.push(
       `{ [ ! -s ${rel}/${reuse} ] || { cd ${shPath(p.release(previous))} && tar -c -f - --null --no-recursion -T ${rel}/${reuse} | tar -x -f - -C ${rel}; }; }`,
       // With checksums (distribute: push), every copied file must be the commit's: else say which and let the sender send all.
-      `{ [ ! -s ${rel}/${sums} ] || (cd ${rel} && LC_ALL=C sha256sum -c --quiet ${sums} 2>/dev/null | sed -n 's/: FAILED$//p' | grep . && exit ${REUSE_MISMATCH}; true); }`,
+      // sha256sum's own failure is what we parse, so it must not fail the pipe under the script's pipefail.
+      `{ [ ! -s ${rel}/${sums} ] || (cd ${rel} && { LC_ALL=C sha256sum -c --quiet ${sums} 2>/dev/null || true; } | sed -n 's/: FAILED$//p' | grep . && exit ${REUSE_MISMATCH}; true); }`,
     );
   }
   return and(...steps);
 }
+
+/** receiveDelta inside a script, reading the files sent after the script (Section.payload: fd 3). */
+export function receiveUpload(p: Paths, id: string, previous: string | null): ScriptCommand {
+  return cmd(
+    `{ ${receiveDelta(p, id, previous)}${RECEIVE_TAIL}`,
+    `receive the changed files into ${p.release(id)}${previous ? ` (the rest copied from ${previous})` : ""}`,
+  );
+}
+
+const RECEIVE_TAIL = "\n} 0<&3";
+export const isReceive = (c: ScriptCommand): boolean => c.sh.endsWith(RECEIVE_TAIL);
 
 /** receiveDelta's exit code when a reused file differs from its expected checksum. */
 export const REUSE_MISMATCH = 75;

@@ -30,6 +30,11 @@ export interface Section {
   commands: ScriptCommand[];
   /** How long this section may run on a host before the host counts as stuck (none: no limit). */
   timeoutMs?: number;
+  /**
+   * Its commands read the data sent after the script (the upload) on fd 3. One round trip then
+   * carries both: bash reads a script from a pipe a byte at a time, so it never reads past `}`.
+   */
+  payload?: boolean;
 }
 
 export interface HostScript {
@@ -45,7 +50,9 @@ const MARK = "\x1e";
 export const cmd = (sh: string, display = sh): ScriptCommand => ({ sh, display });
 
 export function compileScript(script: HostScript): string {
-  const out: string[] = ["{", "exec 0</dev/null", "set -o pipefail"];
+  const reader = script.sections.findIndex((sec) => sec.payload);
+  // fd 3 keeps the data after the script for the section that reads it; every command gets /dev/null as stdin.
+  const out: string[] = ["{", reader >= 0 ? "exec 3<&0 0</dev/null" : "exec 0</dev/null", "set -o pipefail"];
   for (const [k, v] of Object.entries(script.env)) out.push(exportLine(k, v));
   // Markers go to both streams so each stream's lines are attributed to the right command.
   out.push(`__m() { printf '${MARK}%s\\n' "$*"; printf '${MARK}%s\\n' "$*" >&2; }`);
@@ -64,6 +71,7 @@ export function compileScript(script: HostScript): string {
     if (script.journal) {
       out.push(`printf '%s\\t%s\\t%s\\n' ${shq(sec.phase)} ${sectionHash(sec)} "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >> ${shPath(script.journal)} || true`);
     }
+    if (si === reader) out.push("exec 3<&-");
     out.push(`__m D ${si}`);
   });
   out.push("exit 0", "}");

@@ -2,11 +2,11 @@
  * One executor interface, several backends (SSHKit's backends/abstract.rb). A backend only knows
  * how to execute; scripts, markers and errors are handled once in runner.ts.
  */
-import type { Readable } from "node:stream";
+import { Readable } from "node:stream";
 import type { Host } from "../config/resolve.js";
 
 export interface RunOptions {
-  /** Data for the command's stdin (exec only; scripts own their stdin). */
+  /** Data for the command's stdin; for a script, data sent after the script text (read on fd 3, see Section.payload). */
   stdin?: Buffer | string | Readable;
   onStdout?: (chunk: string) => void;
   onStderr?: (chunk: string) => void;
@@ -32,3 +32,16 @@ export interface Executor {
 }
 
 export type ExecutorFactory = (host: Host) => Promise<Executor>;
+
+/** What a backend feeds `bash -s`: the script, then the data its payload section reads on fd 3. */
+export function scriptInput(text: string, data: RunOptions["stdin"]): Buffer | string | Readable {
+  if (data === undefined) return text;
+  if (data instanceof Readable)
+    return Readable.from(
+      (async function* () {
+        yield Buffer.from(text);
+        yield* data;
+      })(),
+    );
+  return Buffer.concat([Buffer.from(text), Buffer.from(data)]);
+}

@@ -2,7 +2,7 @@
 import { spawn } from "node:child_process";
 import { Readable } from "node:stream";
 import type { Host } from "../config/resolve.js";
-import type { Executor, RunOptions, RunResult } from "./executor.js";
+import { scriptInput, type Executor, type RunOptions, type RunResult } from "./executor.js";
 
 const KILL_GRACE_MS = 2000;
 
@@ -27,7 +27,7 @@ export class LocalExecutor implements Executor {
   ) {}
 
   script(text: string, opts: RunOptions = {}): Promise<RunResult> {
-    return this.spawnBash(["-s"], text, opts);
+    return this.spawnBash(["-s"], scriptInput(text, opts.stdin), opts);
   }
 
   exec(commandLine: string, opts: RunOptions = {}): Promise<RunResult> {

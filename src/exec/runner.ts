@@ -3,6 +3,7 @@ import { CommandError, InterruptedError, StepTimeoutError } from "../errors.js";
 import type { EventBus } from "../events/bus.js";
 import { compileScript, parseMarker, sectionHash, type HostScript } from "../commands/script.js";
 import { setMaxListeners } from "node:events";
+import type { Readable } from "node:stream";
 import type { Executor } from "./executor.js";
 
 const TAIL_LINES = 15;
@@ -30,14 +31,16 @@ export interface RunScriptOptions {
   bus: EventBus;
   signal?: AbortSignal;
   /** Receives the script's stdout lines (data the caller parses) instead of the bus as output events. */
-  stdout?: (line: string) => void;
+  stdout?: (line: string, phase: string) => void;
+  /** Data sent after the script, for its payload section (Section.payload) to read. */
+  payload?: Buffer | Readable;
 }
 
 /**
  * Run every section of a host's script in one round trip. Emits host:phase events as sections
  * start and finish; throws CommandError naming the failed command with its own stderr tail.
  */
-export async function runHostScript(ex: Executor, script: HostScript, { bus, signal, stdout }: RunScriptOptions): Promise<void> {
+export async function runHostScript(ex: Executor, script: HostScript, { bus, signal, stdout, payload }: RunScriptOptions): Promise<void> {
   const host = ex.host.name;
   if (script.sections.length === 0) return;
   let current = { section: -1, command: -1 };
@@ -85,7 +88,7 @@ export async function runHostScript(ex: Executor, script: HostScript, { bus, sig
       if (m.kind === "S") stdoutSection = m.section;
       return;
     }
-    if (stdout) stdout(line);
+    if (stdout) stdout(line, phaseOf(stdoutSection));
     else bus.emit({ type: "output", host, phase: phaseOf(stdoutSection), stream: "stdout", line });
   });
 
@@ -100,7 +103,7 @@ export async function runHostScript(ex: Executor, script: HostScript, { bus, sig
   onSection = limit.arm;
   try {
     limit.arm(0);
-    const running = ex.script(compileScript(script), { onStdout: (c) => out.push(c), onStderr: (c) => err.push(c), signal: stop.signal });
+    const running = ex.script(compileScript(script), { stdin: payload, onStdout: (c) => out.push(c), onStderr: (c) => err.push(c), signal: stop.signal });
     running.catch(() => {}); // after a timeout nobody awaits it; its end is of no interest
     res = await Promise.race([running, limit.expired]);
   } catch (e) {

@@ -87,6 +87,8 @@ export function planDeploy(input: DeployInput): DeployPlan {
     }),
   );
   const isPrivate = input.privateDays !== undefined;
+  // The control machine sends the files (a directory, an artifact, or `distribute: push`) with the build script.
+  const uploads = env.source.type === "dir" || env.source.distribute !== "git";
   const manifest: Manifest = input.resume?.manifest ?? {
     id,
     app: env.app,
@@ -135,11 +137,11 @@ export function planDeploy(input: DeployInput): DeployPlan {
     switch (phase) {
       case "fetch": {
         const own: ScriptCommand[] = [rel.ensureLayout(p)];
-        if (env.source.type === "git" && env.source.distribute === "git")
-          own.push(rel.updateMirror(p, env.source.repo, commit), rel.archiveCommit(p, id, commit));
+        if (uploads) own.push(rel.receiveUpload(p, id, previous[h.name] ?? null));
+        else if (env.source.type === "git") own.push(rel.updateMirror(p, env.source.repo, commit), rel.archiveCommit(p, id, commit));
         own.push(rel.writeManifest(p, id, manifest));
         if (h.name === primary.name && !isPrivate) own.push(rel.writeDeploying(p, deploying));
-        return phaseSection(env, h, phase, own, []);
+        return phaseSection(env, h, phase, own, []).map((sec) => (uploads ? { ...sec, payload: true } : sec));
       }
       case "link":
         return phaseSection(env, h, phase, rel.linkShared(p, id, env.shared.dirs, env.shared.files), [], release);
@@ -197,13 +199,19 @@ export function planDeploy(input: DeployInput): DeployPlan {
   };
 
   const stages: Stage[] = [];
-  if (env.source.type === "dir" || env.source.distribute !== "git") stages.push({ kind: "upload", phase: "fetch", hosts: names });
   for (const group of isPrivate ? DEPLOY_GROUPS.slice(0, 1) : DEPLOY_GROUPS) {
     let pending: { phases: Phase[]; scripts: Record<string, HostScript> } | null = null;
     const flush = () => {
       if (!pending) return;
       const active = names.filter((n) => (pending!.scripts[n]?.sections.length ?? 0) > 0);
-      if (active.length) stages.push({ kind: "hosts", phases: pending.phases, hosts: active, scripts: pending.scripts });
+      if (active.length)
+        stages.push({
+          kind: "hosts",
+          phases: pending.phases,
+          hosts: active,
+          scripts: pending.scripts,
+          ...(uploads && pending.phases.includes("fetch") ? { upload: true } : {}),
+        });
       pending = null;
     };
     for (const phase of group) {

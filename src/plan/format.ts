@@ -33,9 +33,7 @@ export function formatPlan(plan: DeployPlan): string {
   out.push(`check     on every host: ${PHASE_HELP.check}`);
   out.push(`lock      on ${plan.primary}: ${PHASE_HELP.lock}`);
   for (const stage of plan.stages) {
-    if (stage.kind === "upload") {
-      out.push(`fetch     on every host: upload the source directory into releases/${plan.releaseId}`);
-    } else if (stage.kind === "local") {
+    if (stage.kind === "local") {
       out.push(`${stage.phase.padEnd(9)} ${stage.when} hook, on this machine:`);
       for (const s of stage.script.sections) for (const c of s.commands) out.push(`            $ ${c.display}`);
     } else if (stage.kind === "gate") {

@@ -4,12 +4,13 @@ import type { Phase } from "./phases.js";
 import type { FailureHooks, HostRecovery } from "./recovery.js";
 
 export type Stage =
-  | { kind: "upload"; phase: "fetch"; hosts: string[] }
   | {
       kind: "hosts";
       phases: Phase[];
       hosts: string[];
       scripts: Record<string, HostScript>;
+      /** The control machine sends each host its files after this stage's script (the fetch section reads them). */
+      upload?: boolean;
       /** rolling deploys: which batch */
       batch?: { index: number; of: number };
     }

@@ -9,7 +9,7 @@ import { Readable, type Duplex } from "node:stream";
 import ssh2, { type AnyAuthMethod, type ClientChannel, type Client as SshClient } from "ssh2";
 import type { Host, SshSettings } from "../../config/resolve.js";
 import { OperationError } from "../../errors.js";
-import type { Executor, RunOptions, RunResult } from "../executor.js";
+import { scriptInput, type Executor, type RunOptions, type RunResult } from "../executor.js";
 // ssh2 is CommonJS: take its members from the default export.
 const { Client, utils } = ssh2;
 type Client = SshClient;
@@ -154,7 +154,7 @@ export class SshExecutor implements Executor {
 
   script(text: string, opts: RunOptions = {}): Promise<RunResult> {
     // `exec` replaces the login shell: one process less per round trip, same pid (and process group).
-    return this.run("exec bash -s", text, opts);
+    return this.run("exec bash -s", scriptInput(text, opts.stdin), opts);
   }
 
   exec(commandLine: string, opts: RunOptions = {}): Promise<RunResult> {

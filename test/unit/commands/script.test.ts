@@ -69,6 +69,31 @@ describe("runHostScript (real bash)", () => {
     expect(events.filter((e) => e.type === "output").map((e) => (e as { line: string }).line)).toEqual(["after-cat"]);
   });
 
+  it("a payload section reads the data sent after the script on fd 3; nothing else sees it", async () => {
+    const { bus, events } = collect();
+    const dir = tmpdir();
+    // 200 KB of binary after the script: bash must stop reading at the script's end, or the tar is short.
+    const data = Buffer.alloc(200_000, 7);
+    const payload = Buffer.concat([Buffer.from("line one\n"), data]);
+    await runHostScript(
+      new LocalExecutor(host, dir),
+      {
+        env: {},
+        sections: [
+          { phase: "fetch", payload: true, commands: [cmd(`IFS= read -r l <&3 && printf '%s\\n' "$l" > first && cat <&3 > rest && cat > from-stdin`)] },
+          { phase: "build", commands: [cmd("{ cat <&3 > late; } 2>/dev/null; echo $? > late-rc; cat > build-stdin")] },
+        ],
+      },
+      { bus, payload },
+    );
+    const { readFileSync } = await import("node:fs");
+    expect(readFileSync(`${dir}/first`, "utf8")).toBe("line one\n");
+    expect(readFileSync(`${dir}/rest`).equals(data)).toBe(true);
+    expect(readFileSync(`${dir}/from-stdin`, "utf8")).toBe("");
+    expect(readFileSync(`${dir}/late-rc`, "utf8").trim()).not.toBe("0");
+    expect(readFileSync(`${dir}/build-stdin`, "utf8")).toBe("");
+    expect(events.filter((e) => e.type === "host:phase" && e.status === "done").map((e) => (e as { phase: string }).phase)).toEqual(["fetch", "build"]);
+  });
   it("an abort kills the running command tree", async () => {
     const { bus } = collect();
     const ac = new AbortController();

@@ -63,9 +63,7 @@ describe("planDeploy", () => {
   it("groups phases into round trips and puts local hooks between them", () => {
     expect(plan.releaseId).toBe("20261122-100000-0123456");
     expect(
-      plan.stages.map((s) =>
-        s.kind === "hosts" ? `${s.phases.join("+")}@${s.hosts.join(",")}` : s.kind === "local" || s.kind === "upload" ? `${s.kind}:${s.phase}` : s.kind,
-      ),
+      plan.stages.map((s) => (s.kind === "hosts" ? `${s.phases.join("+")}@${s.hosts.join(",")}` : s.kind === "local" ? `${s.kind}:${s.phase}` : s.kind)),
     ).toEqual(["fetch+link+build@web1,worker1", "migrate@worker1", "local:switch", "switch+cleanup@web1,worker1", "restart+verify@web1,worker1"]);
   });
 
