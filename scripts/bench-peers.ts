@@ -4,6 +4,7 @@
  * different deploy_to directories, alternating tool order each round. Every run is verified on disk
  * (each host's `current` holds the expected commit); a failed run is counted and shown, never dropped.
  * Environment: BENCH_HOSTS=1,10,50  BENCH_REPEAT=3 (timed redeploys and rollbacks per tool and size);
+ * BENCH_DISTRIBUTE=git|push|artifact (Slipway's source.distribute; default: the config's default);
  * BENCH_KEEP=1 keeps the scratch dir (Capfile, slipway.yml, run logs), as a failed run always does.
  */
 import { spawnSync } from "node:child_process";
@@ -19,6 +20,8 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const MAIN = path.join(ROOT, "dist/cli/main.js");
 const SIZES = (process.env.BENCH_HOSTS ?? "1,10,50").split(",").map(Number);
 const REPEAT = Number(process.env.BENCH_REPEAT ?? 3);
+/** How Slipway gets the commit to the hosts (`source.distribute`); unset: the config's default. */
+const DISTRIBUTE = process.env.BENCH_DISTRIBUTE;
 const TICK = 100; // USER_HZ: /proc times are in 1/100 s on Linux
 
 type Verb = "redeploy" | "rollback";
@@ -186,7 +189,7 @@ function writeTargets(capDir: string, swDir: string, repoUrl: string, hosts: Fle
   const list = hosts.map((h) => `      - { name: ${h.name}, address: ${h.name} }`).join("\n");
   writeFileSync(
     path.join(swDir, "slipway.yml"),
-    `app: peers\nsource: { git: "${repoUrl}", ref: main }\ndeploy_to: ~/slipway/peers\nkeep_releases: 5\nssh: { host_key_checking: strict }\nenvironments:\n  bench:\n    hosts:\n${list}\n`,
+    `app: peers\nsource: { git: "${repoUrl}", ref: main${DISTRIBUTE ? `, distribute: ${DISTRIBUTE}` : ""} }\ndeploy_to: ~/slipway/peers\nkeep_releases: 5\nssh: { host_key_checking: strict }\nenvironments:\n  bench:\n    hosts:\n${list}\n`,
   );
 }
 

@@ -4,7 +4,6 @@
  * release travel; unchanged ones are copied on the host from that release.
  */
 import { execFileSync, spawn } from "node:child_process";
-import { createHash } from "node:crypto";
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -16,6 +15,7 @@ import type { ExecutorPool, RunContext } from "./context.js";
 import { listFiles, SAFE_PATH, type FileEntry } from "./files.js";
 import { localCommandEnv } from "../exec/local.js";
 import { mergeEnv } from "../config/env.js";
+import { localRepo } from "./mirror.js";
 
 export { listFiles, type FileEntry };
 
@@ -64,37 +64,12 @@ function stage(dir: string, entries: FileEntry[], send: FileEntry[], reuse: File
   return st;
 }
 
-/**
- * The repository on this machine that has `commit`: a local path as it is, a remote one as a mirror in
- * the control machine's cache (fetched only when the commit is not there yet).
- */
-export function localRepo(ctx: RunContext, cacheDir: string, commit: string): string {
-  const src = ctx.env.source;
-  if (src.type !== "git") throw new OperationError("needs a git source");
-  if (!/:/.test(src.repo)) return src.repo;
-  const repo = path.join(cacheDir, createHash("sha1").update(src.repo).digest("hex").slice(0, 16) + ".git");
-  mkdirSync(cacheDir, { recursive: true });
-  try {
-    execFileSync("git", ["-C", repo, "cat-file", "-e", `${commit}^{commit}`], { stdio: "ignore" });
-  } catch {
-    execFileSync(
-      "bash",
-      [
-        "-c",
-        `if [ -d ${shPath(repo)} ]; then git -C ${shPath(repo)} fetch -q --prune origin '+refs/*:refs/*'; else git clone -q --mirror ${shPath(src.repo)} ${shPath(repo)}; fi`,
-      ],
-      { stdio: "pipe" },
-    );
-  }
-  return repo;
-}
-
 /** Export the commit and run artifact_build on the control machine; returns the directory to ship. */
-export function buildArtifact(ctx: RunContext, cacheDir: string, commit: string): { root: string; dir: string } {
+export async function buildArtifact(ctx: RunContext, commit: string): Promise<{ root: string; dir: string }> {
   const src = ctx.env.source;
   if (src.type !== "git") throw new OperationError("artifact builds need a git source");
   const out = mkdtempSync(path.join(os.tmpdir(), "slipway-artifact-"));
-  const repo = localRepo(ctx, cacheDir, commit);
+  const repo = await localRepo(ctx, commit);
   execFileSync("bash", ["-c", `git -C ${shPath(repo)} archive ${shPath(commit)} | tar -x -f - -C ${shPath(out)}`], { stdio: "pipe" });
   for (const c of src.artifactBuild) {
     ctx.bus.info(`artifact build: ${c}`);

@@ -17,6 +17,7 @@ import { commitOf, historyEntry, type HistoryEntry } from "./history.js";
 import { withLock } from "./lock.js";
 import { recover } from "./recover.js";
 import { resolveSource } from "./source.js";
+import { prefetchMirror } from "./mirror.js";
 import { StageError } from "./stages.js";
 import { DbSteps, gatherDatabases } from "./deploy-db.js";
 import { gatesAtSwitch, preflight } from "./preflight.js";
@@ -99,6 +100,8 @@ export async function applyDeploy(ctx: RunContext, hosts: Host[], opts: DeployOp
   // Resume uses the interrupted deploy's commit; a --ref given with --resume is only compared to it.
   // A directory source is always listed again: its content hash must still be the recorded one.
   const src = opts.resume && !opts.ref && ctx.env.source.type !== "dir" ? null : await resolveSource(ctx.env.source, opts.ref);
+  // Distributions that build here fetch the commit while the hosts are locked and read.
+  if (src) prefetchMirror(ctx, src.commit);
   // The gates' host reads ride in the state round trip (the primary's with the lock).
   const reads = opts.privateDays === undefined ? gateReads(ctx, "deploy") : undefined;
   const stateCmd = primaryStateCommand(ctx, hosts, reads);

@@ -17,7 +17,8 @@ import { promisify } from "node:util";
 import { COMMIT, FILES, META_DIR } from "../config/paths.js";
 import type { Host } from "../config/resolve.js";
 import { commitOf, type HostState } from "../plan/state.js";
-import { localRepo, tarDir, type Pack, type PayloadSource } from "./artifact.js";
+import { tarDir, type Pack, type PayloadSource } from "./artifact.js";
+import { localRepo } from "./mirror.js";
 import type { RunContext } from "./context.js";
 import { SAFE_PATH } from "./files.js";
 
@@ -129,7 +130,7 @@ function extract(repo: string, commit: string, paths: string[], into: string): P
 
 /** What `commit` costs each host: one payload per distinct current commit, built once. */
 export async function pushPayloads(ctx: RunContext, commit: string, states: Record<string, HostState>): Promise<PayloadSource> {
-  const repo = localRepo(ctx, path.join(ctx.stateDir, "cache"), commit);
+  const repo = await localRepo(ctx, commit);
   const tree = parseTree((await git(repo, ["ls-tree", "-r", "-z", commit])).toString());
   const packs = new Map<string, Promise<Pack>>();
   const full = () => {

@@ -1,6 +1,5 @@
 /** Running plan stages on hosts, and where a deploy's upload comes from. */
 import { rmSync } from "node:fs";
-import path from "node:path";
 import type { Host } from "../config/resolve.js";
 import type { HostScript } from "../commands/script.js";
 import { LocalExecutor } from "../exec/local.js";
@@ -59,6 +58,6 @@ export async function payloadSource(
   const { uploadDelta, buildArtifact } = await import("./artifact.js");
   if (ctx.env.source.type === "dir") return uploadDelta(ctx, pool, ctx.env.source.path, listed);
   if (ctx.env.source.distribute === "push") return (await import("./push.js")).pushPayloads(ctx, commit, states);
-  const artifact = buildArtifact(ctx, path.join(ctx.stateDir, "cache"), commit);
+  const artifact = await buildArtifact(ctx, commit);
   return { ...uploadDelta(ctx, pool, artifact.dir), dispose: () => rmSync(artifact.root, { recursive: true, force: true }) };
 }

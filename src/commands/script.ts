@@ -69,7 +69,8 @@ export function compileScript(script: HostScript): string {
       out.push(`( ${body} ); __rc=$?; [ $__rc -eq 0 ] || { __m F ${si} ${ci} $__rc; exit $__rc; }`);
     });
     if (script.journal) {
-      out.push(`printf '%s\\t%s\\t%s\\n' ${shq(sec.phase)} ${sectionHash(sec)} "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >> ${shPath(script.journal)} || true`);
+      // bash's own clock format, not $(date): no process per section.
+      out.push(`TZ=UTC0 printf '%s\\t%s\\t%(%Y-%m-%dT%H:%M:%SZ)T\\n' ${shq(sec.phase)} ${sectionHash(sec)} -1 >> ${shPath(script.journal)} || true`);
     }
     if (si === reader) out.push("exec 3<&-");
     out.push(`__m D ${si}`);

@@ -67,12 +67,14 @@ export function readState(p: Paths, extras: Record<string, string> = {}): string
     // otherwise forge lines); others are reported with unsafe characters replaced.
     `for d in releases/*/; do [ -d "$d" ] || continue; id=\${d#releases/}; id=\${id%/}; ` +
       `case "$id" in ${RELEASE_GLOB}) ;; *) printf 'BADREL\\t%s\\n' "$(printf '%s' "$id" | head -c 200 | tr -c 'A-Za-z0-9._-' '?')"; continue;; esac; ` +
-      `st=$(cat "${m}/${FILES.status}" 2>/dev/null); ` +
-      `printf 'REL\\t%s\\t%s\\t%s\\n' "$id" "$st" "$(head -c 4096 "${m}/${FILES.manifest}" 2>/dev/null | tr -d '\\n')"; ` +
+      // The shell's own `read`, not cat/head/sed: no process per release (the manifest is one line; a forged
+      // second line is dropped here, and a forged first line is rejected by the parser).
+      `st=; man=; { read -r st || true; } < "${m}/${FILES.status}" 2>/dev/null; { read -r man || true; } < "${m}/${FILES.manifest}" 2>/dev/null; ` +
+      `printf 'REL\\t%s\\t%s\\t%s\\n' "$id" "$st" "$man"; ` +
       // Each release reports its step journal, for `deploy --resume`.
-      `if [ -f "${m}/${FILES.journal}" ]; then sed "s/^/JOURNAL\\t$id\\t/" "${m}/${FILES.journal}"; fi; done`,
-    `if [ -d ${META_DIR}/${FILES.lockDir} ]; then printf 'LOCK\\t%s\\n' "$(head -c 4096 ${lock} 2>/dev/null | tr -d '\\n')"; fi`,
-    `if [ -f ${deploying} ]; then printf 'DEPLOYING\\t%s\\n' "$(head -c 4096 ${deploying} | tr -d '\\n')"; fi`,
+      `if [ -f "${m}/${FILES.journal}" ]; then while IFS= read -r l; do printf 'JOURNAL\\t%s\\t%s\\n' "$id" "$l"; done < "${m}/${FILES.journal}"; fi; done`,
+    `if [ -d ${META_DIR}/${FILES.lockDir} ]; then l=; { read -r l || true; } < ${lock} 2>/dev/null; printf 'LOCK\\t%s\\n' "$l"; fi`,
+    `if [ -f ${deploying} ]; then l=; { read -r l || true; } < ${deploying}; printf 'DEPLOYING\\t%s\\n' "$l"; fi`,
     `if [ -f ${cfg} ]; then printf 'CONFIGSTATE\\t%s\\n' "$(head -c 65536 ${cfg} | tr -d '\\n')"; fi`,
     `for f in ${META_DIR}/cutover/*; do case "$f" in *.draining|*.tmp) continue;; esac; if [ -f "$f" ]; then printf 'CUTOVER\\t%s\\t%s\\n' "\${f##*/}" "$(head -c 200 "$f" | tr -d '\\n\\t')"; fi; done`,
     // Reads other steps need (a gate's evidence), in the same round trip; base64 so their output cannot forge a line.
