@@ -34,7 +34,8 @@ describe("deploy", () => {
         expect(hist).toHaveLength(1);
         expect(hist[0]).toMatchObject({ verb: "deploy", release: id, toCommit: sha, fromCommit: null, outcome: "ok" });
       }
-      expect(existsSync(path.join(p.hostDir(h), "repo"))).toBe(true); // bare mirror per host
+      // distribute: push (the default): the files came over the connection; the host keeps no git mirror.
+      expect(existsSync(path.join(p.hostDir(h), "repo"))).toBe(false);
     }
     expect(p.current("h1")).toBe(p.current("h2"));
     expect(r.stderr).toMatch(/log: .*\.log/);

@@ -10,9 +10,9 @@ export const sourceSchema = z.union(
         ref: z.string().min(1).default("main").describe("Branch, tag or full commit to deploy."),
         distribute: z
           .enum(["git", "artifact", "push"])
-          .default("git")
+          .default("push")
           .describe(
-            "`git`: each host fetches the commit into its own mirror. `artifact`: export and build once on the control machine, upload only changed files. `push`: the control machine sends each host only the files that changed since the commit it runs (hosts need no access to the repository); the rest is copied from its current release.",
+            "`push` (default): the control machine sends each host only the files that changed since the commit it runs, over the SSH connection it holds (hosts need no git and no access to the repository); the rest is copied from its current release. `git`: each host fetches the commit into its own mirror (every host must reach the repository). `artifact`: export and build once on the control machine (`artifact_build`), upload only changed files.",
           ),
         artifact_build: z
           .array(z.string().min(1))

@@ -98,7 +98,7 @@ environments:
       ["b", "ssh", "/srv/web"],
       ["l", "local", "/cfg/local"],
     ]);
-    expect(env.source).toMatchObject({ type: "git", repo: "/cfg/repo", ref: "v2", distribute: "git" });
+    expect(env.source).toMatchObject({ type: "git", repo: "/cfg/repo", ref: "v2", distribute: "push" });
     expect(env.env).toEqual({ A: "2", B: "x" });
     expect(env.secrets).toEqual({ DB_PASSWORD: "s3cret!" });
   });

@@ -104,8 +104,7 @@ describe("formatPlan for 50 hosts", () => {
       fetch+link+build on web1–web48, worker1, worker2 (one round trip per host):
         web2–web48 (47 hosts):
           fetch    $ mkdir -p /srv/web/releases /srv/web/shared /srv/web/.slipway
-          fetch    $ git mirror https://example.com/r.git → /srv/web/repo (need 0123456789ab)
-          fetch    $ git archive 0123456789ab | tar -x -C /srv/web/releases/20261122-100000-0123456
+          fetch    $ receive the changed files into /srv/web/releases/20261122-100000-0123456
           fetch    $ write /srv/web/releases/20261122-100000-0123456/.slipway/manifest.json
           link     $ link shared log into /srv/web/releases/20261122-100000-0123456
           build    $ npm ci
