@@ -17,7 +17,8 @@ import { Repo } from "../test/helpers.js";
 import { commitRealisticApp, commitRealisticChange } from "../test/apps/realistic.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const MAIN = path.join(ROOT, "dist/cli/main.js");
+// The published bin (package.json), as an operator runs it.
+const MAIN = path.join(ROOT, "dist/bundle/slipway.mjs");
 const SIZES = (process.env.BENCH_HOSTS ?? "1,10,50").split(",").map(Number);
 const REPEAT = Number(process.env.BENCH_REPEAT ?? 3);
 /** How Slipway gets the commit to the hosts (`source.distribute`); unset: the config's default. */

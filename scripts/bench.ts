@@ -7,6 +7,7 @@
  * database (BENCH_DB_ROWS rows of ~100 bytes), timing `db backup`, `db restore --into` and
  * `db verify` against one sshd host (MB/s from pg_database_size).
  * Then the load section (`--cutover`: only that section; `--no-cutover`: skip it): scripts/bench-cutover.ts.
+ * Alone: `--peers` (Capistrano side by side, scripts/bench-peers.ts), `--scale` (200 hosts and a 1 GB artifact, scripts/bench-scale.ts).
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -74,7 +75,7 @@ async function dbBench(): Promise<void> {
       `app: dbbench\nsource: { git: "${fleet.gitUrl("dbbench")}", ref: main }\nsecret_env: [DB_PASSWORD]\nenvironments:\n  bench:\n    hosts:\n      - { name: db1, address: db1, roles: [db] }\n    databases:\n      main: { engine: postgres, host: 127.0.0.1, port: ${pg.port}, name: ${pg.name}, user: ${pg.user}, password_secret: DB_PASSWORD, backups: { keep: 100 } }\n`,
     );
     const env = { ...fleet.env, DB_PASSWORD: pg.password };
-    const timed = (label: string, args: string[]) => {
+    const timed = (label: string, args: (i: number) => string[]) => {
       const times: number[] = [];
       let stdout = "";
       for (let i = 0; i < runs; i++) {
@@ -296,6 +297,7 @@ async function all() {
   if (process.argv.includes("--db")) return dbBench();
   if (process.argv.includes("--cutover")) return cutoverBench();
   if (process.argv.includes("--peers")) return peersBench(); // Capistrano side by side: scripts/bench-peers.ts
+  if (process.argv.includes("--scale")) return (await import("./bench-scale.js")).scaleBench(); // 200 hosts, 1 GB artifact
   await main();
   if (!process.argv.includes("--no-db")) {
     if (!HAVE_POSTGRES) console.log("\n(database section skipped: PostgreSQL is not installed)");

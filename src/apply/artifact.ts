@@ -4,9 +4,10 @@
  * release travel; unchanged ones are copied on the host from that release.
  */
 import { execFileSync, spawn } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { PassThrough, type Readable } from "node:stream";
 import { FILES, META_DIR, pathsFor, type Paths } from "../config/paths.js";
 import type { Host } from "../config/resolve.js";
 import { shPath } from "../commands/quote.js";
@@ -48,20 +49,56 @@ export function diffFiles(entries: FileEntry[], previous: Map<string, string>): 
   return { send, reuse };
 }
 
-/** A staging directory holding the files to send plus `.slipway/files.tsv` and `.slipway/reuse.list`. */
-function stage(dir: string, entries: FileEntry[], send: FileEntry[], reuse: FileEntry[]): string {
+/**
+ * The tar a host receives: `.slipway/files.tsv` and `.slipway/reuse.list` from a small staging
+ * directory, then the files to send read straight from `dir` (one tar process, no copy of them).
+ * Up to STREAM_ABOVE bytes it is built once in memory and shared by every host on the same release;
+ * beyond that each host gets its own tar process streamed with back-pressure, so a 1 GB artifact
+ * never sits in the CLI's memory (each stream reads the files from the page cache).
+ */
+function packTar(dir: string, entries: FileEntry[], send: FileEntry[], reuse: FileEntry[]): { tar: Promise<Buffer> | (() => Readable); cleanup: () => void } {
   const st = mkdtempSync(path.join(os.tmpdir(), "slipway-upload-"));
-  for (const e of send) {
-    const dst = path.join(st, e.path);
-    mkdirSync(path.dirname(dst), { recursive: true });
-    if (e.hash.startsWith("link:")) symlinkSync(e.hash.slice(5), dst);
-    else copyFileSync(path.join(dir, e.path), dst);
-  }
-  // The staging directory becomes the release directory: the same names as Paths.releaseFiles/releaseReuse.
+  // The staging directory's .slipway becomes the release's: the same names as Paths.releaseFiles/releaseReuse.
   mkdirSync(path.join(st, META_DIR), { recursive: true });
   writeFileSync(path.join(st, META_DIR, FILES.fileList), filesTsv(entries.filter((e) => SAFE_PATH.test(e.path))));
   writeFileSync(path.join(st, META_DIR, FILES.reuseList), reuse.map((e) => `./${e.path}\0`).join(""));
-  return st;
+  const list = path.join(st, "send.list");
+  writeFileSync(list, send.map((e) => `./${e.path}\0`).join(""));
+  // -C applies to the names read from -T after it; --no-recursion: the list names files and links only.
+  const args = ["-c", "-f", "-", "-C", st, `./${META_DIR}`, "-C", dir, "--no-recursion", "--null", "-T", list];
+  const cleanup = () => rmSync(st, { recursive: true, force: true });
+  const bytes = send.reduce((n, e) => n + (e.hash.startsWith("link:") ? 0 : statSync(path.join(dir, e.path)).size), 0);
+  if (bytes > STREAM_ABOVE) return { tar: () => tarStream(args), cleanup };
+  return { tar: collectTar(args).finally(cleanup), cleanup };
+}
+
+/** Packs bigger than this stream from a tar process per host instead of one shared buffer. */
+export const STREAM_ABOVE = Number(process.env.SLIPWAY_STREAM_ABOVE ?? 64 * 1024 * 1024);
+
+function tarStream(args: string[]): Readable {
+  const t = spawn("tar", args, { stdio: ["ignore", "pipe", "pipe"] });
+  let err = "";
+  t.stderr.on("data", (c: Buffer) => (err += c));
+  // A tar that fails half-way must fail the upload, not end it short: the stream errors instead of ending.
+  const out = new PassThrough();
+  t.stdout.pipe(out, { end: false });
+  t.on("error", (e) => out.destroy(e));
+  t.on("close", (code) => (code === 0 ? out.end() : out.destroy(new Error(`tar failed: ${err.trim()}`))));
+  // A reader that stops early (the host's script failed first) must not leave tar blocked on a full pipe.
+  out.on("close", () => t.exitCode === null && t.kill());
+  return out;
+}
+
+function collectTar(args: string[]): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const t = spawn("tar", args, { stdio: ["ignore", "pipe", "pipe"] });
+    const chunks: Buffer[] = [];
+    let err = "";
+    t.stdout.on("data", (c: Buffer) => chunks.push(c));
+    t.stderr.on("data", (c: Buffer) => (err += c));
+    t.on("error", reject);
+    t.on("close", (code) => (code === 0 ? resolve(Buffer.concat(chunks)) : reject(new Error(`tar failed: ${err.trim()}`))));
+  });
 }
 
 /** Export the commit and run artifact_build on the control machine; returns the directory to ship. */
@@ -112,6 +149,7 @@ export function tarDir(dir: string): Promise<Buffer> {
 export function uploadDelta(ctx: RunContext, pool: ExecutorPool, dir: string, listed?: FileEntry[]): PayloadSource {
   const entries = listed ?? listFiles(dir);
   const packs = new Map<string, Promise<Pack>>();
+  const cleanups: (() => void)[] = [];
   const packFor = (h: Host, prev: string | null): Promise<Pack> => {
     const key = prev ?? "";
     let pack = packs.get(key);
@@ -124,23 +162,26 @@ export function uploadDelta(ctx: RunContext, pool: ExecutorPool, dir: string, li
           if (r) previous = parseFilesTsv(r.stdout);
         }
         const { send, reuse } = diffFiles(entries, previous);
-        const st = stage(dir, entries, send, reuse);
-        try {
-          return { tar: await tarDir(st), send: send.length, reuse: reuse.length };
-        } finally {
-          rmSync(st, { recursive: true, force: true });
-        }
+        const built = packTar(dir, entries, send, reuse);
+        cleanups.push(built.cleanup);
+        return { tar: typeof built.tar === "function" ? built.tar : await built.tar, send: send.length, reuse: reuse.length };
       })();
       packs.set(key, pack);
     }
     return pack;
   };
-  return { packFor };
+  return {
+    packFor,
+    dispose: () => {
+      for (const c of cleanups) c();
+    },
+  };
 }
 
 /** A payload for one host: a tarball for receiveDelta, and how many files it sends and has the host reuse. */
 export interface Pack {
-  tar: Buffer;
+  /** The bytes, or (big packs) a fresh stream of them for each reader. */
+  tar: Buffer | (() => Readable);
   send: number;
   reuse: number;
   /** The paths the host is asked to copy from its release (distribute: push). */

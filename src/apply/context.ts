@@ -33,19 +33,48 @@ export function whoAmI(): string {
   return `${user}@${os.hostname()}`;
 }
 
-/** Connections are opened on first use and reused for the whole run; round trips are counted per host. */
+/**
+ * At most this many SSH handshakes in flight. 200 handshakes started at once share two cores and
+ * each takes seconds (some past the connect timeout); in waves of 32 each takes milliseconds and
+ * the whole fleet connects sooner. Open connections are not limited, only their opening.
+ */
+export const CONNECT_AT_ONCE = 32;
+
+/** Connections are opened on first use and reused for the whole run; round trips and connect times are counted per host. */
 export class ExecutorPool {
   private open = new Map<string, Promise<Executor>>();
   readonly roundTrips: Record<string, number> = {};
-  constructor(private connect: ExecutorFactory) {}
+  /** ms from asking for the connection until it was ready (queueing for a handshake slot included). */
+  readonly connectMs: Record<string, number> = {};
+  private connecting = 0;
+  private waiting: (() => void)[] = [];
+  constructor(
+    private connect: ExecutorFactory,
+    private atOnce = CONNECT_AT_ONCE,
+  ) {}
 
   get(h: Host): Promise<Executor> {
     let ex = this.open.get(h.name);
     if (!ex) {
-      ex = this.connect(h).then((inner) => this.counting(inner));
+      const t0 = Date.now();
+      ex = this.limited(() => this.connect(h)).then((inner) => {
+        this.connectMs[h.name] = Date.now() - t0;
+        return this.counting(inner);
+      });
       this.open.set(h.name, ex);
     }
     return ex;
+  }
+
+  private async limited<T>(open: () => Promise<T>): Promise<T> {
+    if (this.connecting >= this.atOnce) await new Promise<void>((r) => this.waiting.push(r));
+    this.connecting++;
+    try {
+      return await open();
+    } finally {
+      this.connecting--;
+      this.waiting.shift()?.();
+    }
   }
 
   /** Start connecting to every host now, so handshakes overlap commit resolution and the lock. */
@@ -66,7 +95,7 @@ export class ExecutorPool {
   }
 
   async closeAll(bus?: EventBus): Promise<void> {
-    if (bus && Object.keys(this.roundTrips).length) bus.emit({ type: "stats", roundTrips: { ...this.roundTrips } });
+    if (bus && Object.keys(this.roundTrips).length) bus.emit({ type: "stats", roundTrips: { ...this.roundTrips }, connectMs: { ...this.connectMs } });
     await Promise.allSettled([...this.open.values()].map(async (p) => (await p).close()));
     this.open.clear();
   }

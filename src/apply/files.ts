@@ -1,6 +1,6 @@
 /** The files of a directory to ship, with content hashes: the delta upload's input and a dir source's "commit". */
 import { createHash } from "node:crypto";
-import { lstatSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { closeSync, lstatSync, openSync, readdirSync, readSync, readlinkSync } from "node:fs";
 import path from "node:path";
 
 export interface FileEntry {
@@ -20,7 +20,7 @@ export function listFiles(dir: string): FileEntry[] {
       const abs = path.join(dir, r);
       if (d.isSymbolicLink()) out.push({ path: r, hash: `link:${readlinkSync(abs)}`, mode: 0o777 });
       else if (d.isDirectory()) walk(r);
-      else if (d.isFile()) out.push({ path: r, hash: createHash("sha1").update(readFileSync(abs)).digest("hex"), mode: lstatSync(abs).mode & 0o777 });
+      else if (d.isFile()) out.push({ path: r, hash: sha1File(abs), mode: lstatSync(abs).mode & 0o777 });
     }
   };
   walk("");
@@ -29,3 +29,16 @@ export function listFiles(dir: string): FileEntry[] {
 
 /** Paths the file list (TSV) can carry; others are always sent. */
 export const SAFE_PATH = /^[^\t\n\0]+$/;
+
+/** A file's sha1, read 1 MiB at a time: a 1 GB artifact file must not be held in memory to be hashed. */
+function sha1File(abs: string): string {
+  const h = createHash("sha1");
+  const buf = Buffer.allocUnsafe(1 << 20);
+  const fd = openSync(abs, "r");
+  try {
+    for (let n = readSync(fd, buf); n > 0; n = readSync(fd, buf)) h.update(buf.subarray(0, n));
+  } finally {
+    closeSync(fd);
+  }
+  return h.digest("hex");
+}

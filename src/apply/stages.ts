@@ -59,5 +59,12 @@ export async function payloadSource(
   if (ctx.env.source.type === "dir") return uploadDelta(ctx, pool, ctx.env.source.path, listed);
   if (ctx.env.source.distribute === "push") return (await import("./push.js")).pushPayloads(ctx, commit, states);
   const artifact = await buildArtifact(ctx, commit);
-  return { ...uploadDelta(ctx, pool, artifact.dir), dispose: () => rmSync(artifact.root, { recursive: true, force: true }) };
+  const upload = uploadDelta(ctx, pool, artifact.dir);
+  return {
+    ...upload,
+    dispose: () => {
+      upload.dispose?.();
+      rmSync(artifact.root, { recursive: true, force: true });
+    },
+  };
 }

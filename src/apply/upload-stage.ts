@@ -38,7 +38,7 @@ export async function runUploadStage(
         ctx.bus.emit({ type: "output", host: h.name, phase, stream: "stdout", line });
       };
       try {
-        await runHostScript(ex, script, { bus: ctx.bus, signal: ctx.signal, payload: pack.tar, stdout });
+        await runHostScript(ex, script, { bus: ctx.bus, signal: ctx.signal, payload: payloadOf(pack), stdout });
         ctx.bus.info(`uploaded ${pack.send} changed file(s), reused ${pack.reuse} from ${prev ?? "nothing"}`, h.name);
       } catch (e) {
         if (!(e instanceof CommandError) || e.exitCode !== REUSE_MISMATCH || e.phase !== "fetch" || !source.resend || ctx.signal.aborted) throw e;
@@ -69,13 +69,16 @@ async function resendMismatched(
   ctx.bus.info(`${fixes.length || "some"} copied file(s) differ from the commit; sending ${fixes.length ? "them" : "the whole tree"}`, h.name);
   const fix = await resend(fixes);
   const p = pathsFor(h.deployTo);
-  const res = await (await pool.get(h)).exec(receiveDelta(p, id, null), { stdin: fix.tar, signal: ctx.signal });
+  const res = await (await pool.get(h)).exec(receiveDelta(p, id, null), { stdin: payloadOf(fix), signal: ctx.signal });
   if (res.code !== 0) {
     const tail = res.stderr.trim().split("\n").slice(-10).join("\n");
     throw new CommandError(h.name, "fetch", `upload ${fix.send} file(s) again → ${p.release(id)}`, res.code, tail);
   }
   return fix.send;
 }
+
+/** A big pack is a fresh stream per reader; a small one the shared bytes. */
+const payloadOf = (pack: Pack) => (typeof pack.tar === "function" ? pack.tar() : pack.tar);
 
 /** The script from just after its receive command (what ran before it is not run twice; its journal hash differs, so a resume redoes the fetch). */
 function afterReceive(script: HostScript): HostScript {

@@ -9,7 +9,7 @@ export type SlipwayEvent =
   | { type: "host:phase"; host: string; phase: string; status: HostPhaseStatus; ms?: number /** journaled step: input hash */; hash?: string }
   | { type: "output"; host: string; phase: string; stream: "stdout" | "stderr"; line: string }
   | { type: "command:failed"; host: string; phase: string; command: string; exitCode: number | null; stderrTail: string }
-  | { type: "stats"; roundTrips: Record<string, number> }
+  | { type: "stats"; roundTrips: Record<string, number>; connectMs?: Record<string, number> }
   | { type: "info"; message: string; host?: string }
   | { type: "warn"; message: string; host?: string }
   | { type: "run:end"; ok: boolean; summary: string[]; durationMs: number; logPath?: string };

@@ -68,7 +68,8 @@ export class LocalExecutor implements Executor {
         resolve({ code, signal, stdout, stderr });
       });
       child.stdin.on("error", () => {}); // the command may exit without reading its stdin
-      if (stdin instanceof Readable) stdin.pipe(child.stdin);
+      // A source that fails (a tar that died) must end the command's input, not leave it waiting for more.
+      if (stdin instanceof Readable) stdin.once("error", () => child.stdin.destroy()).pipe(child.stdin);
       else child.stdin.end(stdin ?? "");
     });
   }

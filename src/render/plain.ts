@@ -23,9 +23,12 @@ export function formatPlain(e: Timed<SlipwayEvent>, verbose: boolean): string | 
       }`;
     case "stats":
       return verbose
-        ? `round trips per host: ${Object.entries(e.roundTrips)
-            .map(([h, n]) => `${h}=${n}`)
-            .join(" ")}`
+        ? [
+            `round trips per host: ${Object.entries(e.roundTrips)
+              .map(([h, n]) => `${h}=${n}`)
+              .join(" ")}`,
+            ...connectLine(e.connectMs ?? {}),
+          ].join("\n")
         : null;
     case "info":
       return `${e.host ? `[${e.host}] ` : ""}${e.message}`;
@@ -78,4 +81,12 @@ export class PrefixedRenderer implements EventSink {
       if (line !== null) this.err.write(line + "\n");
     }
   }
+}
+
+/** How long the hosts took to connect: the median and the slowest (waiting for a handshake slot included). */
+function connectLine(ms: Record<string, number>): string[] {
+  const all = Object.entries(ms).sort((a, b) => a[1] - b[1]);
+  if (!all.length) return [];
+  const [slowHost, slowMs] = all[all.length - 1]!;
+  return [`connected ${all.length} host(s): median ${all[Math.floor(all.length / 2)]![1]} ms, slowest ${slowHost} ${slowMs} ms`];
 }

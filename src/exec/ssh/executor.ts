@@ -6,7 +6,7 @@
 import { readFileSync, existsSync } from "node:fs";
 import net from "node:net";
 import { Readable, type Duplex } from "node:stream";
-import ssh2, { type AnyAuthMethod, type ClientChannel, type Client as SshClient } from "ssh2";
+import ssh2, { type AnyAuthMethod, type ClientChannel, type ParsedKey, type Client as SshClient } from "ssh2";
 import type { Host, SshSettings } from "../../config/resolve.js";
 import { OperationError } from "../../errors.js";
 import { scriptInput, type Executor, type RunOptions, type RunResult } from "../executor.js";
@@ -21,15 +21,25 @@ export class SshConnectError extends OperationError {
   override name = "SshConnectError";
 }
 
+/** Identity files parsed once per process, not once per host and again at authentication (a fleet shares one key). */
+const parsedKeys = new Map<string, ParsedKey | null>();
+
+function identity(file: string): ParsedKey | null {
+  const known = parsedKeys.get(file);
+  if (known !== undefined) return known;
+  const parsed = existsSync(file) ? utils.parseKey(readFileSync(file)) : null;
+  // Encrypted without passphrase, or not a key: leave it to the agent.
+  const key = parsed && !(parsed instanceof Error) ? (Array.isArray(parsed) ? (parsed[0] ?? null) : parsed) : null;
+  parsedKeys.set(file, key);
+  return key;
+}
+
 function authMethods(t: SshTarget): AnyAuthMethod[] {
   const methods: AnyAuthMethod[] = [];
   if (process.env.SSH_AUTH_SOCK) methods.push({ type: "agent", username: t.user, agent: process.env.SSH_AUTH_SOCK });
   for (const f of t.identityFiles) {
-    if (!existsSync(f)) continue;
-    const key = readFileSync(f);
-    const parsed = utils.parseKey(key);
-    if (parsed instanceof Error) continue; // encrypted without passphrase, or not a key: leave it to the agent
-    methods.push({ type: "publickey", username: t.user, key });
+    const key = identity(f);
+    if (key) methods.push({ type: "publickey", username: t.user, key });
   }
   methods.push({ type: "none", username: t.user });
   return methods;
@@ -176,9 +186,6 @@ export class SshExecutor implements Executor {
 
   private async run(command: string, stdin: RunOptions["stdin"], opts: RunOptions): Promise<RunResult> {
     const client = await this.ensure();
-    // Streams are collected first: piping a stream into a fresh ssh2 exec channel lost the
-    // whole input now and then (seen on OpenSSH 9.2), and uploads are built in memory-sized pieces.
-    const body = stdin instanceof Readable ? await collect(stdin) : (stdin ?? "");
     return new Promise((resolve, reject) => {
       if (opts.signal?.aborted) return reject(opts.signal.reason ?? new Error("aborted"));
       // Print the remote shell's pid first so an abort can kill its whole process group
@@ -229,17 +236,35 @@ export class SshExecutor implements Executor {
           }
           resolve({ code, signal, stdout, stderr });
         });
-        ch.end(body);
+        if (stdin instanceof Readable) feed(ch, stdin).catch((e: Error) => reject(new OperationError(`${this.host.name}: upload failed: ${e.message}`)));
+        else ch.end(stdin ?? "");
       });
     });
   }
 }
 
-function collect(r: Readable): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    r.on("data", (c: Buffer) => chunks.push(Buffer.from(c)));
-    r.once("end", () => resolve(Buffer.concat(chunks)));
-    r.once("error", reject);
-  });
+/**
+ * Write a stream into the channel chunk by chunk, waiting for the channel's window to drain, so a
+ * 1 GB upload holds only a few chunks in memory. (Not .pipe(): the channel must not be ended when
+ * the source fails; the remote side then sees a short stream and the error reaches the caller.)
+ */
+async function feed(ch: ClientChannel, r: Readable): Promise<void> {
+  try {
+    for await (const chunk of r) {
+      // The remote command exited without reading it all (it failed): stop the source, the result says why.
+      if (ch.destroyed || !ch.writable) {
+        r.destroy();
+        return;
+      }
+      if (!ch.write(chunk))
+        await new Promise<void>((resolve) => {
+          const go = () => (ch.off("close", go), ch.off("drain", go), resolve());
+          ch.once("drain", go).once("close", go);
+        });
+    }
+    ch.end();
+  } catch (e) {
+    ch.close();
+    throw e;
+  }
 }
