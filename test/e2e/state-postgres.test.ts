@@ -220,6 +220,26 @@ describe.skipIf(SKIP)("state: postgres", () => {
     expect(stored!.events.some((e) => e.line === "built while down")).toBe(false);
   });
 
+  it("the server down from the start: a clear warning, the deploy goes on and exits 0 without waiting long", async () => {
+    const db = freshDb();
+    const p = project(["prod"], { state: "postgres", build: "echo built" });
+    server.ctl("stop");
+    try {
+      const t0 = Date.now();
+      const r = await run(p, { SLIPWAY_STATE_URL: db.url, SLIPWAY_STATE_WAIT_MS: "500" }, "prod", "deploy");
+      expect(r.code, r.stderr).toBe(0);
+      expect(Date.now() - t0).toBeLessThan(8000);
+      expect(p.current("host-prod")).not.toBeNull();
+      expect(r.stderr).toMatch(/warning: the team's state store \(PostgreSQL\) is unreachable \(PostgreSQL: .*ECONNREFUSED.*\): the run goes on/);
+      expect(r.stderr).toMatch(/did not record this run \(\d+ events, outcome ok\)/);
+      expect(r.stderr).not.toContain(server.password);
+    } finally {
+      server.ctl("start");
+    }
+    // Nothing reached the store, not even the schema.
+    expect(server.sql("SELECT to_regclass('runs') IS NULL", db.name).trim()).toBe("t");
+  });
+
   it("state import copies a SQLite store made by real runs, every environment; a second import copies nothing", async () => {
     const p = project(["prod", "qa"], { state: "sqlite", build: "echo building" });
     for (const e of ["prod", "qa", "prod"]) expect((await run(p, {}, e, "deploy")).code).toBe(0);
