@@ -14,6 +14,8 @@
  *   fall back to slower crypto. It is imported only on the ssh path.
  * - nodemailer: only the mail notifier uses it, through a dynamic import; kept as the package so the
  *   bundle does not carry ~40 of its modules for the few configs that send mail.
+ * - pg: pure JS, but it `require`s the optional `pg-native` behind a getter, which esbuild cannot
+ *   resolve; kept as the package, imported only by src/store/postgres.ts when `state: postgres`.
  * Everything else (commander, zod, yaml, croner, picomatch, ssh-config) is plain JS and inlined.
  */
 import { build } from "esbuild";
@@ -38,7 +40,7 @@ const result = await build({
   format: "esm",
   platform: "node",
   target: "node20",
-  external: ["better-sqlite3", "ssh2", "nodemailer"],
+  external: ["better-sqlite3", "ssh2", "nodemailer", "pg"],
   // CommonJS packages inlined into ESM (commander, yaml) call require() for Node built-ins; ESM has no
   // require, so each output file gets one from createRequire (under a name that cannot clash).
   banner: { js: 'import { createRequire as __slipwayRequire } from "node:module"; const require = __slipwayRequire(import.meta.url);' },

@@ -41,7 +41,13 @@ const sh = (cmd: string, asUser?: string) =>
 /** A password with characters that break naive quoting in pass files and shells. */
 export const HOSTILE_PASSWORD = `p:a\\s's"w$(touch /tmp/pwned)\`;x`;
 
-export async function startPostgres(password = HOSTILE_PASSWORD): Promise<DbServer> {
+/** A PostgreSQL server the tests can also stop, start and restart in place (outage tests). */
+export interface PgServer extends DbServer {
+  /** pg_ctl stop (-m fast), start, or restart (-m fast), waiting for each to finish. */
+  ctl(action: "stop" | "start" | "restart"): void;
+}
+
+export async function startPostgres(password = HOSTILE_PASSWORD): Promise<PgServer> {
   if (!PG_BIN) throw new Error("PostgreSQL server binaries are required (apt-get install postgresql)");
   const dir = mkdtempSync(path.join(os.tmpdir(), "slipway-pg-"));
   chmodSync(dir, 0o777);
@@ -49,13 +55,15 @@ export async function startPostgres(password = HOSTILE_PASSWORD): Promise<DbServ
   sh(`${PG_BIN}/initdb -D ${dir}/data -A trust --auth-host=scram-sha-256 -U postgres --no-sync >/dev/null`, u);
   // The free port can be taken by another suite between freePort() and the server's bind: try again on another.
   let port = 0;
+  const pgctl = (action: string) =>
+    sh(
+      `${PG_BIN}/pg_ctl -D ${dir}/data -l ${dir}/log -m fast -o "-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" -w ${action} >/dev/null`,
+      u,
+    );
   for (let attempt = 1; ; attempt++) {
     port = await freePort();
     try {
-      sh(
-        `${PG_BIN}/pg_ctl -D ${dir}/data -l ${dir}/log -o "-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" -w start >/dev/null`,
-        u,
-      );
+      pgctl("start");
       break;
     } catch (e) {
       if (attempt >= 3)
@@ -76,6 +84,7 @@ export async function startPostgres(password = HOSTILE_PASSWORD): Promise<DbServ
     user: "app",
     password,
     sql,
+    ctl: (action) => void pgctl(action),
     stop() {
       spawnSync(
         "bash",

@@ -12,6 +12,7 @@ export const ACTION_WORDS: Record<string, string[]> = {
   "global config": ["validate", "schema"],
   "global secrets": ["keygen", "encrypt", "decrypt"],
   "global completion": ["bash", "zsh", "fish"],
+  "global state": ["import"],
   config: ["print", "drift"],
   lock: ["status", "acquire", "release"],
   downtime: ["start", "end", "status"],

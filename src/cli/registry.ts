@@ -30,6 +30,12 @@ export const VERBS: VerbSpec[] = [
     load: () => import("./verbs/secrets.js"),
   },
   { name: "completion", needsEnv: false, summary: "bash | zsh | fish: print a shell completion script", load: () => import("./verbs/completion.js") },
+  {
+    name: "state",
+    needsEnv: false,
+    summary: "import [--from state.db]: copy a SQLite state store into the team's PostgreSQL store (state: postgres)",
+    load: () => import("./verbs/state.js"),
+  },
   { name: "version", needsEnv: false, summary: "print the version", load: () => import("./verbs/version.js") },
   {
     name: "deploy",
@@ -59,7 +65,7 @@ export const VERBS: VerbSpec[] = [
     summary: "files of the current release changed on the hosts since it was built (exit 1 if any)",
     load: () => import("./verbs/verify-release.js"),
   },
-  { name: "history", needsEnv: true, summary: "show the deploy log kept on the hosts (or --local)", load: () => import("./verbs/history.js") },
+  { name: "history", needsEnv: true, summary: "show the deploy log kept on the hosts (or --local: the state store)", load: () => import("./verbs/history.js") },
   { name: "approve", needsEnv: true, summary: "approve an exact commit for the approvals gate (-m why)", load: () => import("./verbs/approve.js") },
   { name: "approvals", needsEnv: true, summary: "list stored approvals [ref] and what the gate makes of them", load: () => import("./verbs/approvals.js") },
   { name: "lock", needsEnv: true, summary: "lock status | acquire -m reason | release", load: () => import("./verbs/lock.js") },

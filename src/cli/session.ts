@@ -2,6 +2,7 @@
  * What every environment verb shares: load config once, resolve the environment, wire the event
  * bus to a renderer, the run log and the state store, and turn Ctrl-C into an abort signal.
  */
+import { randomUUID } from "node:crypto";
 import path from "node:path";
 import { loadConfig, type LoadedConfig } from "../config/load.js";
 import { resolveEnvironment, type Environment, type Host } from "../config/resolve.js";
@@ -10,6 +11,7 @@ import { ConfigError, InterruptedError, OperationError, Reported, UsageError } f
 import { EventBus } from "../events/bus.js";
 import { makeRedactor, type Redactor } from "../events/redact.js";
 import { readKey } from "../config/secrets.js";
+import { stateSecrets } from "../config/state.js";
 import { makeOutput, type Output } from "../render/output.js";
 import { privateDir } from "../store/private.js";
 import type { ExecutorFactory } from "../exec/executor.js";
@@ -24,6 +26,7 @@ import { ExecutorPool, whoAmI } from "../apply/context.js";
 import { VERSION } from "../version.js";
 import { Notifier, NotifySink } from "../notify/notifier.js";
 import type { Globals } from "./registry.js";
+import { type NewRun, StoreRefusedError } from "../store/store.js";
 import { hostVarWarnings } from "../plan/sections.js";
 
 export { verbCommand, parseVerb, configPath } from "./verb-command.js";
@@ -31,8 +34,21 @@ import { configPath } from "./verb-command.js";
 
 /** Where the control machine keeps its state: `.slipway/` beside the config, or $SLIPWAY_STATE_DIR. */
 export function stateDir(env: Environment): string {
-  return path.resolve(process.env.SLIPWAY_STATE_DIR ?? path.join(env.configDir, ".slipway"));
+  return stateDirOf(env.configDir);
 }
+
+/** stateDir for a config directory (one state.db there holds every environment's runs). */
+export function stateDirOf(configDir: string): string {
+  return path.resolve(process.env.SLIPWAY_STATE_DIR ?? path.join(configDir, ".slipway"));
+}
+
+/** How long a run's end waits for a shared store that is away ($SLIPWAY_STATE_WAIT_MS, default 15 s). */
+function stateWaitMs(): number {
+  const n = Number(process.env.SLIPWAY_STATE_WAIT_MS);
+  return Number.isFinite(n) && n >= 0 && process.env.SLIPWAY_STATE_WAIT_MS ? n : 15_000;
+}
+/** How long a run's start waits for the store to create its row (a store that is down answers at once). */
+const STATE_START_WAIT_MS = 6000;
 
 export function executorFactory(env: Environment): ExecutorFactory {
   return async (h: Host) => {
@@ -43,12 +59,13 @@ export function executorFactory(env: Environment): ExecutorFactory {
 }
 
 /**
- * Every value that must never be printed: secrets, notification credentials, and the secrets key
- * itself (from $SLIPWAY_SECRETS_KEY and from the key file, whichever is in use).
+ * Every value that must never be printed: secrets, notification credentials, the secrets key
+ * itself (from $SLIPWAY_SECRETS_KEY and from the key file, whichever is in use), and the state
+ * store's PostgreSQL URL and password.
  */
 export function sessionRedactor(loaded: LoadedConfig, env: Environment, extra: string[] = []): Redactor {
   const keys = [process.env.SLIPWAY_SECRETS_KEY, readKey(loaded.raw.secrets_key_file, loaded.dir, () => undefined)];
-  return makeRedactor([...Object.values(env.secrets), ...env.redact, ...keys.filter((k): k is string => Boolean(k)), ...extra]);
+  return makeRedactor([...Object.values(env.secrets), ...env.redact, ...keys.filter((k): k is string => Boolean(k)), ...stateSecrets(loaded.raw), ...extra]);
 }
 
 export interface Session {
@@ -98,25 +115,18 @@ export async function openSession(globals: Globals, o: SessionOptions): Promise<
   const started = new Date();
   const dir = stateDir(env);
   const logPath = path.join(dir, "logs", logFileName(started, env.name, o.verb, process.pid));
-  let finishStore: (() => void) | null = null;
+  let finishStore: (() => Promise<void>) | null = null;
   if (o.record) {
     privateDir(dir);
     bus.add(new LogFileSink(logPath));
-    const { SqliteStore, StoreSink } = await import("../store/sqlite.js");
-    const store = new SqliteStore(path.join(dir, "state.db"));
-    const runId = store.beginRun({
+    finishStore = await recordRun(loaded, dir, bus, redactor, {
+      key: randomUUID(),
       verb: o.component ? `${o.verb} ${o.component}` : o.verb,
       env: env.name,
       by: whoAmI(),
       startedAt: started.toISOString(),
       logPath,
     });
-    const sink = new StoreSink(store, runId);
-    bus.add(sink);
-    finishStore = () => {
-      sink.flush();
-      store.close();
-    };
   }
 
   let notifier: Notifier | undefined;
@@ -169,10 +179,36 @@ export async function openSession(globals: Globals, o: SessionOptions): Promise<
       await pool.closeAll(o.record ? bus : undefined);
       bus.emit({ type: "run:end", ok, summary, durationMs: Date.now() - started.getTime(), logPath: o.record ? logPath : undefined });
       await bus.close();
-      finishStore?.();
+      await finishStore?.();
       process.off("SIGINT", onSignal);
       process.off("SIGTERM", onSignal);
     },
+  };
+}
+
+/**
+ * Record the run in the configured store; returns what finish() calls. A local store that fails
+ * fails the run at once; a shared one that is unreachable only warns: the run goes on, its events
+ * wait in memory and the sink keeps trying (the log file has everything either way). A store that
+ * refuses this CLI (schema newer than it knows) stops the run before it starts.
+ */
+async function recordRun(loaded: LoadedConfig, dir: string, bus: EventBus, redact: Redactor, run: NewRun): Promise<() => Promise<void>> {
+  const { openStateStore } = await import("../store/open.js");
+  const { StoreSink, unrecordedWarning } = await import("../store/sink.js");
+  const store = await openStateStore(loaded, dir);
+  const sink = new StoreSink(store, run);
+  const err = await sink.start(STATE_START_WAIT_MS);
+  if (err && (err instanceof StoreRefusedError || !store.remote)) {
+    await sink.drain(0);
+    await store.close();
+    throw err;
+  }
+  bus.add(sink);
+  if (err) bus.warn(`${store.label} is unreachable (${(err as Error).message ?? err}): the run goes on; its events are kept and written if it answers`);
+  return async () => {
+    const lost = await sink.drain(stateWaitMs());
+    await store.close();
+    if (lost) process.stderr.write(`${redact(unrecordedWarning(store.label, lost, run.logPath))}\n`);
   };
 }
 

@@ -8,10 +8,10 @@ const KILL_GRACE_MS = 2000;
 
 /**
  * Variables of this process that local commands must not inherit: the secrets key decrypts every
- * secret, and a hook that prints its environment would show it. Secrets a command needs are
+ * secret, the state store's URL holds its password, and a hook that prints its environment would show them. Secrets a command needs are
  * exported by its script, by name.
  */
-const WITHHELD = ["SLIPWAY_SECRETS_KEY"];
+const WITHHELD = ["SLIPWAY_SECRETS_KEY", "SLIPWAY_STATE_URL"];
 
 /** This process's environment minus what local commands must not see. */
 export function localCommandEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {

@@ -1,11 +1,14 @@
 /** better-sqlite3: synchronous, embedded, the best-kept SQLite binding for Node (node:sqlite needs Node 22). */
+import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
-import type { EventSink, SlipwayEvent, Timed } from "../events/types.js";
-import type { RunRecord, StateStore } from "./store.js";
+import type { SlipwayEvent, Timed } from "../events/types.js";
+import { type NewRun, type RunFields, type RunRecord, runColumns, type StateStore, type StoredEvent } from "./store.js";
 import { privateDir, privateFile, privateIfExists } from "./private.js";
 
+// store_meta.store_id names this file for `slipway state import` (which keeps it with each copied
+// run): it survives moving or copying the file, and two machines' stores at the same path differ.
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS runs (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -17,6 +20,7 @@ CREATE TABLE IF NOT EXISTS events (
   PRIMARY KEY (run_id, seq)
 );
 CREATE INDEX IF NOT EXISTS runs_env ON runs(env, id);
+CREATE TABLE IF NOT EXISTS store_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 `;
 
 interface Row {
@@ -33,9 +37,24 @@ interface Row {
   log_path: string | null;
 }
 
+const toRecord = (r: Row): RunRecord => ({
+  id: r.id,
+  verb: r.verb,
+  env: r.env,
+  releaseId: r.release_id,
+  commit: r.commit_sha,
+  by: r.by,
+  startedAt: r.started_at,
+  finishedAt: r.finished_at,
+  outcome: r.outcome,
+  durationMs: r.duration_ms,
+  logPath: r.log_path,
+});
+
 export class SqliteStore implements StateStore {
+  readonly label = "the local state store";
+  readonly remote = false;
   private db: Database.Database;
-  private seq = new Map<number, number>();
 
   constructor(file: string) {
     privateDir(path.dirname(file));
@@ -52,64 +71,50 @@ export class SqliteStore implements StateStore {
     this.db.exec(SCHEMA);
   }
 
-  beginRun(r: { verb: string; env: string; by: string; startedAt: string; logPath: string | null }): number {
+  async beginRun(r: NewRun): Promise<number> {
     const info = this.db
       .prepare("INSERT INTO runs (verb, env, by, started_at, log_path) VALUES (?, ?, ?, ?, ?)")
       .run(r.verb, r.env, r.by, r.startedAt, r.logPath);
     return Number(info.lastInsertRowid);
   }
 
-  updateRun(id: number, f: Partial<Pick<RunRecord, "releaseId" | "commit" | "finishedAt" | "outcome" | "durationMs">>): void {
-    const cols: Record<string, unknown> = {
-      release_id: f.releaseId,
-      commit_sha: f.commit,
-      finished_at: f.finishedAt,
-      outcome: f.outcome,
-      duration_ms: f.durationMs,
-    };
-    const set = Object.entries(cols).filter(([, v]) => v !== undefined);
+  async updateRun(id: number, f: RunFields): Promise<void> {
+    const set = runColumns(f);
     if (!set.length) return;
     this.db.prepare(`UPDATE runs SET ${set.map(([k]) => `${k} = ?`).join(", ")} WHERE id = ?`).run(...set.map(([, v]) => v), id);
   }
 
-  appendEvent(runId: number, e: Timed<SlipwayEvent>): void {
-    this.appendEvents(runId, [e]);
-  }
-
-  /** Many events in one transaction. */
-  appendEvents(runId: number, events: Timed<SlipwayEvent>[]): void {
-    const insert = this.db.prepare("INSERT INTO events (run_id, seq, ts, json) VALUES (?, ?, ?, ?)");
+  async appendEvents(runId: number, events: StoredEvent[]): Promise<void> {
+    const insert = this.db.prepare("INSERT OR IGNORE INTO events (run_id, seq, ts, json) VALUES (?, ?, ?, ?)");
     this.db.transaction(() => {
-      for (const e of events) {
-        const seq = (this.seq.get(runId) ?? 0) + 1;
-        this.seq.set(runId, seq);
-        insert.run(runId, seq, e.ts, JSON.stringify(e));
-      }
+      for (const e of events) insert.run(runId, e.seq, e.ts, e.json);
     })();
   }
 
-  listRuns(env: string, limit: number): RunRecord[] {
-    const rows = this.db.prepare("SELECT * FROM runs WHERE env = ? ORDER BY id DESC LIMIT ?").all(env, limit) as Row[];
-    return rows.map((r) => ({
-      id: r.id,
-      verb: r.verb,
-      env: r.env,
-      releaseId: r.release_id,
-      commit: r.commit_sha,
-      by: r.by,
-      startedAt: r.started_at,
-      finishedAt: r.finished_at,
-      outcome: r.outcome,
-      durationMs: r.duration_ms,
-      logPath: r.log_path,
-    }));
+  async listRuns(env: string, limit: number): Promise<RunRecord[]> {
+    return (this.db.prepare("SELECT * FROM runs WHERE env = ? ORDER BY id DESC LIMIT ?").all(env, limit) as Row[]).map(toRecord);
   }
 
-  events(runId: number): Timed<SlipwayEvent>[] {
-    return (this.db.prepare("SELECT json FROM events WHERE run_id = ? ORDER BY seq").all(runId) as { json: string }[]).map((r) => JSON.parse(r.json));
+  async events(runId: number): Promise<Timed<SlipwayEvent>[]> {
+    return this.storedEvents(runId).map((r) => JSON.parse(r.json));
   }
 
-  close(): void {
+  /** Every run of every environment, oldest first (for `state import`). */
+  allRuns(): RunRecord[] {
+    return (this.db.prepare("SELECT * FROM runs ORDER BY id").all() as Row[]).map(toRecord);
+  }
+
+  storedEvents(runId: number): StoredEvent[] {
+    return this.db.prepare("SELECT seq, ts, json FROM events WHERE run_id = ? ORDER BY seq").all(runId) as StoredEvent[];
+  }
+
+  /** This file's identity, made on first use. */
+  storeId(): string {
+    this.db.prepare("INSERT OR IGNORE INTO store_meta (key, value) VALUES ('store_id', ?)").run(randomUUID());
+    return (this.db.prepare("SELECT value FROM store_meta WHERE key = 'store_id'").get() as { value: string }).value;
+  }
+
+  async close(): Promise<void> {
     this.db.close();
   }
 }
@@ -117,6 +122,8 @@ export class SqliteStore implements StateStore {
 /**
  * Release ids of successful runs of `verb` (a deploy) recorded for `env`, newest first. Opened
  * read-only and only if the file exists: shell completion reads it and must never create a store.
+ * Completion reads only this machine's SQLite store, synchronously, even when `state: postgres`
+ * (a Tab key must not wait on the network); with PostgreSQL it offers what this machine recorded before.
  */
 export function recordedReleaseIds(file: string, env: string, verb: string, limit = 50): string[] {
   if (!existsSync(file)) return [];
@@ -130,27 +137,5 @@ export function recordedReleaseIds(file: string, env: string, verb: string, limi
     return rows.map((r) => r.release_id);
   } finally {
     db.close();
-  }
-}
-
-/** Records a run's events and outcome as they stream by. Writes are batched in one transaction per flush. */
-export class StoreSink implements EventSink {
-  private pending: Timed<SlipwayEvent>[] = [];
-  constructor(
-    private store: StateStore,
-    private runId: number,
-  ) {}
-  handle(e: Timed<SlipwayEvent>): void {
-    this.pending.push(e);
-    if (e.type === "run:start") this.store.updateRun(this.runId, { releaseId: e.releaseId ?? null, commit: e.commit ?? null });
-    if (e.type === "run:end") this.store.updateRun(this.runId, { finishedAt: e.ts, outcome: e.ok ? "ok" : "failed", durationMs: e.durationMs });
-    if (this.pending.length >= 200 || e.type === "run:end") this.flush();
-  }
-  flush(): void {
-    if (this.pending.length) this.store.appendEvents(this.runId, this.pending);
-    this.pending = [];
-  }
-  close(): void {
-    this.flush();
   }
 }

@@ -9,6 +9,7 @@
 import { spawn } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CliResult, cli, ROOT, Repo, tmpdir } from "../helpers.js";
 
@@ -71,6 +72,34 @@ describe("the bundled CLI", () => {
     expect(r.stdout).toBe(cli(["--help"], { cwd: work }).stdout);
     // A verb's help comes from its own lazily loaded chunk (commander inlined).
     expect(await bundle(["deploy", "--help"])).toMatchObject({ code: 0, stdout: expect.stringMatching(/^Usage: deploy .*--plan/s) });
+  });
+
+  it("--help loads neither pg nor better-sqlite3: each is imported only by the state store in use", async () => {
+    // A module resolve hook that names every file of those two packages the process loads.
+    const hook = path.join(work, "trace-hook.mjs");
+    writeFileSync(
+      hook,
+      'export async function resolve(s, c, next) { const r = await next(s, c); if (/node_modules\\/(pg|better-sqlite3)\\//.test(r.url)) process.stderr.write("LOADED " + r.url + "\\n"); return r; }',
+    );
+    const register = path.join(work, "trace.mjs");
+    writeFileSync(register, `import { register } from "node:module"; register(${JSON.stringify(pathToFileURL(hook).href)});`);
+    const traced = (args: string[], env: Record<string, string> = {}) =>
+      new Promise<string>((resolve) => {
+        const child = spawn(process.execPath, ["--import", register, bin, ...args], { cwd: work, env: { ...process.env, ...env } });
+        let stderr = "";
+        child.stderr.setEncoding("utf8").on("data", (c: string) => (stderr += c));
+        child.on("close", () => resolve(stderr));
+      });
+    expect(await traced(["--help"])).not.toContain("LOADED");
+    // The control: state: postgres does load pg (and not SQLite) when the store is opened.
+    const dir = scratchDir("slipway-bundle-pg-");
+    writeFileSync(
+      path.join(dir, "slipway.yml"),
+      "app: a\nsource: { dir: . }\nstate: postgres\nenvironments:\n  prod:\n    hosts:\n      - { name: h1, transport: local, deploy_to: ./h1 }\n",
+    );
+    const pgRun = await traced(["-c", path.join(dir, "slipway.yml"), "prod", "history", "--local"], { SLIPWAY_STATE_URL: "postgres://u:pw@127.0.0.1:1/db" });
+    expect(pgRun).toMatch(/LOADED \S+\/node_modules\/pg\//);
+    expect(pgRun).not.toMatch(/better-sqlite3/);
   });
 
   it("version reads the package's own package.json", async () => {

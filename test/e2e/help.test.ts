@@ -159,7 +159,8 @@ describe("completion", () => {
     expect(bash("production", "deploy", "--limit", "")).toEqual(["web1", "worker"]);
     expect(bash("production", "service", "--limit", "web1", "")).toEqual(["web", "indexer", "all"]);
     expect(bash("completion", "")).toEqual(["bash", "zsh", "fish"]);
-    expect(bash("-c", "slipway.yml", "st")).toEqual(["staging"]);
+    expect(bash("-c", "slipway.yml", "st")).toEqual(["state", "staging"]);
+    expect(bash("state", "")).toEqual(["import"]);
   });
 
   it("a broken or missing config offers no candidates and prints nothing", () => {

@@ -1,5 +1,4 @@
-/** `slipway <env> history [-n 20] [--local]` — the deploy log kept on the primary host, or the local store. */
-import path from "node:path";
+/** `slipway <env> history [-n 20] [--local]` — the deploy log kept on the primary host, or the state store (this machine's or the team's). */
 import { parseHistory } from "../../plan/host-input.js";
 import { pathsFor } from "../../config/paths.js";
 import { readHistory } from "../../plan/host-input.js";
@@ -23,7 +22,7 @@ function scopeLine(shown: number, limit: number): string {
 export async function run(args: string[], globals: Globals): Promise<number> {
   const cmd = verbCommand("history", "Show who deployed what and when, from the log kept on the primary host.", "slipway production history -n 50")
     .option("-n, --limit-entries <n>", "how many entries, newest first (the output says when there may be more)", "20")
-    .option("--local", "show this control machine's state store instead (with log paths)")
+    .option("--local", "show this control machine's or the team's state store instead (the `state` key; with log paths)")
     .argument("[component]", "a component (default: the app)");
   const parsed = parseVerb<{ limitEntries: string; local?: boolean }>(cmd, args, globals);
   if (!parsed) return 0;
@@ -31,10 +30,9 @@ export async function run(args: string[], globals: Globals): Promise<number> {
   const s = await openSession(parsed.opts, { verb: "history", record: false, quiet: true, component: parsed.args[0] ?? null });
   return runOperation(s, async () => {
     if (parsed.opts.local) {
-      const { SqliteStore } = await import("../../store/sqlite.js");
-      const store = new SqliteStore(path.join(stateDir(s.env), "state.db"));
-      const runs = store.listRuns(s.env.name, n);
-      store.close();
+      const { openStateStore } = await import("../../store/open.js");
+      const store = await openStateStore(s.loaded, stateDir(s.env));
+      const runs = await store.listRuns(s.env.name, n).finally(() => store.close());
       if (parsed.opts.json) s.out.data(runs);
       else
         s.out.text(

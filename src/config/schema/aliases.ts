@@ -12,6 +12,7 @@ export const RESERVED_ALIAS_NAMES = [
   "demo",
   "secrets",
   "completion",
+  "state",
   "version",
   "help",
   "deploy",

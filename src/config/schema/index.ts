@@ -15,6 +15,7 @@ import { sourceSchema } from "./source.js";
 import { NO_VERIFY, verifySchema } from "./verify.js";
 import { PRESET_NAMES } from "../presets/types.js";
 import { sshSchema, timeoutsSchema } from "./ssh.js";
+import { stateSchema } from "./state.js";
 
 export { PHASES_WITH_HOOKS, commandSchema, hooksSchema } from "./commands.js";
 export { environmentSchema, hostSchema } from "./hosts.js";
@@ -88,6 +89,7 @@ export const configSchema = z
         "Encrypted secrets file in the repository (`slipway secrets encrypt`); the key comes from $SLIPWAY_SECRETS_KEY or secrets_key_file, never the repository.",
       ),
     secrets_key_file: z.string().min(1).optional().describe("File holding the secrets key (outside the repository), default ~/.config/slipway/secrets.key."),
+    state: stateSchema,
     rollout: rolloutSchema,
     after_reboot: commandList(
       "`slipway <env> after-reboot` runs these first on each host (e.g. unlock an encrypted volume, start supervisord), then starts services in order.",

@@ -1,0 +1,204 @@
+/**
+ * The team's state store in PostgreSQL (node-postgres), shared by every control machine. Loaded
+ * only by a dynamic import when `state: postgres`, so --help and SQLite users never load `pg`.
+ *
+ * A pg.Pool reconnects by itself: a server restart kills idle connections (the pool's 'error',
+ * handled here, or the process would crash) and the next query opens a new one. Every error
+ * leaves this module redacted, because pg may quote what it was given, and the URL has a password.
+ */
+import pg from "pg";
+import { OperationError } from "../errors.js";
+import { makeRedactor, type Redactor } from "../events/redact.js";
+import type { SlipwayEvent, Timed } from "../events/types.js";
+import { urlSecrets } from "../config/state.js";
+import { pendingMigrations } from "./migrations.js";
+import { type NewRun, type RunFields, type RunRecord, runColumns, type StateStore, type StoredEvent, StoreRefusedError } from "./store.js";
+
+/** pg_advisory_xact_lock key serializing migrations across every CLI that opens the store ("slip"). */
+const MIGRATION_LOCK = 0x736c6970;
+const CONNECT_TIMEOUT_MS = 5000;
+const QUERY_TIMEOUT_MS = 10_000;
+const IMPORT_BATCH = 1000;
+
+interface Row {
+  id: string;
+  verb: string;
+  env: string;
+  release_id: string | null;
+  commit_sha: string | null;
+  by: string;
+  started_at: Date;
+  finished_at: Date | null;
+  outcome: string | null;
+  duration_ms: number | null;
+  log_path: string | null;
+}
+
+/** The store's errors: the message only (no URL-bearing properties), redacted. */
+export class StoreError extends OperationError {
+  override name = "StoreError";
+}
+
+export class PgStore implements StateStore {
+  readonly label = "the team's state store (PostgreSQL)";
+  readonly remote = true;
+  private pool: pg.Pool;
+  private redact: Redactor;
+  private ready: Promise<void> | null = null;
+
+  constructor(
+    url: string,
+    private app: string,
+  ) {
+    this.redact = makeRedactor(urlSecrets(url));
+    this.pool = new pg.Pool({
+      connectionString: url,
+      max: 2,
+      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+      query_timeout: QUERY_TIMEOUT_MS,
+      idleTimeoutMillis: 10_000,
+      application_name: "slipway",
+    });
+    // An idle connection the server terminated: the pool drops it; the next query reconnects.
+    this.pool.on("error", () => {});
+  }
+
+  beginRun(r: NewRun): Promise<number> {
+    return this.guard(async () => {
+      const { rows } = await this.pool.query<{ id: string }>(
+        `INSERT INTO runs (run_key, app, verb, env, by, started_at, log_path) VALUES ($1, $2, $3, $4, $5, $6, $7)
+         ON CONFLICT (run_key) DO UPDATE SET run_key = EXCLUDED.run_key RETURNING id`,
+        [r.key, this.app, r.verb, r.env, r.by, r.startedAt, r.logPath],
+      );
+      return Number(rows[0]!.id);
+    });
+  }
+
+  updateRun(id: number, f: RunFields): Promise<void> {
+    return this.guard(async () => {
+      const set = runColumns(f);
+      if (!set.length) return;
+      await this.pool.query(`UPDATE runs SET ${set.map(([k], i) => `${k} = $${i + 1}`).join(", ")} WHERE id = $${set.length + 1}`, [
+        ...set.map(([, v]) => v),
+        id,
+      ]);
+    });
+  }
+
+  appendEvents(runId: number, events: StoredEvent[]): Promise<void> {
+    return this.guard(async () => {
+      if (events.length) await this.pool.query(...insertEvents(runId, events));
+    });
+  }
+
+  listRuns(env: string, limit: number): Promise<RunRecord[]> {
+    return this.guard(async () => {
+      const { rows } = await this.pool.query<Row>("SELECT * FROM runs WHERE app = $1 AND env = $2 ORDER BY id DESC LIMIT $3", [this.app, env, limit]);
+      return rows.map((r) => ({
+        id: Number(r.id),
+        verb: r.verb,
+        env: r.env,
+        releaseId: r.release_id,
+        commit: r.commit_sha,
+        by: r.by,
+        startedAt: r.started_at.toISOString(),
+        finishedAt: r.finished_at?.toISOString() ?? null,
+        outcome: r.outcome,
+        durationMs: r.duration_ms,
+        logPath: r.log_path,
+      }));
+    });
+  }
+
+  events(runId: number): Promise<Timed<SlipwayEvent>[]> {
+    return this.guard(async () => {
+      // pg parses `json` columns itself.
+      const { rows } = await this.pool.query<{ json: Timed<SlipwayEvent> }>("SELECT json FROM events WHERE run_id = $1 ORDER BY seq", [runId]);
+      return rows.map((r) => r.json);
+    });
+  }
+
+  /** Copy one run from another store, once: false when `importedFrom` is already here. */
+  importRun(importedFrom: string, r: RunRecord, events: StoredEvent[]): Promise<boolean> {
+    return this.guard(() =>
+      this.tx(async (c) => {
+        const { rows } = await c.query<{ id: string }>(
+          `INSERT INTO runs (imported_from, app, verb, env, release_id, commit_sha, by, started_at, finished_at, outcome, duration_ms, log_path)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (imported_from) DO NOTHING RETURNING id`,
+          [importedFrom, this.app, r.verb, r.env, r.releaseId, r.commit, r.by, r.startedAt, r.finishedAt, r.outcome, r.durationMs, r.logPath],
+        );
+        if (!rows.length) return false;
+        for (let i = 0; i < events.length; i += IMPORT_BATCH) await c.query(...insertEvents(Number(rows[0]!.id), events.slice(i, i + IMPORT_BATCH)));
+        return true;
+      }),
+    );
+  }
+
+  async close(): Promise<void> {
+    // A connection attempt still waiting on a server that is away must not hold the exit.
+    await Promise.race([this.pool.end().catch(() => {}), new Promise((r) => setTimeout(r, 1000).unref())]);
+  }
+
+  /** Migrate on first use (memoized; retried after a failure, except a refusal), then run `fn`; errors leave redacted. */
+  private async guard<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      this.ready ??= this.migrate().catch((e) => {
+        if (!(e instanceof StoreRefusedError)) this.ready = null;
+        throw e;
+      });
+      await this.ready;
+      return await fn();
+    } catch (e) {
+      if (e instanceof StoreRefusedError) throw e;
+      throw new StoreError(`PostgreSQL: ${this.redact(e instanceof Error ? e.message || String((e as { code?: string }).code) : String(e))}`);
+    }
+  }
+
+  /**
+   * Apply pending migrations in one transaction holding an advisory lock: CLIs opening a fresh
+   * database at once queue on the lock, and the second finds the first's work done.
+   */
+  private migrate(): Promise<void> {
+    return this.tx(async (c) => {
+      await c.query("SELECT pg_advisory_xact_lock($1)", [MIGRATION_LOCK]);
+      await c.query("CREATE TABLE IF NOT EXISTS slipway_schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())");
+      const { rows } = await c.query<{ v: number }>("SELECT coalesce(max(version), 0)::int AS v FROM slipway_schema_migrations");
+      for (const m of pendingMigrations(rows[0]!.v)) {
+        await c.query(m.sql);
+        await c.query("INSERT INTO slipway_schema_migrations (version) VALUES ($1)", [m.version]);
+      }
+    });
+  }
+
+  private async tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+    const c = await this.pool.connect();
+    // A checked-out client whose server goes away emits 'error' (unhandled, it would crash us); the query in flight rejects too.
+    let broken: unknown = null;
+    const onError = (e: Error) => {
+      broken = e;
+    };
+    c.on("error", onError);
+    try {
+      await c.query("BEGIN");
+      const out = await fn(c);
+      await c.query("COMMIT");
+      return out;
+    } catch (e) {
+      broken ??= e;
+      await c.query("ROLLBACK").catch(() => {});
+      throw e;
+    } finally {
+      // A client that failed is destroyed, not reused; a healthy one goes back without our listener.
+      if (!broken) c.off("error", onError);
+      c.release(broken ? true : undefined);
+    }
+  }
+}
+
+/** One INSERT for a batch (arrays unnested server side), skipping events already stored. */
+function insertEvents(runId: number, events: StoredEvent[]): [string, unknown[]] {
+  return [
+    "INSERT INTO events (run_id, seq, ts, json) SELECT $1, * FROM unnest($2::int[], $3::timestamptz[], $4::json[]) ON CONFLICT DO NOTHING",
+    [runId, events.map((e) => e.seq), events.map((e) => e.ts), events.map((e) => e.json)],
+  ];
+}
