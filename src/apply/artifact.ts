@@ -184,6 +184,8 @@ export interface Pack {
   tar: Buffer | (() => Readable);
   send: number;
   reuse: number;
+  /** Files of the host's release that differ from the commit (its state read showed it): sent instead of copied. */
+  drifted?: number;
   /** The paths the host is asked to copy from its release (distribute: push). */
   reusePaths?: Set<string>;
 }

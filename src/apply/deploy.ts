@@ -99,9 +99,16 @@ export async function applyDeploy(ctx: RunContext, hosts: Host[], opts: DeployOp
   const verb = opts.privateDays !== undefined ? "setup-release" : "deploy";
   // Resume uses the interrupted deploy's commit; a --ref given with --resume is only compared to it.
   // A directory source is always listed again: its content hash must still be the recorded one.
-  const src = opts.resume && !opts.ref && ctx.env.source.type !== "dir" ? null : await resolveSource(ctx.env.source, opts.ref);
+  // The ref is resolved while the lock is taken (asking the git server costs a round trip of its
+  // own, often to another network); a ref that is not there fails the deploy under the lock, which
+  // is then released, before anything is read or changed.
+  const resolving = opts.resume && !opts.ref && ctx.env.source.type !== "dir" ? Promise.resolve(null) : resolveSource(ctx.env.source, opts.ref);
+  resolving.catch(() => {}); // awaited under the lock; never an unhandled rejection before that
   // Distributions that build here fetch the commit while the hosts are locked and read.
-  if (src) prefetchMirror(ctx, src.commit);
+  void resolving.then(
+    (s) => s && prefetchMirror(ctx, s.commit),
+    () => {},
+  );
   // The gates' host reads ride in the state round trip (the primary's with the lock).
   const reads = opts.privateDays === undefined ? gateReads(ctx, "deploy") : undefined;
   const stateCmd = primaryStateCommand(ctx, hosts, reads);
@@ -115,6 +122,7 @@ export async function applyDeploy(ctx: RunContext, hosts: Host[], opts: DeployOp
     opts.reason ?? "",
     opts.lockWaitMs,
     async (primaryOut, lock) => {
+      const src = await resolving;
       const { states, unreachable } = await gatherReachable(ctx, pool, hosts, knownPrimary(ctx, primaryOut, stateCmd), "check", reads);
       // Hosts allowed to fail that cannot even be read are left out before planning; any other
       // unreachable host stops the deploy before anything changes.

@@ -21,6 +21,8 @@ import { tarDir, type Pack, type PayloadSource } from "./artifact.js";
 import { localRepo } from "./mirror.js";
 import type { RunContext } from "./context.js";
 import { SAFE_PATH } from "./files.js";
+import { currentDigest } from "../plan/handedits-input.js";
+import { READS } from "./preflight/reads.js";
 
 const run = promisify(execFile);
 const git = async (repo: string, args: string[]): Promise<Buffer> =>
@@ -88,8 +90,14 @@ async function blobSums(repo: string, blobs: string[]): Promise<Map<string, stri
   return sums;
 }
 
-/** A tar of the files to send at `commit` (the whole tree when `delta` is null), the reuse list and its checksums. */
-async function packOf(repo: string, commit: string, tree: TreeEntry[], delta: CommitDelta | null): Promise<Pack> {
+const isRegular = (e: TreeEntry) => e.mode === "100644" || e.mode === "100755";
+
+/**
+ * A tar of the files to send at `commit` (the whole tree when `delta` is null), the reuse list and
+ * the checksums the host checks its copies against; files in `proven` are left out of the checks
+ * (the host's own digest of them, read under the lock, already equals the commit's).
+ */
+async function packOf(repo: string, commit: string, tree: TreeEntry[], delta: CommitDelta | null, proven = new Set<string>()): Promise<Pack> {
   const st = mkdtempSync(path.join(os.tmpdir(), "slipway-push-"));
   try {
     // Literal pathspecs: a file name is never a glob or an option to git.
@@ -97,7 +105,7 @@ async function packOf(repo: string, commit: string, tree: TreeEntry[], delta: Co
     if (!delta || paths.length) await extract(repo, commit, paths, st);
     const reuse = delta?.reuse ?? [];
     // Regular files only: sha256sum would follow a symlink to whatever it points at.
-    const summed = reuse.filter((e) => e.mode === "100644" || e.mode === "100755");
+    const summed = reuse.filter((e) => isRegular(e) && !proven.has(e.path));
     const sums = await blobSums(repo, [...new Set(summed.map((e) => e.blob))]);
     mkdirSync(path.join(st, META_DIR), { recursive: true });
     writeFileSync(path.join(st, META_DIR, FILES.reuseList), reuse.map((e) => `./${e.path}\0`).join(""));
@@ -138,22 +146,56 @@ export async function pushPayloads(ctx: RunContext, commit: string, states: Reco
     if (!p) packs.set("", (p = packOf(repo, commit, tree, null)));
     return p;
   };
-  const packFor = (h: Host, prev: string | null): Promise<Pack> => {
+  const deltas = new Map<string, Promise<{ delta: CommitDelta; sums: Map<string, string> } | null>>();
+  const deltaFrom = (base: string) => {
+    let d = deltas.get(base);
+    if (!d) {
+      d = (async () => {
+        // A base this repository does not have (a rewritten branch) costs a full payload, not a failure.
+        const diff = await git(repo, ["diff", "--raw", "-z", "--no-renames", "--no-abbrev", base, commit, "--"]).catch(() => null);
+        if (!diff) return null;
+        const delta = parseDelta(diff.toString(), tree);
+        return { delta, sums: await blobSums(repo, [...new Set(delta.reuse.filter(isRegular).map((e) => e.blob))]) };
+      })();
+      deltas.set(base, d);
+    }
+    return d;
+  };
+  const packFor = async (h: Host, prev: string | null): Promise<Pack> => {
     // The commit the host's current release was built from (its manifest's, checked as a commit id).
     const base = commitOf(states[h.name], prev);
     if (!base || !COMMIT.test(base)) return full();
-    let pack = packs.get(base);
-    if (!pack) {
-      pack = (async () => {
-        // A base this repository does not have (a rewritten branch) costs a full payload, not a failure.
-        const diff = await git(repo, ["diff", "--raw", "-z", "--no-renames", "--no-abbrev", base, commit, "--"]).catch(() => null);
-        return diff ? packOf(repo, commit, tree, parseDelta(diff.toString(), tree)) : full();
-      })();
-      packs.set(base, pack);
-    }
-    return pack;
+    const d = await deltaFrom(base);
+    if (!d) return full();
+    const { send, reuse, proven } = proveReuse(d.delta, d.sums, states[h.name]);
+    const key = [base, ...send.slice(d.delta.send.length), "\0", ...proven].join("\n");
+    let pack = packs.get(key);
+    if (!pack) packs.set(key, (pack = packOf(repo, commit, tree, { send, reuse }, proven)));
+    const drifted = send.length - d.delta.send.length;
+    return drifted ? { ...(await pack), drifted } : pack;
   };
   // Files to send again: the named ones (no reuse list), or the whole tree when none could be named.
   const resend = (paths: string[]) => (paths.length ? packOf(repo, commit, tree, { send: paths, reuse: [] }) : full());
   return { packFor, resend };
+}
+
+/**
+ * What the state read already proves about the files a host would copy: the hand-edits gate hashed
+ * its current release under the lock. A copy whose hash there equals the commit's needs no check on
+ * the host (one hashing pass fewer per host); one that differs (edited, or rewritten by the last
+ * build) is sent instead of copied and checked. Files that read did not cover are checked as before.
+ */
+export function proveReuse(delta: CommitDelta, sums: Map<string, string>, state: HostState | undefined): CommitDelta & { proven: Set<string> } {
+  const read = state?.extras?.[READS.handEdits];
+  const now = read === undefined ? null : currentDigest(read);
+  const proven = new Set<string>();
+  if (!now) return { ...delta, proven };
+  const drifted: string[] = [];
+  for (const e of delta.reuse) {
+    if (!isRegular(e) || !now.has(e.path)) continue;
+    if (now.get(e.path) === sums.get(e.blob)) proven.add(e.path);
+    else drifted.push(e.path);
+  }
+  const resent = new Set(drifted);
+  return { send: [...delta.send, ...drifted.sort()], reuse: delta.reuse.filter((e) => !resent.has(e.path)), proven };
 }

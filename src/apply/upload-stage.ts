@@ -32,6 +32,8 @@ export async function runUploadStage(
       if (!source || !script.sections.some((s) => s.payload)) return runHostScript(ex, script, { bus: ctx.bus, signal: ctx.signal });
       const prev = upload.states[h.name]?.current ?? null;
       const pack = await source.packFor(h, prev);
+      if (pack.drifted)
+        ctx.bus.info(`${pack.drifted} file(s) of ${prev} differ from the commit (edited on the host, or rewritten by its build): sent, not copied`, h.name);
       const named: string[] = [];
       const stdout = (line: string, phase: string) => {
         if (phase === "fetch" && line.startsWith("./")) named.push(line.slice(2));

@@ -48,7 +48,7 @@ export function archiveCommit(p: Paths, id: string, commit: string): ScriptComma
  */
 export function receiveDelta(p: Paths, id: string, previous: string | null): string {
   const rel = shPath(p.release(id));
-  const steps = [`mkdir -p ${shPath(p.releases)} ${shPath(p.shared)} ${shPath(p.meta)}`, `mkdir -p ${rel}`, `tar -x -f - -C ${rel}`];
+  const steps = [`mkdir -p ${shPath(p.releases)} ${shPath(p.shared)} ${shPath(p.meta)} ${rel}`, `tar -x -f - -C ${rel}`];
   if (previous) {
     const reuse = `${META_DIR}/${FILES.reuseList}`;
     const sums = `${META_DIR}/${FILES.reuseSums}`;
@@ -126,7 +126,7 @@ export function pruneDependencies(p: Paths, depPaths: string[]): ScriptCommand {
 export function stopLeftovers(p: Paths, id: string): ScriptCommand {
   const f = `${shPath(p.releaseMeta(id))}/${FILES.pgid}`;
   return cmd(
-    `if [ -f ${f} ]; then g=$(cat ${f}); mine=$(awk '{print $5}' /proc/$$/stat); if [ -n "$g" ] && [ "$g" != "$mine" ] && kill -0 -- -"$g" 2>/dev/null; then kill -TERM -- -"$g"; sleep 0.5; kill -KILL -- -"$g" 2>/dev/null; echo "stopped leftover processes of the interrupted run" >&2; fi; fi; true`,
+    `if [ -f ${f} ]; then read -r g < ${f}; read -r _ _ _ _ mine _ < /proc/$$/stat; if [ -n "$g" ] && [ "$g" != "$mine" ] && kill -0 -- -"$g" 2>/dev/null; then kill -TERM -- -"$g"; sleep 0.5; kill -KILL -- -"$g" 2>/dev/null; echo "stopped leftover processes of the interrupted run" >&2; fi; fi; true`,
     "stop processes left by the interrupted run",
   );
 }
@@ -234,7 +234,7 @@ export function digestLines(skip: string[]): string {
 /** At build time, in the release directory: record the file digest (atomically: tmp + mv). */
 export function writeDigest(skip: string[]): ScriptCommand {
   const f = `${META_DIR}/${DIGEST_FILE}`;
-  return cmd(`mkdir -p ${META_DIR} && ${digestLines(skip)} > ${f}.tmp && mv -f ${f}.tmp ${f}`, `record the file digest in ${f}`);
+  return cmd(`{ [ -d ${META_DIR} ] || mkdir -p ${META_DIR}; } && ${digestLines(skip)} > ${f}.tmp && mv -f ${f}.tmp ${f}`, `record the file digest in ${f}`);
 }
 
 /** The digest kept for the current release, a separator, then the digest of what is there now. */

@@ -52,6 +52,13 @@ export function compareDigests(out: string): HandEdits {
   return { state: "compared", changed: changed.sort(), added: added.sort(), removed: removed.sort(), problems: [...kept.problems, ...now.problems] };
 }
 
+/** The digest of what the current release holds now (path → sha256), or null when the reply has none. */
+export function currentDigest(out: string): Map<string, string> | null {
+  const at = out.indexOf(`\n${DIGEST_SEPARATOR}\n`);
+  if (at >= 0) return parseDigest(out.slice(at + DIGEST_SEPARATOR.length + 2)).files;
+  return out.startsWith(`${DIGEST_SEPARATOR}\n`) ? parseDigest(out.slice(DIGEST_SEPARATOR.length + 1)).files : null;
+}
+
 export const editCount = (e: HandEdits) => e.changed.length + e.added.length + e.removed.length;
 
 /** One host's edits as lines (`changed app.py`), at most `max` of them. */

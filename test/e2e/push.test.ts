@@ -62,8 +62,12 @@ ${NAMES.map((h) => `      - { name: ${h}, address: ${h} }`).join("\n")}
     repo.commit({ "server.js": "v2\n", "lib/util.js": "util 2\n" });
     r = await run("prod", "deploy");
     expect(r.code, r.stderr + r.stdout).toBe(0);
-    // config.txt was rewritten by the last build, so it does not match the commit: it is sent again, on its own.
-    expect(r.stderr).toMatch(/1 copied file\(s\) differ from the commit; sending them/);
+    // config.txt was rewritten by the last build, so it does not match the commit: the state read's digest
+    // shows it, and it is sent rather than copied (no second trip, no check of the copies on the host).
+    expect(r.stderr).toMatch(
+      /1 file\(s\) of \d{8}-\d{6}-[0-9a-f]{7} differ from the commit \(edited on the host, or rewritten by its build\): sent, not copied/,
+    );
+    expect(r.stderr).not.toMatch(/copied file\(s\) differ from the commit/);
     expect(r.stderr).toMatch(/uploaded 3 changed file\(s\), reused 56 from \d{8}-\d{6}-[0-9a-f]{7}/);
     for (const h of NAMES) {
       expect(cur(h, "server.js")).toBe("v2\n");
@@ -78,7 +82,7 @@ ${NAMES.map((h) => `      - { name: ${h}, address: ${h} }`).join("\n")}
     repo.commit({ "server.js": "v3\n" });
     r = await run("prod", "deploy", "--override", "hand-edits", "-m", "discard the edit");
     expect(r.code, r.stderr + r.stdout).toBe(0);
-    expect(r.stderr).toMatch(/2 copied file\(s\) differ from the commit; sending them/);
+    expect(r.stderr).toMatch(/\[h2\] 2 file\(s\) of \S+ differ from the commit/);
     for (const h of NAMES) {
       expect(cur(h, "assets/f3.txt")).toBe("asset 3\n".repeat(50));
       expect(cur(h, "server.js")).toBe("v3\n");
