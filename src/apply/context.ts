@@ -34,9 +34,9 @@ export function whoAmI(): string {
 }
 
 /**
- * At most this many SSH handshakes in flight. 200 handshakes started at once share two cores and
- * each takes seconds (some past the connect timeout); in waves of 32 each takes milliseconds and
- * the whole fleet connects sooner. Open connections are not limited, only their opening.
+ * At most this many SSH handshakes in flight: a handshake is CPU on both ends (~20 ms here), and
+ * 200 started at once would each wait on all the others, every one of them racing the connect
+ * timeout; in waves each finishes quickly. Open connections are not limited, only their opening.
  */
 export const CONNECT_AT_ONCE = 32;
 
