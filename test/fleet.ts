@@ -79,7 +79,7 @@ export class Fleet {
     const authKeys = IS_ROOT ? path.join(home, ".ssh", "authorized_keys") : path.join(dir, "authkeys");
     writeFileSync(authKeys, pub, { mode: 0o600 });
     if (IS_ROOT) {
-      spawnSync("userdel", [user], { stdio: "ignore" });
+      spawnSync("userdel", ["-f", user], { stdio: "ignore" });
       sh(`useradd -M -d ${home} -s /bin/bash ${user} && usermod -p '*' ${user}`);
       sh(`chown -R ${user}: ${home} && chmod 755 ${home} && chmod 700 ${home}/.ssh`);
     }
@@ -194,7 +194,7 @@ export class Fleet {
         "bash",
         [
           "-c",
-          `kill $(cat ${h.home}/supervisor/supervisord.pid 2>/dev/null) 2>/dev/null; kill $(cat ${h.pidFile} 2>/dev/null) 2>/dev/null; ${IS_ROOT ? `pkill -KILL -u ${h.user}; userdel ${h.user}` : "true"}`,
+          `kill $(cat ${h.home}/supervisor/supervisord.pid 2>/dev/null) 2>/dev/null; kill $(cat ${h.pidFile} 2>/dev/null) 2>/dev/null; ${IS_ROOT ? `pkill -KILL -u ${h.user}; userdel -f ${h.user} || { sleep 0.2; pkill -KILL -u ${h.user}; userdel -f ${h.user}; }` : "true"}`,
         ],
         { stdio: "ignore" },
       );

@@ -125,7 +125,7 @@ environments:
       child.kill("SIGKILL");
     }
     // A killed tail may show as a zombie for a moment, until its parent shell reaps it.
-    const tails = (h: string) => fleet.asUser(h, 'pgrep -u "$(id -un)" -a "^(tail|awk|mawk)$" || true').trim();
+    const tails = (h: string) => fleet.asUser(h, 'pgrep -u "$(id -un)" -a -x "tail|awk|mawk" || true').trim();
     for (const h of NAMES) expect(await waitFor(() => tails(h) === "", 2000), `${h} still runs: ${tails(h)}`).toBe(true);
 
     // a dead host is a line and exit 1; the others are still printed
