@@ -1,11 +1,17 @@
 /** What every route of `slipway serve` shares, built once at start-up and passed explicitly (no globals). */
 import type { LoadedConfig } from "../config/load.js";
+import type { Environment } from "../config/resolve.js";
 import type { Redactor } from "../events/redact.js";
 import type { StateStore } from "../store/store.js";
 import type { FailureLimiter } from "./limiter.js";
 
 export interface ServeContext {
   loaded: LoadedConfig;
+  /**
+   * Every environment of slipway.yml, resolved once at start-up (so a missing secret stops the server
+   * with the same message a verb would give, not each request), with the redactor of its secrets.
+   */
+  environments: ReadonlyMap<string, { env: Environment; redact: Redactor }>;
   store: StateStore;
   /** This control machine's state directory (as for the CLI's runs). */
   stateDir: string;

@@ -8,7 +8,6 @@ import { describeHolder, isStale } from "../apply/lock.js";
 import { ExecutorPool, type RunContext, whoAmI } from "../apply/context.js";
 import { executorFactory } from "../cli/session.js";
 import type { Environment, Host } from "../config/resolve.js";
-import { resolveEnvironment } from "../config/resolve.js";
 import { OperationError } from "../errors.js";
 import { EventBus } from "../events/bus.js";
 import type { Executor, ExecutorFactory } from "../exec/executor.js";
@@ -64,12 +63,12 @@ function boundedFactory(inner: ExecutorFactory, ms: number): ExecutorFactory {
     });
 }
 
-/** Read one environment's hosts and describe it. */
+/** Read one environment's hosts and describe it (`name` is one of sc.environments). */
 export async function readEnvironment(sc: ServeContext, name: string): Promise<EnvironmentView> {
-  const resolved = resolveEnvironment(sc.loaded, name);
+  const { env: resolved, redact } = sc.environments.get(name)!;
   // The read's own limit replaces timeouts.check, which is sized for a deploy's check phase.
   const env: Environment = { ...resolved, timeouts: { ...resolved.timeouts, check: sc.readTimeoutMs } };
-  const bus = new EventBus(sc.redact);
+  const bus = new EventBus(redact);
   const warnings: string[] = [];
   bus.add({ handle: (e) => void (e.type === "warn" && warnings.push(e.host ? `${e.host}: ${e.message}` : e.message)) });
   const pool = new ExecutorPool(boundedFactory(executorFactory(env), sc.readTimeoutMs));
@@ -77,7 +76,7 @@ export async function readEnvironment(sc: ServeContext, name: string): Promise<E
   try {
     const { states, unreachable } = await gatherReachable(ctx, pool, env.hosts, {}, "status");
     const lockInfo = states[env.primary.name]?.lock ?? null;
-    const lost = unreachable.map((u) => ({ host: u.host, error: sc.redact(u.error.message) }));
+    const lost = unreachable.map((u) => ({ host: u.host, error: redact(u.error.message) }));
     // planStatus decides "current" and who disagrees exactly as `slipway <env> status` does; the
     // API does not ask git for pending commits or probe services (later routes may).
     const report = planStatus({

@@ -351,6 +351,19 @@ describe("serve: rate limit, listen address, TLS, shutdown", () => {
     );
     expect(await run(p, {}, "serve", "--listen", "nonsense")).toMatchObject({ code: 2, stderr: expect.stringMatching(/--listen: expected host:port/) });
     expect(await run(p, {}, "serve", "--tls-cert", "x.pem")).toMatchObject({ code: 2, stderr: "error: --tls-cert and --tls-key go together\n" });
+    // environments are resolved at start-up: a missing secret stops the server, not each request
+    const q = new Project("slipway-serve-secret-");
+    try {
+      q.writeConfig(
+        "app: s\nsource: { dir: . }\nsecret_env: [SERVE_TEST_SECRET]\nenvironments:\n  prod:\n    hosts:\n      - { name: h1, transport: local, deploy_to: ./h1 }\n",
+      );
+      const missing = await run(q, {}, "serve");
+      expect(missing.code).toBe(2);
+      expect(missing.stderr).toMatch(/SERVE_TEST_SECRET/);
+      expect(missing.stderr).not.toMatch(/listening/);
+    } finally {
+      q.cleanup();
+    }
     const child = cliSpawn(["serve", "--listen", "0.0.0.0:0", "--insecure-listen"], { cwd: p.dir });
     let err = "";
     child.stderr!.on("data", (c) => (err += String(c)));

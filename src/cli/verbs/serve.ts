@@ -1,12 +1,13 @@
 /** `slipway serve [--listen 127.0.0.1:7777] [--tls-cert F --tls-key F] [--insecure-listen]`: the HTTP API (and, later, the dashboard). */
 import { readFileSync } from "node:fs";
 import { loadConfig } from "../../config/load.js";
+import { environmentNames, resolveEnvironment } from "../../config/resolve.js";
 import { stateSecrets } from "../../config/state.js";
 import { UsageError } from "../../errors.js";
 import { makeRedactor } from "../../events/redact.js";
 import { parseDuration } from "../duration.js";
 import type { Globals } from "../registry.js";
-import { stateDirOf } from "../session.js";
+import { sessionRedactor, stateDirOf } from "../session.js";
 import { configPath, parseVerb, verbCommand } from "../verb-command.js";
 
 interface Opts {
@@ -40,6 +41,13 @@ export async function run(args: string[], globals: Globals): Promise<number> {
   const tls = o.tlsCert && o.tlsKey ? { cert: readPem(o.tlsCert, "--tls-cert"), key: readPem(o.tlsKey, "--tls-key") } : undefined;
 
   const loaded = loadConfig(configPath(o));
+  // Resolved once: a missing secret or key stops the server here (exit 2), as it would stop a verb.
+  const environments = new Map(
+    environmentNames(loaded.raw).map((n) => {
+      const env = resolveEnvironment(loaded, n);
+      return [n, { env, redact: sessionRedactor(loaded, env) }] as const;
+    }),
+  );
   const { openStateStore } = await import("../../store/open.js");
   const { FailureLimiter } = await import("../../serve/limiter.js");
   const { buildServer } = await import("../../serve/server.js");
@@ -49,12 +57,14 @@ export async function run(args: string[], globals: Globals): Promise<number> {
   const app = buildServer(
     {
       loaded,
+      environments,
       store,
       stateDir,
       readTimeoutMs,
       // 10 failed tokens a minute per address: ample for a mistyped token, hopeless for guessing 256 bits anyway.
       limiter: new FailureLimiter({ max: 10, windowMs: 60_000 }),
-      redact: makeRedactor(stateSecrets(loaded.raw)),
+      // The store URL's secrets and every environment's (a host error or stack trace may quote them).
+      redact: [...environments.values()].reduce<(t: string) => string>((r, e) => (t) => e.redact(r(t)), makeRedactor(stateSecrets(loaded.raw))),
       log,
     },
     tls,

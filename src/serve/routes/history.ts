@@ -5,7 +5,6 @@
  */
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
-import { environmentNames } from "../../config/resolve.js";
 import type { ServeContext } from "../context.js";
 import { knownEnvironment } from "../errors.js";
 import { parseQuery } from "../query.js";
@@ -20,7 +19,7 @@ const HistoryQuery = z.strictObject({
 
 export function historyRoutes(app: FastifyInstance, sc: ServeContext): void {
   app.get<{ Params: { env: string } }>("/api/environments/:env/history", async (req) => {
-    const env = knownEnvironment(environmentNames(sc.loaded.raw), req.params.env);
+    const env = knownEnvironment([...sc.environments.keys()], req.params.env);
     const q = parseQuery(HistoryQuery, req.query);
     const runs = await sc.store.listRuns(env, q.limit ?? 50, { verb: q.verb, outcome: q.outcome, by: q.by });
     return { env, runs };
