@@ -32,8 +32,10 @@ export function buildServer(sc: ServeContext, tls?: TlsFiles): FastifyInstance {
   const app = (tls ? Fastify({ logger: false, https: { cert: tls.cert, key: tls.key } }) : Fastify({ logger: false })) as unknown as FastifyInstance;
   app.decorateRequest("token", null);
   const auth = authenticate(sc);
+  // Every route needs a token unless it says `public` (by route, not by URL prefix, so no spelling
+  // of a path can reach a route unauthenticated); unknown paths too, so they reveal nothing.
   app.addHook("onRequest", async (req, reply) => {
-    if (req.url.startsWith("/api/") && !req.routeOptions.config.public) return auth(req, reply);
+    if (!req.routeOptions.config?.public) return auth(req, reply);
   });
   app.addHook("onResponse", async (req, reply) => {
     const who = req.token ? ` token=${req.token.name}` : "";

@@ -324,6 +324,8 @@ describe("serve: history and run events", () => {
       body: { error: 'run id: expected a positive whole number, got "abc"' },
     });
     expect(await get(app.url, "/api/nothing", viewer)).toMatchObject({ status: 404, body: { error: "no route GET /api/nothing" } });
+    // without a token, an unknown path or another spelling of a route says nothing but 401
+    for (const route of ["/api/nothing", "/elsewhere", "//api/environments", "/API/environments"]) expect((await get(app.url, route)).status).toBe(401);
   });
 });
 
