@@ -16,7 +16,9 @@
  *   bundle does not carry ~40 of its modules for the few configs that send mail.
  * - pg: pure JS, but it `require`s the optional `pg-native` behind a getter, which esbuild cannot
  *   resolve; kept as the package, imported only by src/store/postgres.ts when `state: postgres`.
- * Everything else (commander, zod, yaml, croner, picomatch, ssh-config) is plain JS and inlined.
+ * Everything else (commander, zod, yaml, croner, picomatch, ssh-config, fastify) is plain JS and inlined.
+ * Fastify has no native or optional requires esbuild cannot follow, and only `serve` imports it
+ * (lazily), so it lands in that verb's chunk: --help never reads it (test/e2e/bundle.test.ts).
  */
 import { build } from "esbuild";
 import { rmSync } from "node:fs";

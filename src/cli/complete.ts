@@ -13,6 +13,7 @@ export const ACTION_WORDS: Record<string, string[]> = {
   "global secrets": ["keygen", "encrypt", "decrypt"],
   "global completion": ["bash", "zsh", "fish"],
   "global state": ["import"],
+  "global tokens": ["create", "list", "revoke"],
   config: ["print", "drift"],
   lock: ["status", "acquire", "release"],
   downtime: ["start", "end", "status"],

@@ -36,6 +36,18 @@ export const VERBS: VerbSpec[] = [
     summary: "import [--from state.db]: copy a SQLite state store into the team's PostgreSQL store (state: postgres)",
     load: () => import("./verbs/state.js"),
   },
+  {
+    name: "serve",
+    needsEnv: false,
+    summary: "serve the HTTP API (environments, history, run events) with token auth; loopback unless TLS",
+    load: () => import("./verbs/serve.js"),
+  },
+  {
+    name: "tokens",
+    needsEnv: false,
+    summary: "create --name N --role deployer|viewer | list | revoke <name>: API tokens for serve",
+    load: () => import("./verbs/tokens.js"),
+  },
   { name: "version", needsEnv: false, summary: "print the version", load: () => import("./verbs/version.js") },
   {
     name: "deploy",

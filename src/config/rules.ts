@@ -11,7 +11,7 @@ export interface RuleProblem {
 }
 
 /** Names that are verbs without an environment (every one in cli/registry.ts), so `slipway secrets ...` stays unambiguous. */
-export const RESERVED_ENV_NAMES = ["init", "config", "demo", "secrets", "state", "version", "help", "completion"];
+export const RESERVED_ENV_NAMES = ["init", "config", "demo", "secrets", "state", "serve", "tokens", "version", "help", "completion"];
 
 export function checkRules(cfg: RawConfig, configDir: string): RuleProblem[] {
   const problems: RuleProblem[] = [];

@@ -51,6 +51,17 @@ CREATE TABLE tokens (
   revoked_at timestamptz
 );`,
   },
+  {
+    version: 2,
+    // The API tokens of `slipway serve`: a role (what the token may do) and an app (several apps may
+    // share one database, and a token made for one must not open another's server). The table was
+    // never written before this version, so the defaults only satisfy NOT NULL. A name is unique
+    // among an app's unrevoked tokens (and may be reused after a revoke): the partial unique index.
+    sql: `
+ALTER TABLE tokens ADD COLUMN role text NOT NULL DEFAULT 'viewer' CHECK (role IN ('deployer', 'viewer'));
+ALTER TABLE tokens ADD COLUMN app text NOT NULL DEFAULT '';
+CREATE UNIQUE INDEX tokens_live_name ON tokens (app, name) WHERE revoked_at IS NULL;`,
+  },
 ];
 
 /** The migrations a store at `current` still needs, in order; a store newer than this CLI is refused. */

@@ -12,7 +12,21 @@ import { makeRedactor, type Redactor } from "../events/redact.js";
 import type { SlipwayEvent, Timed } from "../events/types.js";
 import { urlSecrets } from "../config/state.js";
 import { pendingMigrations } from "./migrations.js";
-import { type NewRun, type RunFields, type RunRecord, runColumns, type StateStore, type StoredEvent, StoreRefusedError } from "./store.js";
+import {
+  type NewRun,
+  type NewToken,
+  type RunFields,
+  type RunFilter,
+  type RunRecord,
+  runColumns,
+  runFilterSql,
+  type StateStore,
+  type StoredEvent,
+  StoreRefusedError,
+  type TokenRecord,
+  type TokenRole,
+  TokenNameTakenError,
+} from "./store.js";
 
 /** pg_advisory_xact_lock key serializing migrations across every CLI that opens the store ("slip"). */
 const MIGRATION_LOCK = 0x736c6970;
@@ -33,6 +47,33 @@ interface Row {
   duration_ms: number | null;
   log_path: string | null;
 }
+
+interface TokenRow {
+  name: string;
+  role: TokenRole;
+  token_hash: string;
+  created_at: Date;
+  created_by: string;
+  revoked_at: Date | null;
+}
+
+const toRecord = (r: Row): RunRecord => ({
+  id: Number(r.id),
+  verb: r.verb,
+  env: r.env,
+  releaseId: r.release_id,
+  commit: r.commit_sha,
+  by: r.by,
+  startedAt: r.started_at.toISOString(),
+  finishedAt: r.finished_at?.toISOString() ?? null,
+  outcome: r.outcome,
+  durationMs: r.duration_ms,
+  logPath: r.log_path,
+});
+
+/** PostgreSQL's unique_violation, on the index that keeps unrevoked names unique. */
+const nameTaken = (e: unknown) =>
+  (e as { code?: string; constraint?: string }).code === "23505" && (e as { constraint?: string }).constraint === "tokens_live_name";
 
 /** The store's errors: the message only (no URL-bearing properties), redacted. */
 export class StoreError extends OperationError {
@@ -91,22 +132,62 @@ export class PgStore implements StateStore {
     });
   }
 
-  listRuns(env: string, limit: number): Promise<RunRecord[]> {
+  listRuns(env: string, limit: number, filter: RunFilter = {}): Promise<RunRecord[]> {
     return this.guard(async () => {
-      const { rows } = await this.pool.query<Row>("SELECT * FROM runs WHERE app = $1 AND env = $2 ORDER BY id DESC LIMIT $3", [this.app, env, limit]);
+      const f = runFilterSql(filter, (i) => `$${i}`, 3);
+      const { rows } = await this.pool.query<Row>(`SELECT * FROM runs WHERE app = $1 AND env = $2${f.sql} ORDER BY id DESC LIMIT $${3 + f.values.length}`, [
+        this.app,
+        env,
+        ...f.values,
+        limit,
+      ]);
+      return rows.map(toRecord);
+    });
+  }
+
+  getRun(id: number): Promise<RunRecord | null> {
+    return this.guard(async () => {
+      const { rows } = await this.pool.query<Row>("SELECT * FROM runs WHERE app = $1 AND id = $2", [this.app, id]);
+      return rows[0] ? toRecord(rows[0]) : null;
+    });
+  }
+
+  createToken(t: NewToken): Promise<void> {
+    return this.guard(async () => {
+      try {
+        await this.pool.query("INSERT INTO tokens (app, name, role, token_hash, created_at, created_by) VALUES ($1, $2, $3, $4, $5, $6)", [
+          this.app,
+          t.name,
+          t.role,
+          t.hash,
+          t.createdAt,
+          t.createdBy,
+        ]);
+      } catch (e) {
+        if (nameTaken(e)) throw new TokenNameTakenError(t.name);
+        throw e;
+      }
+    });
+  }
+
+  listTokens(): Promise<TokenRecord[]> {
+    return this.guard(async () => {
+      const { rows } = await this.pool.query<TokenRow>("SELECT * FROM tokens WHERE app = $1 ORDER BY id", [this.app]);
       return rows.map((r) => ({
-        id: Number(r.id),
-        verb: r.verb,
-        env: r.env,
-        releaseId: r.release_id,
-        commit: r.commit_sha,
-        by: r.by,
-        startedAt: r.started_at.toISOString(),
-        finishedAt: r.finished_at?.toISOString() ?? null,
-        outcome: r.outcome,
-        durationMs: r.duration_ms,
-        logPath: r.log_path,
+        name: r.name,
+        role: r.role,
+        hash: r.token_hash,
+        createdAt: r.created_at.toISOString(),
+        createdBy: r.created_by,
+        revokedAt: r.revoked_at?.toISOString() ?? null,
       }));
+    });
+  }
+
+  revokeToken(name: string, at: string): Promise<boolean> {
+    return this.guard(async () => {
+      const r = await this.pool.query("UPDATE tokens SET revoked_at = $1 WHERE app = $2 AND name = $3 AND revoked_at IS NULL", [at, this.app, name]);
+      return (r.rowCount ?? 0) > 0;
     });
   }
 
@@ -149,7 +230,7 @@ export class PgStore implements StateStore {
       await this.ready;
       return await fn();
     } catch (e) {
-      if (e instanceof StoreRefusedError) throw e;
+      if (e instanceof StoreRefusedError || e instanceof TokenNameTakenError) throw e;
       throw new StoreError(`PostgreSQL: ${this.redact(e instanceof Error ? e.message || String((e as { code?: string }).code) : String(e))}`);
     }
   }

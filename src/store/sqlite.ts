@@ -4,7 +4,20 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 import type { SlipwayEvent, Timed } from "../events/types.js";
-import { type NewRun, type RunFields, type RunRecord, runColumns, type StateStore, type StoredEvent } from "./store.js";
+import {
+  type NewRun,
+  type NewToken,
+  type RunFields,
+  type RunFilter,
+  type RunRecord,
+  runColumns,
+  runFilterSql,
+  type StateStore,
+  type StoredEvent,
+  type TokenRecord,
+  type TokenRole,
+  TokenNameTakenError,
+} from "./store.js";
 import { privateDir, privateFile, privateIfExists } from "./private.js";
 
 // store_meta.store_id names this file for `slipway state import` (which keeps it with each copied
@@ -21,7 +34,33 @@ CREATE TABLE IF NOT EXISTS events (
 );
 CREATE INDEX IF NOT EXISTS runs_env ON runs(env, id);
 CREATE TABLE IF NOT EXISTS store_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS tokens (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  name TEXT NOT NULL, role TEXT NOT NULL CHECK (role IN ('deployer', 'viewer')), token_hash TEXT NOT NULL UNIQUE,
+  created_at TEXT NOT NULL, created_by TEXT NOT NULL, revoked_at TEXT
+);
+CREATE UNIQUE INDEX IF NOT EXISTS tokens_live_name ON tokens(name) WHERE revoked_at IS NULL;
 `;
+// tokens: only a SHA-256 hash of each API token (see src/serve/tokens.ts); the partial unique index
+// lets a name be reused once its token is revoked, and makes two concurrent creates of one name fail.
+
+interface TokenRow {
+  name: string;
+  role: TokenRole;
+  token_hash: string;
+  created_at: string;
+  created_by: string;
+  revoked_at: string | null;
+}
+
+const toToken = (r: TokenRow): TokenRecord => ({
+  name: r.name,
+  role: r.role,
+  hash: r.token_hash,
+  createdAt: r.created_at,
+  createdBy: r.created_by,
+  revokedAt: r.revoked_at,
+});
 
 interface Row {
   id: number;
@@ -91,8 +130,33 @@ export class SqliteStore implements StateStore {
     })();
   }
 
-  async listRuns(env: string, limit: number): Promise<RunRecord[]> {
-    return (this.db.prepare("SELECT * FROM runs WHERE env = ? ORDER BY id DESC LIMIT ?").all(env, limit) as Row[]).map(toRecord);
+  async listRuns(env: string, limit: number, filter: RunFilter = {}): Promise<RunRecord[]> {
+    const f = runFilterSql(filter, () => "?");
+    return (this.db.prepare(`SELECT * FROM runs WHERE env = ?${f.sql} ORDER BY id DESC LIMIT ?`).all(env, ...f.values, limit) as Row[]).map(toRecord);
+  }
+
+  async getRun(id: number): Promise<RunRecord | null> {
+    const r = this.db.prepare("SELECT * FROM runs WHERE id = ?").get(id) as Row | undefined;
+    return r ? toRecord(r) : null;
+  }
+
+  async createToken(t: NewToken): Promise<void> {
+    try {
+      this.db
+        .prepare("INSERT INTO tokens (name, role, token_hash, created_at, created_by) VALUES (?, ?, ?, ?, ?)")
+        .run(t.name, t.role, t.hash, t.createdAt, t.createdBy);
+    } catch (e) {
+      if ((e as { code?: string }).code === "SQLITE_CONSTRAINT_UNIQUE" && /tokens\.name/.test((e as Error).message)) throw new TokenNameTakenError(t.name);
+      throw e;
+    }
+  }
+
+  async listTokens(): Promise<TokenRecord[]> {
+    return (this.db.prepare("SELECT * FROM tokens ORDER BY id").all() as TokenRow[]).map(toToken);
+  }
+
+  async revokeToken(name: string, at: string): Promise<boolean> {
+    return this.db.prepare("UPDATE tokens SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL").run(at, name).changes > 0;
   }
 
   async events(runId: number): Promise<Timed<SlipwayEvent>[]> {

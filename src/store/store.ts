@@ -39,6 +39,18 @@ export interface StoredEvent {
   json: string;
 }
 
+/** WHERE clauses (ANDed) and their values for a RunFilter; `param(i)` spells the i-th placeholder. */
+export function runFilterSql(f: RunFilter, param: (i: number) => string, first = 1): { sql: string; values: string[] } {
+  const cols = (
+    [
+      ["verb", f.verb],
+      ["outcome", f.outcome],
+      ["by", f.by],
+    ] as const
+  ).filter(([, v]) => v !== undefined) as [string, string][];
+  return { sql: cols.map(([c], i) => ` AND "${c}" = ${param(first + i)}`).join(""), values: cols.map(([, v]) => v) };
+}
+
 /** The runs columns RunFields maps to. */
 export function runColumns(f: RunFields): [string, unknown][] {
   const cols: [string, unknown][] = [
@@ -51,6 +63,37 @@ export function runColumns(f: RunFields): [string, unknown][] {
   return cols.filter(([, v]) => v !== undefined);
 }
 
+/** Which runs `listRuns` returns: filtered in the store's query, so `limit` counts matching runs. */
+export interface RunFilter {
+  verb?: string;
+  outcome?: string;
+  by?: string;
+}
+
+/** What an API token may do: a viewer reads; a deployer may also act (the dashboard's write routes, later). */
+export type TokenRole = "deployer" | "viewer";
+export const TOKEN_ROLES: readonly TokenRole[] = ["deployer", "viewer"];
+
+/** An API token as stored: never the token itself, only its SHA-256 hash (hex). */
+export interface TokenRecord {
+  name: string;
+  role: TokenRole;
+  hash: string;
+  createdAt: string;
+  createdBy: string;
+  revokedAt: string | null;
+}
+
+export type NewToken = Omit<TokenRecord, "revokedAt">;
+
+/** A token name already used by an unrevoked token (names identify tokens in `tokens revoke` and in logs). */
+export class TokenNameTakenError extends UsageError {
+  override name = "TokenNameTakenError";
+  constructor(name: string) {
+    super(`a token named "${name}" exists and is not revoked: revoke it first (slipway tokens revoke ${name}) or pick another name`);
+  }
+}
+
 export interface StateStore {
   /** "the local state store" or "the team's state store (PostgreSQL)", for messages. */
   readonly label: string;
@@ -60,8 +103,17 @@ export interface StateStore {
   updateRun(id: number, fields: RunFields): Promise<void>;
   /** Many events in one transaction; events already stored (same run and seq) are skipped. */
   appendEvents(runId: number, events: StoredEvent[]): Promise<void>;
-  listRuns(env: string, limit: number): Promise<RunRecord[]>;
+  /** The newest `limit` runs of `env` matching `filter`, newest first. */
+  listRuns(env: string, limit: number, filter?: RunFilter): Promise<RunRecord[]>;
+  /** One run by id (null: none, or another app's in a shared store). */
+  getRun(id: number): Promise<RunRecord | null>;
   events(runId: number): Promise<Timed<SlipwayEvent>[]>;
+  /** Store a new token; TokenNameTakenError when an unrevoked token has that name. */
+  createToken(t: NewToken): Promise<void>;
+  /** Every token, revoked ones included, oldest first. */
+  listTokens(): Promise<TokenRecord[]>;
+  /** Mark the unrevoked token of that name revoked; false when there is none. */
+  revokeToken(name: string, at: string): Promise<boolean>;
   close(): Promise<void>;
 }
 

@@ -102,6 +102,45 @@ describe("the bundled CLI", () => {
     expect(pgRun).not.toMatch(/better-sqlite3/);
   });
 
+  it("--help loads no chunk with Fastify in it; serve (Fastify inlined in its lazy chunk) answers through the bundle", async () => {
+    // A resolve hook naming every bundle file the process loads; the chunks holding Fastify carry its FST_ERR codes.
+    const hook = path.join(work, "chunks-hook.mjs");
+    writeFileSync(
+      hook,
+      'export async function resolve(s, c, next) { const r = await next(s, c); if (r.url.includes("/dist/bundle/")) process.stderr.write("CHUNK " + r.url + "\\n"); return r; }',
+    );
+    const register = path.join(work, "chunks.mjs");
+    writeFileSync(register, `import { register } from "node:module"; register(${JSON.stringify(pathToFileURL(hook).href)});`);
+    const loaded = await new Promise<string[]>((resolve) => {
+      const child = spawn(process.execPath, ["--import", register, bin, "--help"], { cwd: work });
+      let stderr = "";
+      child.stderr.setEncoding("utf8").on("data", (c: string) => (stderr += c));
+      child.on("close", () => resolve([...stderr.matchAll(/^CHUNK file:\/\/(\S+)$/gm)].map((m) => m[1]!)));
+    });
+    expect(loaded.length).toBeGreaterThan(0);
+    for (const f of loaded) expect(readFileSync(f, "utf8")).not.toContain("FST_ERR_");
+    expect(
+      readdirSync(path.join(pkg, "dist/bundle")).some((f) => f.endsWith(".mjs") && readFileSync(path.join(pkg, "dist/bundle", f), "utf8").includes("FST_ERR_")),
+    ).toBe(true);
+
+    const dir = scratchDir("slipway-bundle-serve-");
+    writeFileSync(
+      path.join(dir, "slipway.yml"),
+      "app: a\nsource: { dir: . }\nenvironments:\n  prod:\n    hosts:\n      - { name: h1, transport: local, deploy_to: ./h1 }\n",
+    );
+    const child = spawn(process.execPath, [bin, "serve", "--listen", "127.0.0.1:0"], { cwd: dir });
+    let err = "";
+    child.stderr.setEncoding("utf8").on("data", (c: string) => (err += c));
+    try {
+      await expect.poll(() => err, { timeout: 20_000 }).toMatch(/listening on http:\/\/127\.0\.0\.1:\d+/);
+      const url = /listening on (\S+)/.exec(err)![1]!;
+      expect(await (await fetch(`${url}/api/health`)).json()).toEqual({ ok: true, version: pkgJson.version });
+      expect((await fetch(`${url}/api/environments`)).status).toBe(401);
+    } finally {
+      child.kill("SIGTERM");
+    }
+  });
+
   it("version reads the package's own package.json", async () => {
     expect(await bundle(["version"])).toMatchObject({ code: 0, stdout: `slipway ${pkgJson.version} (node ${process.version})\n` });
     expect(await bundle(["--version"])).toMatchObject({ code: 0, stdout: `slipway ${pkgJson.version}\n` });

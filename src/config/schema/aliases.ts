@@ -13,6 +13,8 @@ export const RESERVED_ALIAS_NAMES = [
   "secrets",
   "completion",
   "state",
+  "serve",
+  "tokens",
   "version",
   "help",
   "deploy",

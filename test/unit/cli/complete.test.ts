@@ -16,6 +16,7 @@ describe("completion word lists", () => {
     ["downtime", true],
     ["completion", false],
     ["secrets", false],
+    ["tokens", false],
   ] as const)("%s: the verb's <action> argument", async (verb, needsEnv) => {
     const [action] = await firstArgument(verb, needsEnv);
     expect(ACTION_WORDS[needsEnv ? verb : `global ${verb}`]).toEqual(words(action!.description));

@@ -29,4 +29,12 @@ describe("pendingMigrations", () => {
     expect(first).not.toMatch(/\btoken text/);
     expect(first).toMatch(/PRIMARY KEY \(run_id, seq\)/);
   });
+
+  it("migration 2 gives tokens a role and an app, and keeps unrevoked names unique per app", () => {
+    const second = MIGRATIONS[1]!;
+    expect(second.version).toBe(2);
+    expect(second.sql).toMatch(/ALTER TABLE tokens ADD COLUMN role text NOT NULL .*CHECK \(role IN \('deployer', 'viewer'\)\)/);
+    expect(second.sql).toMatch(/ALTER TABLE tokens ADD COLUMN app text NOT NULL/);
+    expect(second.sql).toMatch(/CREATE UNIQUE INDEX tokens_live_name ON tokens \(app, name\) WHERE revoked_at IS NULL/);
+  });
 });

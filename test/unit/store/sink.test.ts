@@ -31,7 +31,11 @@ class FakeStore implements StateStore {
     return this.io(() => void this.written.push(...e));
   }
   listRuns = async () => [];
+  getRun = async () => null;
   events = async () => [];
+  createToken = async () => {};
+  listTokens = async () => [];
+  revokeToken = async () => false;
   close = async () => {};
 }
 

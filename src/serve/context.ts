@@ -1,0 +1,26 @@
+/** What every route of `slipway serve` shares, built once at start-up and passed explicitly (no globals). */
+import type { LoadedConfig } from "../config/load.js";
+import type { Environment } from "../config/resolve.js";
+import type { Redactor } from "../events/redact.js";
+import type { StateStore } from "../store/store.js";
+import type { FailureLimiter } from "./limiter.js";
+
+export interface ServeContext {
+  loaded: LoadedConfig;
+  /**
+   * Every environment of slipway.yml, resolved once at start-up (so a missing secret stops the server
+   * with the same message a verb would give, not each request), with the redactor of its secrets.
+   */
+  environments: ReadonlyMap<string, { env: Environment; redact: Redactor }>;
+  store: StateStore;
+  /** This control machine's state directory (as for the CLI's runs). */
+  stateDir: string;
+  /** Each host read (connect and command) gives up after this long; the host is then reported unreachable. */
+  readTimeoutMs: number;
+  /** Failed authentications per client address. */
+  limiter: FailureLimiter;
+  /** Secrets of the config and the store URL: masked in everything the API returns from hosts and in log lines. */
+  redact: Redactor;
+  /** One line to the operator (stderr); never a token (see maskTokens). */
+  log: (line: string) => void;
+}

@@ -1,0 +1,12 @@
+/** Query strings checked by a zod schema: the first problem becomes a 400 that names its parameter. */
+import type { z } from "zod";
+import { ApiError } from "./errors.js";
+
+export function parseQuery<T extends z.ZodType>(schema: T, query: unknown): z.infer<T> {
+  const r = schema.safeParse(query ?? {});
+  if (r.success) return r.data;
+  const issue = r.error.issues[0]!;
+  const keys = issue.code === "unrecognized_keys" ? issue.keys : [];
+  const name = keys.length ? keys.join(", ") : String(issue.path[0] ?? "query");
+  throw new ApiError(400, keys.length ? `unknown query parameter ${name}` : `query parameter ${name}: ${issue.message}`);
+}
