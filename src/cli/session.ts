@@ -120,7 +120,7 @@ export async function openSession(globals: Globals, o: SessionOptions): Promise<
     privateDir(dir);
     bus.add(new LogFileSink(logPath));
     finishStore = await recordRun(loaded, dir, bus, redactor, {
-      key: randomUUID(),
+      key: runKey(),
       verb: o.component ? `${o.verb} ${o.component}` : o.verb,
       env: env.name,
       by: whoAmI(),
@@ -230,4 +230,13 @@ export async function runOperation(s: Session, op: () => Promise<string[]>): Pro
 `);
     throw new Reported(interrupted ? 130 : 1);
   }
+}
+
+/**
+ * The run's unique key: `slipway serve` passes the one it chose in SLIPWAY_RUN_KEY, so it can find the
+ * run it started (StateStore.runByKey) and stream its log; anything but a UUID there is ignored.
+ */
+function runKey(): string {
+  const k = process.env.SLIPWAY_RUN_KEY;
+  return k && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(k) ? k : randomUUID();
 }

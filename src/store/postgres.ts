@@ -152,6 +152,26 @@ export class PgStore implements StateStore {
     });
   }
 
+  runByKey(key: string): Promise<RunRecord | null> {
+    // run_key is a uuid column: anything else could never match, and would make PostgreSQL raise.
+    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(key)) return Promise.resolve(null);
+    return this.guard(async () => {
+      const { rows } = await this.pool.query<Row>("SELECT * FROM runs WHERE app = $1 AND run_key = $2", [this.app, key]);
+      return rows[0] ? toRecord(rows[0]) : null;
+    });
+  }
+
+  eventsAfter(runId: number, afterSeq: number, limit = 1000): Promise<StoredEvent[]> {
+    return this.guard(async () => {
+      // json::text: the event as it was written (pg would parse a json column into an object).
+      const { rows } = await this.pool.query<{ seq: number; ts: Date; json: string }>(
+        "SELECT seq, ts, json::text AS json FROM events WHERE run_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+        [runId, afterSeq, limit],
+      );
+      return rows.map((r) => ({ seq: r.seq, ts: r.ts.toISOString(), json: r.json }));
+    });
+  }
+
   createToken(t: NewToken): Promise<void> {
     return this.guard(async () => {
       try {

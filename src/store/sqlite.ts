@@ -108,12 +108,16 @@ export class SqliteStore implements StateStore {
     // WAL + NORMAL: durable across crashes of this process, without an fsync per event.
     this.db.pragma("synchronous = NORMAL");
     this.db.exec(SCHEMA);
+    // run_key came later than the runs table: older stores gain the column (NULL for their runs).
+    const cols = this.db.prepare("PRAGMA table_info(runs)").all() as { name: string }[];
+    if (!cols.some((c) => c.name === "run_key")) this.db.exec("ALTER TABLE runs ADD COLUMN run_key TEXT");
+    this.db.exec("CREATE UNIQUE INDEX IF NOT EXISTS runs_key ON runs(run_key) WHERE run_key IS NOT NULL");
   }
 
   async beginRun(r: NewRun): Promise<number> {
     const info = this.db
-      .prepare("INSERT INTO runs (verb, env, by, started_at, log_path) VALUES (?, ?, ?, ?, ?)")
-      .run(r.verb, r.env, r.by, r.startedAt, r.logPath);
+      .prepare("INSERT INTO runs (run_key, verb, env, by, started_at, log_path) VALUES (?, ?, ?, ?, ?, ?)")
+      .run(r.key, r.verb, r.env, r.by, r.startedAt, r.logPath);
     return Number(info.lastInsertRowid);
   }
 
@@ -138,6 +142,15 @@ export class SqliteStore implements StateStore {
   async getRun(id: number): Promise<RunRecord | null> {
     const r = this.db.prepare("SELECT * FROM runs WHERE id = ?").get(id) as Row | undefined;
     return r ? toRecord(r) : null;
+  }
+
+  async runByKey(key: string): Promise<RunRecord | null> {
+    const r = this.db.prepare("SELECT * FROM runs WHERE run_key = ?").get(key) as Row | undefined;
+    return r ? toRecord(r) : null;
+  }
+
+  async eventsAfter(runId: number, afterSeq: number, limit = 1000): Promise<StoredEvent[]> {
+    return this.db.prepare("SELECT seq, ts, json FROM events WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?").all(runId, afterSeq, limit) as StoredEvent[];
   }
 
   async createToken(t: NewToken): Promise<void> {

@@ -108,6 +108,10 @@ export interface StateStore {
   /** One run by id (null: none, or another app's in a shared store). */
   getRun(id: number): Promise<RunRecord | null>;
   events(runId: number): Promise<Timed<SlipwayEvent>[]>;
+  /** A run's stored events with seq > `afterSeq`, in order (the dashboard's live log polls this). */
+  eventsAfter(runId: number, afterSeq: number, limit?: number): Promise<StoredEvent[]>;
+  /** The run begun with this key (`SLIPWAY_RUN_KEY`, set by `slipway serve` for the runs it starts), or null. */
+  runByKey(key: string): Promise<RunRecord | null>;
   /** Store a new token; TokenNameTakenError when an unrevoked token has that name. */
   createToken(t: NewToken): Promise<void>;
   /** Every token, revoked ones included, oldest first. */

@@ -33,6 +33,8 @@ class FakeStore implements StateStore {
   listRuns = async () => [];
   getRun = async () => null;
   events = async () => [];
+  eventsAfter = async () => [];
+  runByKey = async () => null;
   createToken = async () => {};
   listTokens = async () => [];
   revokeToken = async () => false;
