@@ -1,19 +1,27 @@
 /**
- * Bearer-token authentication and roles for /api routes. Unknown or revoked token: 401; a token
- * whose role may not use the route: 403; an address with too many failed attempts: 429 (checked
- * first, so a guesser learns nothing more once limited).
+ * Authentication and roles. A request proves who it is with a bearer token (scripts, CI) or with
+ * the session cookie of a browser that logged in with one (sessions.ts). Unknown or revoked token:
+ * 401 (a page without a session is sent to /login instead); a token whose role may not use the
+ * route: 403; an address with too many failed attempts: 429 (checked first, so a guesser learns
+ * nothing more once limited). A state-changing request made with the cookie must carry the
+ * session's CSRF token and, when the browser sends an Origin, come from this server's own origin.
  */
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { TokenRecord, TokenRole } from "../store/store.js";
 import type { ServeContext } from "./context.js";
+import { csrfMatches, SESSION_COOKIE, type Session } from "./sessions.js";
 import { matchToken } from "./tokens.js";
 
 declare module "fastify" {
   interface FastifyRequest {
-    /** The token this request authenticated with (set by `authenticate`). */
+    /** The token this request authenticated with (set by `authenticate`): for a browser, its session's. */
     token: TokenRecord | null;
+    /** The browser session the request came with (null: a bearer token, or a public route). */
+    session: Session | null;
   }
 }
+
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
 /** Which roles may do what: a deployer may do everything a viewer may. */
 const GRANTS: Record<TokenRole, readonly TokenRole[]> = { deployer: ["deployer", "viewer"], viewer: ["viewer"] };
@@ -31,6 +39,20 @@ export function authenticate(sc: ServeContext) {
       return reply.code(429).send({ error: `too many failed authentications from ${req.ip}: try again in ${wait} s` });
     }
     const header = req.headers.authorization;
+    if (!header) {
+      const session = sc.sessions.get(req.cookies?.[SESSION_COOKIE]);
+      if (session) {
+        // The token is looked up again on every request: revoking it ends its sessions at once.
+        const token = (await sc.store.listTokens()).find((t) => t.hash === session.tokenHash && t.revokedAt === null);
+        if (token) {
+          req.token = token;
+          req.session = session;
+          return;
+        }
+        sc.sessions.delete(session.id);
+      }
+      if (req.routeOptions.config?.page) return reply.redirect(`/login?next=${encodeURIComponent(req.url)}`, 303);
+    }
     const m = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
     if (!m) {
       reply.header("www-authenticate", 'Bearer realm="slipway"');
@@ -54,4 +76,26 @@ export function requireRole(need: TokenRole) {
     if (!t || !roleAllows(t.role, need))
       return reply.code(403).send({ error: `token "${t?.name ?? "?"}" has role ${t?.role ?? "none"}; this needs role ${need}` });
   };
+}
+
+/**
+ * A preHandler for every route (after the body is parsed): a cookie-authenticated request that
+ * changes state needs the session's CSRF token, and a foreign Origin is refused outright. Bearer
+ * requests need neither: no browser attaches a bearer header by itself.
+ */
+export async function checkCsrf(req: FastifyRequest, reply: FastifyReply): Promise<void> {
+  if (!req.session || SAFE_METHODS.has(req.method)) return;
+  const origin = req.headers.origin;
+  if (origin !== undefined && !sameOrigin(origin, req.headers.host)) return reply.code(403).send({ error: `cross-origin request from ${origin} refused` });
+  const body = req.body as Record<string, unknown> | undefined;
+  const sent = req.headers["x-csrf-token"] ?? (body && typeof body === "object" ? body._csrf : undefined);
+  if (!csrfMatches(req.session, sent)) return reply.code(403).send({ error: "missing or wrong CSRF token: reload the page and try again" });
+}
+
+function sameOrigin(origin: string, host: string | undefined): boolean {
+  try {
+    return host !== undefined && new URL(origin).host === host;
+  } catch {
+    return false;
+  }
 }

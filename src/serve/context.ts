@@ -4,6 +4,8 @@ import type { Environment } from "../config/resolve.js";
 import type { Redactor } from "../events/redact.js";
 import type { StateStore } from "../store/store.js";
 import type { FailureLimiter } from "./limiter.js";
+import type { ActionRunner } from "./runner.js";
+import type { SessionStore } from "./sessions.js";
 
 export interface ServeContext {
   loaded: LoadedConfig;
@@ -21,6 +23,12 @@ export interface ServeContext {
   limiter: FailureLimiter;
   /** Secrets of the config and the store URL: masked in everything the API returns from hosts and in log lines. */
   redact: Redactor;
+  /** Browser sessions (logged in with a token). */
+  sessions: SessionStore;
+  /** Runs the CLI for every action (deploy, rollback, lock...), as the user who asked. */
+  runner: ActionRunner;
+  /** HTTPS: session cookies are marked Secure. */
+  tls: boolean;
   /** One line to the operator (stderr); never a token (see maskTokens). */
   log: (line: string) => void;
 }

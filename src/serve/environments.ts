@@ -6,6 +6,8 @@
 import { gatherReachable } from "../apply/gather.js";
 import { describeHolder, isStale } from "../apply/lock.js";
 import { ExecutorPool, type RunContext, whoAmI } from "../apply/context.js";
+import { pendingFor, runningCommit } from "../apply/pending.js";
+import { readTasks } from "../apply/records.js";
 import { executorFactory } from "../cli/session.js";
 import type { Environment, Host } from "../config/resolve.js";
 import { OperationError } from "../errors.js";
@@ -21,6 +23,8 @@ export interface HostView {
   reachable: boolean;
   release: string | null;
   commit: string | null;
+  /** Every release on the host, newest first (empty when it could not be read). */
+  releases: { id: string; status: string; commit: string | null; ref: string | null; deployedBy: string | null; deployedAt: string | null }[];
   /** Why the host could not be read, or what is odd about it (`current` not one of ours, nothing deployed). */
   note: string | null;
 }
@@ -29,7 +33,15 @@ export interface EnvironmentView {
   name: string;
   primary: string;
   /** The primary's current release (or the most common one when the primary cannot be read), as `status` decides it. */
-  current: { release: string | null; commit: string | null; deployedBy: string | null; deployedAt: string | null };
+  current: { release: string | null; commit: string | null; subject: string | null; ref: string | null; deployedBy: string | null; deployedAt: string | null };
+  /** A deploy that started and has not finished: running now (the lock is live) or interrupted. */
+  deploy: { state: "in-progress" | "interrupted"; release: string; commit: string; ref: string; by: string; startedAt: string } | null;
+  /** Commits the configured ref has that production does not run (git on this machine), newest first, at most 10. */
+  pending: { state: string; ref: string; count: number; commits: { commit: string; author: string; date: string; subject: string }[]; reason: string | null };
+  /** Tasks on the primary not yet done. */
+  openTasks: { id: string; text: string; when: string; ref: string | null }[];
+  /** The gates a deploy of this environment must pass (their results are in a deploy's plan). */
+  gates: string[];
   /** True when a host runs something else or could not be read. */
   disagree: boolean;
   hosts: HostView[];
@@ -75,6 +87,11 @@ export async function readEnvironment(sc: ServeContext, name: string): Promise<E
   const ctx: RunContext = { env, bus, signal: new AbortController().signal, pool, parallel: 64, by: whoAmI(), toolVersion: VERSION, stateDir: sc.stateDir };
   try {
     const { states, unreachable } = await gatherReachable(ctx, pool, env.hosts, {}, "status");
+    const primaryUp = Boolean(states[env.primary.name]);
+    const [{ pending, subject }, tasks] = await Promise.all([
+      pendingFor(ctx, runningCommit(states[env.primary.name])),
+      primaryUp ? readTasks(ctx).catch((e: Error) => (warnings.push(`tasks: ${redact(e.message)}`), [])) : Promise.resolve([]),
+    ]);
     const lockInfo = states[env.primary.name]?.lock ?? null;
     const lost = unreachable.map((u) => ({ host: u.host, error: redact(u.error.message) }));
     // planStatus decides "current" and who disagrees exactly as `slipway <env> status` does; the
@@ -91,7 +108,7 @@ export async function readEnvironment(sc: ServeContext, name: string): Promise<E
       services: [],
       lock: lockInfo && { info: lockInfo, holder: describeHolder(lockInfo, env.name), stale: isStale(lockInfo) },
       pending: { state: "unknown", ref: "", from: null, to: null, commits: [], count: 0, files: [], reason: "not read by the API" },
-      subject: null,
+      subject,
     });
     const hosts = env.hosts.map((h): HostView => {
       const st = states[h.name];
@@ -103,17 +120,37 @@ export async function readEnvironment(sc: ServeContext, name: string): Promise<E
           reachable: false,
           release: null,
           commit: null,
+          releases: [],
           note: `unreachable: ${gone?.error.split("\n")[0] ?? "no answer"}`,
         };
       const rel = st.releases.find((r) => r.id === st.current);
       const note = st.badCurrent !== undefined ? `current points at ${st.badCurrent}, not a release` : st.current ? null : "nothing deployed";
-      return { name: h.name, roles: h.roles, reachable: true, release: st.current, commit: rel?.manifest?.commit ?? null, note };
+      const releases = [...st.releases].reverse().map((r) => ({
+        id: r.id,
+        status: r.status,
+        commit: r.manifest?.commit ?? null,
+        ref: r.manifest?.ref ?? null,
+        deployedBy: r.manifest?.deployedBy ?? null,
+        deployedAt: r.manifest?.createdAt ?? null,
+      }));
+      return { name: h.name, roles: h.roles, reachable: true, release: st.current, commit: rel?.manifest?.commit ?? null, releases, note };
     });
     const l = report.lock;
     return {
       name: env.name,
       primary: env.primary.name,
-      current: { release: report.current.release, commit: report.current.commit, deployedBy: report.current.deployedBy, deployedAt: report.current.deployedAt },
+      current: { ...report.current },
+      deploy: report.deploy && {
+        state: report.deploy.state,
+        release: report.deploy.release,
+        commit: report.deploy.commit,
+        ref: report.deploy.ref,
+        by: report.deploy.by,
+        startedAt: report.deploy.startedAt,
+      },
+      pending: { state: pending.state, ref: pending.ref, count: pending.count, commits: pending.commits.slice(0, 10), reason: pending.reason ?? null },
+      openTasks: tasks.filter((t) => !t.done).map((t) => ({ id: t.id, text: t.text, when: t.when, ref: t.ref ?? null })),
+      gates: gateNames(env),
       disagree: report.disagree.length > 0,
       hosts,
       lock: l && {
@@ -130,4 +167,16 @@ export async function readEnvironment(sc: ServeContext, name: string): Promise<E
   } finally {
     await pool.closeAll();
   }
+}
+
+function gateNames(env: Environment): string[] {
+  const g = env.gates;
+  return [
+    ...(g.ci ? ["ci"] : []),
+    ...g.metric.map((m) => `metric ${m.name}`),
+    ...g.requires.map((r) => `requires ${r.env}${r.component ? `/${r.component}` : ""}`),
+    ...(g.promotedFrom ? [`promoted from ${g.promotedFrom.env}`] : []),
+    ...(g.approvals ? [`${g.approvals.required} approval(s)`] : []),
+    ...(env.windows ? [`deploy windows (${env.windows.timezone})`] : []),
+  ];
 }

@@ -35,6 +35,8 @@ export interface RunningAction {
   /** Settles when the child exits, with the tail of what it printed. */
   done: Promise<CliOutcome>;
   cancelled: boolean;
+  /** The run it recorded in the state store, once known (runOf). */
+  runId?: number;
 }
 
 export interface RunnerOptions {
@@ -98,7 +100,10 @@ export class ActionRunner {
     void a.done.then(() => (exited = true));
     for (;;) {
       const r = await store.runByKey(a.key);
-      if (r) return r;
+      if (r) {
+        a.runId = r.id;
+        return r;
+      }
       // One more look after the exit: the run may have been recorded just before it.
       if (exited) return store.runByKey(a.key);
       if (Date.now() > until) return null;

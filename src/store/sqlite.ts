@@ -115,6 +115,9 @@ export class SqliteStore implements StateStore {
   }
 
   async beginRun(r: NewRun): Promise<number> {
+    // Same contract as PostgreSQL: a key already begun names its run instead of adding one.
+    const known = this.db.prepare("SELECT id FROM runs WHERE run_key = ?").get(r.key) as { id: number } | undefined;
+    if (known) return known.id;
     const info = this.db
       .prepare("INSERT INTO runs (run_key, verb, env, by, started_at, log_path) VALUES (?, ?, ?, ?, ?, ?)")
       .run(r.key, r.verb, r.env, r.by, r.startedAt, r.logPath);

@@ -1,5 +1,6 @@
 /** `slipway serve [--listen 127.0.0.1:7777] [--tls-cert F --tls-key F] [--insecure-listen]`: the HTTP API (and, later, the dashboard). */
 import { readFileSync } from "node:fs";
+import path from "node:path";
 import { loadConfig } from "../../config/load.js";
 import { environmentNames, resolveEnvironment } from "../../config/resolve.js";
 import { stateSecrets } from "../../config/state.js";
@@ -51,24 +52,29 @@ export async function run(args: string[], globals: Globals): Promise<number> {
   const { openStateStore } = await import("../../store/open.js");
   const { FailureLimiter } = await import("../../serve/limiter.js");
   const { buildServer } = await import("../../serve/server.js");
+  const { SessionStore } = await import("../../serve/sessions.js");
+  const { ActionRunner } = await import("../../serve/runner.js");
   const stateDir = stateDirOf(loaded.dir);
   const store = await openStateStore(loaded, stateDir);
   const log = (line: string) => process.stderr.write(`${line}\n`);
-  const app = buildServer(
-    {
-      loaded,
-      environments,
-      store,
-      stateDir,
-      readTimeoutMs,
-      // 10 failed tokens a minute per address: ample for a mistyped token, hopeless for guessing 256 bits anyway.
-      limiter: new FailureLimiter({ max: 10, windowMs: 60_000 }),
-      // The store URL's secrets and every environment's (a host error or stack trace may quote them).
-      redact: [...environments.values()].reduce<(t: string) => string>((r, e) => (t) => e.redact(r(t)), makeRedactor(stateSecrets(loaded.raw))),
-      log,
-    },
-    tls,
-  );
+  const ctx: import("../../serve/context.js").ServeContext = {
+    loaded,
+    environments,
+    store,
+    stateDir,
+    readTimeoutMs,
+    // 10 failed tokens a minute per address: ample for a mistyped token, hopeless for guessing 256 bits anyway.
+    limiter: new FailureLimiter({ max: 10, windowMs: 60_000 }),
+    // A working day: a session outliving it is more likely a forgotten tab than a person.
+    sessions: new SessionStore({ ttlMs: 12 * 3_600_000 }),
+    // Actions run this very CLI (the bundle this process runs) on this very config file.
+    runner: new ActionRunner({ cliPath: process.argv[1]!, configPath: path.resolve(configPath(o)), cwd: loaded.dir }),
+    tls: Boolean(tls),
+    // The store URL's secrets and every environment's (a host error or stack trace may quote them).
+    redact: [...environments.values()].reduce<(t: string) => string>((r, e) => (t) => e.redact(r(t)), makeRedactor(stateSecrets(loaded.raw))),
+    log,
+  };
+  const app = buildServer(ctx, tls);
   try {
     await app.listen({ host: addr.host, port: addr.port });
   } catch (e) {
@@ -89,7 +95,9 @@ export async function run(args: string[], globals: Globals): Promise<number> {
     process.on("SIGINT", stop);
     process.on("SIGTERM", stop);
   });
+  // Running actions are interrupted as Ctrl-C would (they clean up and release their locks), then
   // close() lets requests in flight finish; the store closes after them.
+  await ctx.runner.stopAll();
   await app.close();
   await store.close();
   return 0;

@@ -1,0 +1,90 @@
+/**
+ * The overview: per environment, what runs (release, commit and its message, who deployed it when),
+ * the lock, hosts that disagree, a deploy in progress, commits waiting, open tasks and gates, the
+ * latest runs, and the forms that act (each goes through a plan and a confirmation first).
+ */
+import type { EnvironmentView } from "../environments.js";
+import { type Html, html } from "../html.js";
+import type { RunRecord } from "../../store/store.js";
+import { csrfField, outcomeBadge, type PageUser, when } from "./layout.js";
+
+export interface OverviewEnv {
+  view: EnvironmentView;
+  recent: RunRecord[];
+  /** The running action of this server for the environment, if any (its run page). */
+  runningRun: number | null;
+}
+
+const short = (c: string | null) => (c ? c.slice(0, 12) : "–");
+
+function actionForm(env: string, action: string, user: PageUser, fields: Html, button: string, cls = ""): Html {
+  return html`<form class="inline" method="post" action="/env/${env}/actions/${action}">${csrfField(user.csrf)}${fields}<button type="submit" class="${cls}">${button}</button></form>`;
+}
+
+function envCard(e: OverviewEnv, user: PageUser): Html {
+  const v = e.view;
+  const acts = user.role === "deployer";
+  const lock = v.lock
+    ? html`<p><span class="badge bad">locked</span> by ${v.lock.holder}${v.lock.reason ? html`: <q>${v.lock.reason}</q>` : ""} ${when(v.lock.since)}${v.lock.stale ? html` <span class="warn">(stale)</span>` : ""}</p>`
+    : html`<p><span class="badge ok">unlocked</span></p>`;
+  const disagree = v.hosts.filter((h) => !h.reachable || h.release !== v.current.release || h.note);
+  return html`<section class="card env" data-env="${v.name}">
+<h2><a href="/env/${v.name}/releases">${v.name}</a> <span class="muted">${v.hosts.length} host(s), primary ${v.primary}</span></h2>
+<table class="current"><tbody>
+<tr><th>Release</th><td class="mono" data-field="release">${v.current.release ?? "(nothing deployed)"}</td></tr>
+<tr><th>Commit</th><td><span class="mono">${short(v.current.commit)}</span>${v.current.ref ? html` <span class="muted">(${v.current.ref})</span>` : ""} ${v.current.subject ?? ""}</td></tr>
+<tr><th>Deployed</th><td>${v.current.deployedBy ?? "–"} ${when(v.current.deployedAt)}</td></tr>
+</tbody></table>
+<div data-field="lock">${lock}</div>
+${v.deploy ? html`<p class="${v.deploy.state === "interrupted" ? "warn" : ""}" data-field="deploy">Deploy ${v.deploy.state}: ${v.deploy.release} (${v.deploy.ref} @ ${short(v.deploy.commit)}) by ${v.deploy.by} ${when(v.deploy.startedAt)}${e.runningRun ? html` · <a href="/runs/${e.runningRun}">live log</a>` : ""}</p>` : ""}
+${disagree.length ? html`<div class="warn" data-field="disagree">Hosts that disagree: <ul>${disagree.map((h) => html`<li>${h.name}: ${h.note ?? h.release ?? "?"}</li>`)}</ul></div>` : ""}
+${v.warnings.length ? html`<details><summary class="muted">${v.warnings.length} warning(s)</summary><ul>${v.warnings.map((w) => html`<li>${w}</li>`)}</ul></details>` : ""}
+<h3>Waiting to ship${v.pending.ref ? html` on ${v.pending.ref}` : ""}: ${v.pending.state === "unknown" ? html`<span class="muted">unknown (${v.pending.reason ?? "?"})</span>` : `${v.pending.count} commit(s)`}</h3>
+${v.pending.commits.length ? html`<ul class="commits">${v.pending.commits.map((c) => html`<li><span class="mono">${c.commit.slice(0, 10)}</span> ${c.subject} <span class="muted">${c.author}</span></li>`)}</ul>` : ""}
+${v.gates.length ? html`<p>Gates: ${v.gates.join(", ")}</p>` : ""}
+${
+  v.openTasks.length
+    ? html`<h3>Open tasks</h3><ul>${v.openTasks.map(
+        (t) =>
+          html`<li><span class="mono">${t.id}</span> (${t.when}${t.ref ? ` ${t.ref}` : ""}) ${t.text} ${
+            acts
+              ? actionForm(
+                  v.name,
+                  "task",
+                  user,
+                  html`<input type="hidden" name="id" value="${t.id}"><input type="text" name="note" placeholder="what was done" required>`,
+                  "Done",
+                  "secondary",
+                )
+              : ""
+          }</li>`,
+      )}</ul>`
+    : ""
+}
+${
+  acts
+    ? html`<div class="actions">
+${actionForm(v.name, "deploy", user, html`<input type="text" name="ref" placeholder="ref (default: the config's)" aria-label="ref"> <input type="text" name="message" placeholder="why" aria-label="message"> `, "Deploy…")}
+${v.lock ? actionForm(v.name, "unlock", user, html``, "Unlock…", "secondary") : actionForm(v.name, "lock", user, html` <input type="text" name="message" placeholder="reason" required aria-label="lock reason"> `, "Lock…", "secondary")}
+${actionForm(v.name, "approve", user, html` <input type="text" name="ref" placeholder="commit or ref" required aria-label="commit to approve"> <input type="text" name="message" placeholder="why" required aria-label="approval reason"> `, "Approve…", "secondary")}
+</div>`
+    : ""
+}
+<h3>Latest runs <a class="muted" href="/history?env=${v.name}">all</a></h3>
+${runTable(e.recent)}
+</section>`;
+}
+
+export function runTable(runs: readonly RunRecord[]): Html {
+  if (!runs.length) return html`<p class="muted">No runs recorded.</p>`;
+  return html`<table class="runs"><thead><tr><th>Run</th><th>Verb</th><th>Env</th><th>Release</th><th>By</th><th>Started</th><th>Took</th><th>Outcome</th></tr></thead><tbody>
+${runs.map(
+  (r) =>
+    html`<tr><td><a href="/runs/${r.id}">#${r.id}</a></td><td>${r.verb}</td><td>${r.env}</td><td class="mono">${r.releaseId ?? "–"}</td><td>${r.by}</td><td>${when(r.startedAt)}</td><td>${r.durationMs !== null ? `${(r.durationMs / 1000).toFixed(1)} s` : "–"}</td><td>${outcomeBadge(r.outcome)}</td></tr>`,
+)}
+</tbody></table>`;
+}
+
+export function overviewBody(envs: readonly OverviewEnv[], user: PageUser): Html {
+  return html`<div class="grid">${envs.map((e) => envCard(e, user))}</div>`;
+}
