@@ -4,7 +4,7 @@
  * page carries), and stopped with SIGTERM.
  */
 import { expect } from "vitest";
-import { type CliResult, cliSpawn, type Project } from "./helpers.js";
+import { type CliResult, cliSpawn } from "./helpers.js";
 
 export interface Served {
   url: string;
@@ -13,7 +13,7 @@ export interface Served {
   done: Promise<CliResult>;
 }
 
-export async function startServe(p: Project, args: string[] = [], env: Record<string, string> = {}): Promise<Served> {
+export async function startServe(p: { dir: string }, args: string[] = [], env: Record<string, string> = {}): Promise<Served> {
   const child = cliSpawn(["serve", "--listen", "127.0.0.1:0", ...args], { cwd: p.dir, env });
   let err = "";
   child.stderr!.on("data", (c: Buffer | string) => (err += String(c)));
@@ -39,7 +39,7 @@ export async function startServe(p: Project, args: string[] = [], env: Record<st
   };
 }
 
-export async function createToken(p: Project, name: string, role: string): Promise<string> {
+export async function createToken(p: { dir: string }, name: string, role: string): Promise<string> {
   const r = await cliSpawn(["tokens", "create", "--name", name, "--role", role], { cwd: p.dir }).done;
   expect(r.code, r.stderr).toBe(0);
   return r.stdout.trim();
