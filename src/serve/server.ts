@@ -10,6 +10,7 @@ import { ApiError } from "./errors.js";
 import { environmentRoutes } from "./routes/environments.js";
 import { healthRoutes } from "./routes/health.js";
 import { historyRoutes } from "./routes/history.js";
+import { metricsRoutes } from "./routes/metrics.js";
 import { runRoutes } from "./routes/runs.js";
 import { tokenRoutes } from "./routes/tokens.js";
 import { maskTokens } from "./tokens.js";
@@ -53,6 +54,7 @@ export function buildServer(sc: ServeContext, tls?: TlsFiles): FastifyInstance {
   healthRoutes(app);
   environmentRoutes(app, sc);
   historyRoutes(app, sc);
+  metricsRoutes(app, sc);
   runRoutes(app, sc);
   tokenRoutes(app, sc);
   return app;
