@@ -7,7 +7,8 @@
  * database (BENCH_DB_ROWS rows of ~100 bytes), timing `db backup`, `db restore --into` and
  * `db verify` against one sshd host (MB/s from pg_database_size).
  * Then the load section (`--cutover`: only that section; `--no-cutover`: skip it): scripts/bench-cutover.ts.
- * Alone: `--peers` (Capistrano side by side, scripts/bench-peers.ts), `--scale` (200 hosts and a 1 GB artifact, scripts/bench-scale.ts).
+ * Alone: `--peers` (Capistrano side by side, scripts/bench-peers.ts), `--scale` (200 hosts and a 1 GB artifact, scripts/bench-scale.ts),
+ * `--serve` (the dashboard's reads with 1,000 deploys in history, scripts/bench-serve.ts).
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -298,6 +299,7 @@ async function all() {
   if (process.argv.includes("--cutover")) return cutoverBench();
   if (process.argv.includes("--peers")) return peersBench(); // Capistrano side by side: scripts/bench-peers.ts
   if (process.argv.includes("--scale")) return (await import("./bench-scale.js")).scaleBench(); // 200 hosts, 1 GB artifact
+  if (process.argv.includes("--serve")) return (await import("./bench-serve.js")).serveBench(); // dashboard reads, 1,000 deploys
   await main();
   if (!process.argv.includes("--no-db")) {
     if (!HAVE_POSTGRES) console.log("\n(database section skipped: PostgreSQL is not installed)");

@@ -16,7 +16,7 @@ import { driftGuard, isPartialHost, resumeInfo } from "./guards.js";
 import { commitOf, historyEntry, type HistoryEntry } from "./history.js";
 import { withLock } from "./lock.js";
 import { recover } from "./recover.js";
-import { resolveSource } from "./source.js";
+import { commitTime, resolveSource } from "./source.js";
 import { prefetchMirror } from "./mirror.js";
 import { StageError } from "./stages.js";
 import { DbSteps, gatherDatabases } from "./deploy-db.js";
@@ -139,6 +139,8 @@ export async function applyDeploy(ctx: RunContext, hosts: Host[], opts: DeployOp
       const resume = opts.resume ? resumeInfo(ctx, states, hosts, src?.commit) : undefined;
       const commit = resume?.deploying.commit ?? src!.commit;
       const ref = resume?.deploying.ref ?? src!.ref;
+      // Read beside the gates (a local git call, never a fetch); null becomes "lead time unknown".
+      const committed = commitTime(ctx.env.source, commit);
       const hotfix = opts.hotfix ?? resume?.deploying.hotfix;
       const ps = states[ctx.env.primary.name];
       const db =
@@ -167,7 +169,17 @@ export async function applyDeploy(ctx: RunContext, hosts: Host[], opts: DeployOp
         batchWaitMs: opts.batchWaitMs,
       });
       if (resume) ctx.bus.info(`resuming ${plan.releaseId} (${commit.slice(0, 12)}), started by ${resume.deploying.by} at ${resume.deploying.startedAt}`);
-      ctx.bus.emit({ type: "run:start", verb, env: ctx.env.name, hosts: plan.hosts, releaseId: plan.releaseId, commit: plan.commit, ref: plan.ref });
+      const commitAt = await committed;
+      ctx.bus.emit({
+        type: "run:start",
+        verb,
+        env: ctx.env.name,
+        hosts: plan.hosts,
+        releaseId: plan.releaseId,
+        commit: plan.commit,
+        ref: plan.ref,
+        ...(commitAt ? { commitTime: commitAt } : {}),
+      });
       const primaryState = states[plan.primary];
       const entry = (outcome: HistoryEntry["outcome"]) =>
         historyEntry(ctx, t0, outcome, {

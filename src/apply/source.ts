@@ -57,6 +57,18 @@ export async function resolveSource(src: Source, refOverride?: string): Promise<
   return { commit: pick[0], ref };
 }
 
+/**
+ * When `commit` was committed (its committer date, UTC ISO), or null. Asked only of a repository
+ * that is a path on this machine (no network: ls-remote gives no dates, and a deploy must not fetch
+ * for a figure); remote and directory sources give null, and their lead time is "unknown".
+ */
+export async function commitTime(src: Source, commit: string): Promise<string | null> {
+  if (src.type !== "git" || /:/.test(src.repo) || !FULL_SHA.test(commit)) return null;
+  const r = await run("git", ["-C", src.repo, "log", "-1", "--format=%ct", "--end-of-options", commit], { timeout: 10_000 }).catch(() => null);
+  const secs = r ? Number(String(r.stdout).trim()) : Number.NaN;
+  return Number.isFinite(secs) && secs > 0 ? new Date(secs * 1000).toISOString() : null;
+}
+
 /** A content hash of the file list stands in for the commit of a directory source. */
 export function hashFiles(files: FileEntry[]): string {
   return createHash("sha1").update(JSON.stringify(files)).digest("hex");

@@ -3,7 +3,17 @@
 export type HostPhaseStatus = "running" | "done" | "failed" | "skipped";
 
 export type SlipwayEvent =
-  | { type: "run:start"; verb: string; env: string; hosts: string[]; releaseId?: string; commit?: string; ref?: string }
+  | {
+      type: "run:start";
+      verb: string;
+      env: string;
+      hosts: string[];
+      releaseId?: string;
+      commit?: string;
+      ref?: string;
+      /** When the commit was made (committer date, UTC ISO), if a repository on this machine has it: the metrics' lead time. */
+      commitTime?: string;
+    }
   | { type: "phase:start"; phase: string; hosts: string[] }
   | { type: "phase:end"; phase: string; ok: boolean }
   | { type: "host:phase"; host: string; phase: string; status: HostPhaseStatus; ms?: number /** journaled step: input hash */; hash?: string }

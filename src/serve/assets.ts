@@ -26,7 +26,8 @@ button{padding:.3rem .8rem;border:1px solid var(--accent);background:var(--accen
 button.secondary{background:#fff;color:var(--accent)}button.danger{background:var(--bad);border-color:var(--bad)}
 .error{background:#fdecea;border:1px solid #f5c2c0;color:var(--bad);padding:.6rem .8rem;border-radius:6px;margin-bottom:1rem}
 .filters{display:flex;gap:.6rem;align-items:end;flex-wrap:wrap;margin-bottom:.8rem}.filters label{display:flex;flex-direction:column;font-size:.8rem;color:var(--muted)}
-svg.chart{background:var(--card);border:1px solid var(--line);border-radius:6px}svg.chart text{font-size:10px;fill:var(--muted)}
+.metrics .charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(420px,1fr));gap:1rem}figure.chart{margin:0;background:var(--card);border:1px solid var(--line);border-radius:6px;padding:.6rem}
+figure.chart svg{width:100%;height:auto}figure.chart figcaption{margin-bottom:.3rem}svg.chart{background:var(--card);border:1px solid var(--line);border-radius:6px}svg.chart text{font-size:10px;fill:var(--muted)}
 `;
 
 const JS = `

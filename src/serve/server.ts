@@ -16,6 +16,7 @@ import { healthRoutes } from "./routes/health.js";
 import { historyRoutes } from "./routes/history.js";
 import { loginRoutes } from "./routes/login.js";
 import { pageRoutes } from "./routes/pages.js";
+import { metricsRoutes } from "./routes/metrics.js";
 import { runRoutes } from "./routes/runs.js";
 import { streamRoutes } from "./routes/stream.js";
 import { tokenRoutes } from "./routes/tokens.js";
@@ -68,6 +69,7 @@ export function buildServer(sc: ServeContext, tls?: TlsFiles): FastifyInstance {
   healthRoutes(app);
   environmentRoutes(app, sc);
   historyRoutes(app, sc);
+  metricsRoutes(app, sc);
   runRoutes(app, sc);
   tokenRoutes(app, sc);
   streamRoutes(app, sc);

@@ -15,6 +15,7 @@ import { pendingMigrations } from "./migrations.js";
 import {
   type NewRun,
   type NewToken,
+  type PeriodRun,
   type RunFields,
   type RunFilter,
   type RunRecord,
@@ -26,6 +27,7 @@ import {
   type TokenRecord,
   type TokenRole,
   TokenNameTakenError,
+  verbsSql,
 } from "./store.js";
 
 /** pg_advisory_xact_lock key serializing migrations across every CLI that opens the store ("slip"). */
@@ -142,6 +144,19 @@ export class PgStore implements StateStore {
         limit,
       ]);
       return rows.map(toRecord);
+    });
+  }
+
+  runsBetween(env: string, fromIso: string, toIso: string, verbs: readonly string[]): Promise<PeriodRun[]> {
+    return this.guard(async () => {
+      const v = verbsSql(verbs, (i) => `$${i}`, 5);
+      const { rows } = await this.pool.query<Row & { commit_time: string | null }>(
+        `SELECT runs.*, (SELECT e.json->>'commitTime' FROM events e
+           WHERE e.run_id = runs.id AND e.json->>'type' = 'run:start' ORDER BY e.seq LIMIT 1) AS commit_time
+         FROM runs WHERE app = $1 AND env = $2 AND started_at >= $3 AND started_at < $4${v.sql} ORDER BY started_at, id`,
+        [this.app, env, fromIso, toIso, ...v.values],
+      );
+      return rows.map((r) => ({ ...toRecord(r), commitTime: r.commit_time }));
     });
   }
 

@@ -7,6 +7,7 @@ import type { SlipwayEvent, Timed } from "../events/types.js";
 import {
   type NewRun,
   type NewToken,
+  type PeriodRun,
   type RunFields,
   type RunFilter,
   type RunRecord,
@@ -17,6 +18,7 @@ import {
   type TokenRecord,
   type TokenRole,
   TokenNameTakenError,
+  verbsSql,
 } from "./store.js";
 import { privateDir, privateFile, privateIfExists } from "./private.js";
 
@@ -140,6 +142,19 @@ export class SqliteStore implements StateStore {
   async listRuns(env: string, limit: number, filter: RunFilter = {}): Promise<RunRecord[]> {
     const f = runFilterSql(filter, () => "?");
     return (this.db.prepare(`SELECT * FROM runs WHERE env = ?${f.sql} ORDER BY id DESC LIMIT ?`).all(env, ...f.values, limit) as Row[]).map(toRecord);
+  }
+
+  async runsBetween(env: string, fromIso: string, toIso: string, verbs: readonly string[]): Promise<PeriodRun[]> {
+    const v = verbsSql(verbs, () => "?", 0);
+    // The run's first run:start event, found by the (run_id, seq) key: a few events into the run at most.
+    const rows = this.db
+      .prepare(
+        `SELECT runs.*, (SELECT json_extract(e.json, '$.commitTime') FROM events e
+           WHERE e.run_id = runs.id AND json_extract(e.json, '$.type') = 'run:start' ORDER BY e.seq LIMIT 1) AS commit_time
+         FROM runs WHERE env = ? AND started_at >= ? AND started_at < ?${v.sql} ORDER BY started_at, id`,
+      )
+      .all(env, fromIso, toIso, ...v.values) as (Row & { commit_time: unknown })[];
+    return rows.map((r) => ({ ...toRecord(r), commitTime: typeof r.commit_time === "string" ? r.commit_time : null }));
   }
 
   async getRun(id: number): Promise<RunRecord | null> {

@@ -63,6 +63,22 @@ export function runColumns(f: RunFields): [string, unknown][] {
   return cols.filter(([, v]) => v !== undefined);
 }
 
+/** A run of a period (runsBetween), with the commit time its run:start event recorded (null: not recorded). */
+export interface PeriodRun extends RunRecord {
+  commitTime: string | null;
+}
+
+/**
+ * The WHERE clause of runsBetween's verbs: each verb as it is, or with a component (`deploy web`).
+ * `param(i)` spells the i-th placeholder; values follow in order.
+ */
+export function verbsSql(verbs: readonly string[], param: (i: number) => string, first: number): { sql: string; values: string[] } {
+  if (!verbs.length) return { sql: " AND false", values: [] };
+  const parts = verbs.map((_, i) => `verb = ${param(first + 2 * i)} OR verb LIKE ${param(first + 2 * i + 1)}`);
+  // A verb is a fixed word of ours: nothing in it for LIKE to read as a wildcard but "_", which matches itself too.
+  return { sql: ` AND (${parts.join(" OR ")})`, values: verbs.flatMap((v) => [v, `${v} %`]) };
+}
+
 /** Which runs `listRuns` returns: filtered in the store's query, so `limit` counts matching runs. */
 export interface RunFilter {
   verb?: string;
@@ -105,6 +121,11 @@ export interface StateStore {
   appendEvents(runId: number, events: StoredEvent[]): Promise<void>;
   /** The newest `limit` runs of `env` matching `filter`, newest first. */
   listRuns(env: string, limit: number, filter?: RunFilter): Promise<RunRecord[]>;
+  /**
+   * Runs of `env` started in [fromIso, toIso) whose verb is one of `verbs` (with or without a
+   * component), oldest first, each with its run:start event's commitTime (the metrics page reads this).
+   */
+  runsBetween(env: string, fromIso: string, toIso: string, verbs: readonly string[]): Promise<PeriodRun[]>;
   /** One run by id (null: none, or another app's in a shared store). */
   getRun(id: number): Promise<RunRecord | null>;
   events(runId: number): Promise<Timed<SlipwayEvent>[]>;

@@ -9,6 +9,7 @@ import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HAVE_POSTGRES, type PgServer, startPostgres } from "../dbservers.js";
 import { MIGRATIONS } from "../../src/store/migrations.js";
+import { PgStore } from "../../src/store/postgres.js";
 import { type CliResult, cliSpawn, Project, waitFor } from "../helpers.js";
 
 /** On CI a missing PostgreSQL fails (startPostgres throws), never skips. */
@@ -240,6 +241,45 @@ describe.skipIf(SKIP)("state: postgres", () => {
     }
     // Nothing reached the store, not even the schema.
     expect(server.sql("SELECT to_regclass('runs') IS NULL", db.name).trim()).toBe("t");
+  });
+
+  it("runsBetween: the period's deploys and rollbacks of one app and environment, oldest first, with run:start's commitTime", async () => {
+    const db = freshDb();
+    const p = project(["prod", "qa"], { state: "postgres", build: "echo building" });
+    const env = { SLIPWAY_STATE_URL: db.url };
+    const from = new Date().toISOString();
+    for (const args of [
+      ["prod", "deploy"],
+      ["qa", "deploy"],
+      ["prod", "status"],
+      ["prod", "deploy"],
+      ["prod", "rollback"],
+    ]) {
+      p.repo.commit({ "index.html": `v${Math.random()}` });
+      const r = await run(p, env, ...args);
+      expect(r.code, r.stderr).toBe(0);
+    }
+    const commitAt = Date.parse(p.repo.git("log", "-1", "--format=%cI", "HEAD~1"));
+    const store = new PgStore(db.url, "pgapp");
+    const other = new PgStore(db.url, "another");
+    try {
+      const to = new Date(Date.now() + 1000).toISOString();
+      const runs = await store.runsBetween("prod", from, to, ["deploy", "rollback"]);
+      expect(runs.map((r) => [r.verb, r.outcome])).toEqual([
+        ["deploy", "ok"],
+        ["deploy", "ok"],
+        ["rollback", "ok"],
+      ]);
+      expect(Date.parse(runs[1]!.commitTime!)).toBe(commitAt);
+      expect(runs[2]!.commitTime).toBeNull();
+      expect(runs[2]!.releaseId).toBe(runs[0]!.releaseId);
+      expect(await store.runsBetween("prod", to, new Date(Date.now() + 2000).toISOString(), ["deploy"])).toEqual([]);
+      expect(await store.runsBetween("prod", from, to, [])).toEqual([]);
+      expect(await other.runsBetween("prod", from, to, ["deploy"])).toEqual([]);
+    } finally {
+      await store.close();
+      await other.close();
+    }
   });
 
   it("state import copies a SQLite store made by real runs, every environment; a second import copies nothing", async () => {

@@ -10,12 +10,14 @@ import { readEnvironment } from "../environments.js";
 import { ApiError, knownEnvironment } from "../errors.js";
 import type { Html } from "../html.js";
 import { historyBody } from "../pages/history.js";
+import { metricsBody } from "../pages/metrics.js";
 import { page, type PageOptions, type PageUser } from "../pages/layout.js";
 import { overviewBody } from "../pages/overview.js";
 import { releasesBody } from "../pages/releases.js";
 import { runBody } from "../pages/run.js";
 import { parseQuery } from "../query.js";
 import { logLines } from "../runlog.js";
+import { readMetrics } from "./metrics.js";
 import { parseRunId } from "./stream.js";
 
 export function pageUser(req: FastifyRequest): PageUser {
@@ -40,6 +42,15 @@ function runningRunOf(sc: ServeContext, env: string): number | null {
 }
 
 const word = z.string().max(200);
+const MetricsQuery = z.strictObject({
+  days: z
+    .string()
+    .regex(/^\d{1,3}$/, "expected 1-730")
+    .transform(Number)
+    .pipe(z.number().int().min(1).max(730))
+    .optional(),
+  bucket: z.enum(["day", "week"]).optional(),
+});
 const HistoryQuery = z.strictObject({ env: word.optional(), verb: word.optional(), outcome: word.optional(), by: word.optional() });
 
 export function pageRoutes(app: FastifyInstance, sc: ServeContext): void {
@@ -60,6 +71,12 @@ export function pageRoutes(app: FastifyInstance, sc: ServeContext): void {
     const f = { env, verb: blank(q.verb), outcome: blank(q.outcome), by: blank(q.by) };
     const runs = await sc.store.listRuns(env, 100, f);
     return sendPage(reply, sc, req, { title: `History · ${env}`, nav: "history", body: historyBody(names, f, runs) });
+  });
+
+  app.get("/metrics", cfg, async (req, reply) => {
+    const q = parseQuery(MetricsQuery, req.query);
+    const data = await Promise.all(names.map((n) => readMetrics(sc, n, q.days ?? 90, q.bucket ?? "week")));
+    return sendPage(reply, sc, req, { title: "Metrics", nav: "metrics", body: metricsBody(data) });
   });
 
   app.get<{ Params: { env: string } }>("/env/:env/releases", cfg, async (req, reply) => {

@@ -31,6 +31,7 @@ class FakeStore implements StateStore {
     return this.io(() => void this.written.push(...e));
   }
   listRuns = async () => [];
+  runsBetween = async () => [];
   getRun = async () => null;
   events = async () => [];
   eventsAfter = async () => [];

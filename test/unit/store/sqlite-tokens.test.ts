@@ -47,8 +47,9 @@ describe("SqliteStore tokens", () => {
 describe("SqliteStore listRuns filters", () => {
   it("filters by verb, outcome and by in the query, so the limit counts matching runs", async () => {
     let n = 0;
+    // Run keys are unique (UUIDs in real runs): two runs with the same verb, by and outcome need two keys.
     const mk = async (verb: string, by: string, outcome: string) => {
-      const id = await store.beginRun({ key: `${verb}${by}${outcome}${n++}`, verb, env: "prod", by, startedAt: "2026-12-03T08:00:00.000Z", logPath: null });
+      const id = await store.beginRun({ key: `${verb}${by}${outcome}${++n}`, verb, env: "prod", by, startedAt: "2026-12-03T08:00:00.000Z", logPath: null });
       await store.updateRun(id, { outcome });
       return id;
     };
