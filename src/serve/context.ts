@@ -4,6 +4,8 @@ import type { Environment } from "../config/resolve.js";
 import type { Redactor } from "../events/redact.js";
 import type { StateStore } from "../store/store.js";
 import type { FailureLimiter } from "./limiter.js";
+import type { ActionRunner } from "./runner.js";
+import type { Scheduler } from "./scheduler.js";
 
 export interface ServeContext {
   loaded: LoadedConfig;
@@ -23,4 +25,8 @@ export interface ServeContext {
   redact: Redactor;
   /** One line to the operator (stderr); never a token (see maskTokens). */
   log: (line: string) => void;
+  /** Runs actions (deploys from pages, chat, schedules) as real CLI children. */
+  runner: ActionRunner;
+  /** The `schedule:` entries' timers and results (GET /api/schedules). */
+  scheduler: Scheduler;
 }

@@ -11,6 +11,7 @@ import { environmentRoutes } from "./routes/environments.js";
 import { healthRoutes } from "./routes/health.js";
 import { historyRoutes } from "./routes/history.js";
 import { runRoutes } from "./routes/runs.js";
+import { scheduleRoutes } from "./routes/schedules.js";
 import { tokenRoutes } from "./routes/tokens.js";
 import { maskTokens } from "./tokens.js";
 
@@ -55,5 +56,6 @@ export function buildServer(sc: ServeContext, tls?: TlsFiles): FastifyInstance {
   historyRoutes(app, sc);
   runRoutes(app, sc);
   tokenRoutes(app, sc);
+  scheduleRoutes(app, sc);
   return app;
 }

@@ -1,5 +1,7 @@
 /** `slipway serve [--listen 127.0.0.1:7777] [--tls-cert F --tls-key F] [--insecure-listen]`: the HTTP API (and, later, the dashboard). */
 import { readFileSync } from "node:fs";
+import path from "node:path";
+import { now } from "../../config/clock.js";
 import { loadConfig } from "../../config/load.js";
 import { environmentNames, resolveEnvironment } from "../../config/resolve.js";
 import { stateSecrets } from "../../config/state.js";
@@ -51,9 +53,15 @@ export async function run(args: string[], globals: Globals): Promise<number> {
   const { openStateStore } = await import("../../store/open.js");
   const { FailureLimiter } = await import("../../serve/limiter.js");
   const { buildServer } = await import("../../serve/server.js");
+  const { ActionRunner } = await import("../../serve/runner.js");
+  const { Scheduler } = await import("../../serve/scheduler.js");
+  const { hostClaim } = await import("../../serve/schedule-claim.js");
   const stateDir = stateDirOf(loaded.dir);
   const store = await openStateStore(loaded, stateDir);
   const log = (line: string) => process.stderr.write(`${line}\n`);
+  // Actions run this very CLI on this very config, from the config's directory, as a terminal would.
+  const runner = new ActionRunner({ cliPath: process.argv[1]!, configPath: path.resolve(configPath(o)), cwd: loaded.dir });
+  const scheduler = new Scheduler({ schedules: loaded.raw.schedule, now, runner, store, stateDir, claim: hostClaim(environments), log });
   const app = buildServer(
     {
       loaded,
@@ -66,6 +74,8 @@ export async function run(args: string[], globals: Globals): Promise<number> {
       // The store URL's secrets and every environment's (a host error or stack trace may quote them).
       redact: [...environments.values()].reduce<(t: string) => string>((r, e) => (t) => e.redact(r(t)), makeRedactor(stateSecrets(loaded.raw))),
       log,
+      runner,
+      scheduler,
     },
     tls,
   );
@@ -79,6 +89,8 @@ export async function run(args: string[], globals: Globals): Promise<number> {
   const port = typeof bound === "object" && bound ? bound.port : addr.port;
   const host = addr.host.includes(":") ? `[${addr.host}]` : addr.host;
   log(`slipway serve: listening on ${tls ? "https" : "http"}://${host}:${port} (app ${loaded.raw.app}, ${store.label}); Ctrl-C stops`);
+  scheduler.start();
+  if (loaded.raw.schedule.length) for (const s of scheduler.list()) log(`schedule ${s.name}: ${s.env} "${s.cron}" ${s.timezone}; next ${s.next ?? "never"}`);
   await new Promise<void>((resolve) => {
     const stop = (sig: NodeJS.Signals) => {
       log(`${sig} received: stopping`);
@@ -89,7 +101,10 @@ export async function run(args: string[], globals: Globals): Promise<number> {
     process.on("SIGINT", stop);
     process.on("SIGTERM", stop);
   });
+  // Scheduled deploys and other actions get SIGINT (they release their locks) and are waited for;
   // close() lets requests in flight finish; the store closes after them.
+  await scheduler.stop();
+  await runner.stopAll();
   await app.close();
   await store.close();
   return 0;
