@@ -254,7 +254,7 @@ export class Scheduler {
     if (!claim.ok) return this.finish(s, e, iso, claim.taken ? "skipped" : "error", null, claim.detail);
     if (this.stopped) return this.finish(s, e, iso, "interrupted", null, "the server stopped before the deploy started");
     const args = deployArgs(s, slot);
-    this.o.log(`schedule ${s.name}: slot ${iso}: slipway ${s.env} ${args.join(" ")}`);
+    this.o.log(`schedule ${s.name}: deploying slot ${iso}: slipway ${s.env} ${args.join(" ")}`);
     const a = this.o.runner.start({ env: s.env, args, user: `schedule:${s.name}` });
     f.action = a;
     const run = await this.o.runner.runOf(this.o.store as StateStore, a);
