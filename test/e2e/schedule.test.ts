@@ -112,7 +112,7 @@ describe("scheduled deploys", () => {
 
   it("a slot a few seconds after the injected start deploys to the host, as schedule:<name>, and the API shows the result and the next slot", async () => {
     const s = await serve(p, clockAt("2026-03-24T08:59:55Z"));
-    expect(s.stderr()).toContain(`schedule weekly: prod "0 10 * * 2" Europe/Berlin; next ${SLOT}`);
+    await waitFor(() => s.stderr().includes(`schedule weekly: prod "0 10 * * 2" Europe/Berlin; next ${SLOT}`), 5_000);
     const before = await get(s.url, "/api/schedules", token);
     expect(before.body.schedules[0]).toMatchObject({ name: "weekly", next: SLOT, last: null, missed: [] });
     await waitFor(() => new RegExp(`schedule weekly: slot ${SLOT}: \\w+`).test(s.stderr()), 60_000);
@@ -178,5 +178,23 @@ describe("two servers on one config", () => {
     const h = await run(p, ["prod", "history", "--json"]);
     expect(h.code, h.stderr).toBe(0);
     expect(h.stdout.match(/schedule:weekly/g)?.length).toBe(1);
+  }, 90_000);
+
+  it("a slot that finds the lock held by a person is skipped, naming the holder, and nothing is deployed", async () => {
+    const lock = await run(p, ["prod", "lock", "acquire", "-m", "db maintenance"], { SLIPWAY_USER: "ada" });
+    expect(lock.code, lock.stderr).toBe(0);
+    const s = await serve(p, clockAt("2026-03-31T07:59:56Z"));
+    await waitFor(() => s.stderr().includes(`slot ${NEXT}: skipped`), 60_000);
+    expect(s.stderr()).toMatch(new RegExp(`schedule weekly: slot ${NEXT}: skipped \\(run \\d+\\): prod is locked \\(on h1\\): held by ada\\S* for`));
+    expect(p.releases("h1")).toHaveLength(1);
+    const token = await viewerToken(p);
+    const v = await get(s.url, "/api/schedules", token);
+    expect(v.body.schedules[0].last).toMatchObject({
+      slot: NEXT,
+      outcome: "skipped",
+      detail: expect.stringMatching(/^lock held by ada\S*: .*manual lock: "db maintenance"/s),
+    });
+    await s.stop();
+    expect((await run(p, ["prod", "lock", "release"])).code).toBe(0);
   }, 90_000);
 });

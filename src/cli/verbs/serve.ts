@@ -23,7 +23,7 @@ interface Opts {
 export async function run(args: string[], globals: Globals): Promise<number> {
   const cmd = verbCommand(
     "serve",
-    "Serve the read-only HTTP API (environments, history, run events) for this slipway.yml. Every /api route but /api/health needs `Authorization: Bearer <token>` (slipway tokens create). Loopback only unless TLS is given or --insecure-listen.",
+    "Serve the read-only HTTP API (environments, history, run events, schedules) for this slipway.yml and run its `schedule:` deploys. Every /api route but /api/health needs `Authorization: Bearer <token>` (slipway tokens create). Loopback only unless TLS is given or --insecure-listen.",
     "slipway serve --listen 127.0.0.1:7777",
   )
     .option("--listen <host:port>", "address to listen on", "127.0.0.1:7777")
