@@ -154,8 +154,10 @@ export class Scheduler {
       if (missed.length) this.markMissed(s, e, missed, "no server was running");
       kept[s.name] = e;
     }
+    // A config without schedules leaves no file behind (nor an old one changed) unless it had some before.
+    const had = Object.keys(this.state.schedules).length > 0;
     this.state = { version: 1, schedules: kept };
-    this.save();
+    if (had || this.o.schedules.length) this.save();
     for (const s of this.o.schedules) this.arm(s);
   }
 

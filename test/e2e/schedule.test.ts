@@ -113,6 +113,7 @@ describe("scheduled deploys", () => {
   it("a slot a few seconds after the injected start deploys to the host, as schedule:<name>, and the API shows the result and the next slot", async () => {
     const s = await serve(p, clockAt("2026-03-24T08:59:55Z"));
     await waitFor(() => s.stderr().includes(`schedule weekly: prod "0 10 * * 2" Europe/Berlin; next ${SLOT}`), 5_000);
+    expect((await fetch(`${s.url}/api/schedules`)).status).toBe(401);
     const before = await get(s.url, "/api/schedules", token);
     expect(before.body.schedules[0]).toMatchObject({ name: "weekly", next: SLOT, last: null, missed: [] });
     await waitFor(() => new RegExp(`schedule weekly: slot ${SLOT}: \\w+`).test(s.stderr()), 60_000);
