@@ -39,6 +39,9 @@ export interface Paths {
   cutoverDir: string;
   /** A path relative to deploy_to (absolute ones stay as they are), e.g. a service's upstream file. */
   under(rel: string): string;
+  /** `serve`'s scheduled deploys: one directory per schedule, holding one claim directory per slot (`20261208T090000Z`). */
+  scheduleDir(name: string): string;
+  scheduleSlot(name: string, slot: string): string;
 }
 
 /** The metadata directory, at the root and inside each release. */
@@ -78,6 +81,16 @@ function checkedId(id: string): string {
 /** A run id (`run --detach`) names a directory too: `20261122-050403-9f3a1c`. */
 export const RUN_ID = /^[0-9]{8}-[0-9]{6}-[0-9a-f]{6}$/;
 
+/** A schedule slot as a directory name: its UTC instant to the second. */
+export const SLOT_ID = /^[0-9]{8}T[0-9]{6}Z$/;
+const SCHEDULE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+
+function checkedSchedule(name: string, slot?: string): string[] {
+  if (!SCHEDULE_NAME.test(name) || (slot !== undefined && !SLOT_ID.test(slot)))
+    throw new Error(`refusing to build a path from ${JSON.stringify(`${name.slice(0, 80)} ${slot?.slice(0, 40) ?? ""}`)}: not a schedule slot`);
+  return slot === undefined ? [name] : [name, slot];
+}
+
 function checkedRunId(id: string): string {
   if (!RUN_ID.test(id)) throw new Error(`refusing to build a path from ${JSON.stringify(id.slice(0, 80))}: not a run id`);
   return id;
@@ -115,6 +128,8 @@ export function pathsFor(deployTo: string): Paths {
     maintenance: (dir) => ({ dir: j(dir), flag: j(dir, FILES.maintenanceFlag), page: j(dir, FILES.maintenancePage) }),
     cutoverDir: j(META_DIR, "cutover"),
     under: (rel) => (rel.startsWith("/") || rel.startsWith("~/") ? rel : j(rel)),
+    scheduleDir: (name) => j(META_DIR, "schedule", ...checkedSchedule(name)),
+    scheduleSlot: (name, slot) => j(META_DIR, "schedule", ...checkedSchedule(name, slot)),
   };
 }
 

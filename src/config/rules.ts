@@ -89,6 +89,16 @@ export function checkRules(cfg: RawConfig, configDir: string): RuleProblem[] {
     checkRel(comp.shared?.files ?? [], "files", ["components", c]);
     checkDeps(comp.dependencies ?? [], ["components", c]);
   }
+  const scheduleNames = new Map<string, number>();
+  cfg.schedule.forEach((s, i) => {
+    const at = (k: string) => ["schedule", i, k];
+    const first = scheduleNames.get(s.name);
+    if (first !== undefined) problems.push({ path: at("name"), message: `duplicate schedule name "${s.name}" (also schedule[${first}])` });
+    else scheduleNames.set(s.name, i);
+    if (!cfg.environments[s.env])
+      problems.push({ path: at("env"), message: `unknown environment "${s.env}"; environments: ${Object.keys(cfg.environments).join(", ")}` });
+    if (s.component !== undefined && !cfg.components[s.component]) problems.push({ path: at("component"), message: `unknown component "${s.component}"` });
+  });
   for (const a of Object.keys(cfg.aliases ?? {}))
     if (RESERVED_ALIAS_NAMES.includes(a)) problems.push({ path: ["aliases", a], message: `"${a}" is a slipway verb; choose another alias name` });
   return problems;

@@ -6,6 +6,7 @@ import type { StateStore } from "../store/store.js";
 import type { FailureLimiter } from "./limiter.js";
 import type { ActionRunner } from "./runner.js";
 import type { SessionStore } from "./sessions.js";
+import type { Scheduler } from "./scheduler.js";
 
 export interface ServeContext {
   loaded: LoadedConfig;
@@ -31,4 +32,6 @@ export interface ServeContext {
   tls: boolean;
   /** One line to the operator (stderr); never a token (see maskTokens). */
   log: (line: string) => void;
+  /** The `schedule:` entries' timers and results (GET /api/schedules). */
+  scheduler: Scheduler;
 }

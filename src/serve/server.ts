@@ -19,6 +19,7 @@ import { pageRoutes } from "./routes/pages.js";
 import { metricsRoutes } from "./routes/metrics.js";
 import { runRoutes } from "./routes/runs.js";
 import { streamRoutes } from "./routes/stream.js";
+import { scheduleRoutes } from "./routes/schedules.js";
 import { tokenRoutes } from "./routes/tokens.js";
 import { maskTokens } from "./tokens.js";
 import { sendErrorPage } from "./pages/error.js";
@@ -82,5 +83,6 @@ export function buildServer(sc: ServeContext, tls?: TlsFiles): FastifyInstance {
     pageRoutes(browser, sc);
     actionRoutes(browser, sc);
   });
+  scheduleRoutes(app, sc);
   return app;
 }

@@ -1,6 +1,7 @@
 /** `slipway serve [--listen 127.0.0.1:7777] [--tls-cert F --tls-key F] [--insecure-listen]`: the HTTP API (and, later, the dashboard). */
 import { readFileSync } from "node:fs";
 import path from "node:path";
+import { now } from "../../config/clock.js";
 import { loadConfig } from "../../config/load.js";
 import { environmentNames, resolveEnvironment } from "../../config/resolve.js";
 import { stateSecrets } from "../../config/state.js";
@@ -22,7 +23,7 @@ interface Opts {
 export async function run(args: string[], globals: Globals): Promise<number> {
   const cmd = verbCommand(
     "serve",
-    "Serve the read-only HTTP API (environments, history, run events) for this slipway.yml. Every /api route but /api/health needs `Authorization: Bearer <token>` (slipway tokens create). Loopback only unless TLS is given or --insecure-listen.",
+    "Serve the read-only HTTP API (environments, history, run events, schedules) for this slipway.yml and run its `schedule:` deploys. Every /api route but /api/health needs `Authorization: Bearer <token>` (slipway tokens create). Loopback only unless TLS is given or --insecure-listen.",
     "slipway serve --listen 127.0.0.1:7777",
   )
     .option("--listen <host:port>", "address to listen on", "127.0.0.1:7777")
@@ -54,9 +55,14 @@ export async function run(args: string[], globals: Globals): Promise<number> {
   const { buildServer } = await import("../../serve/server.js");
   const { SessionStore } = await import("../../serve/sessions.js");
   const { ActionRunner } = await import("../../serve/runner.js");
+  const { Scheduler } = await import("../../serve/scheduler.js");
+  const { hostClaim } = await import("../../serve/schedule-claim.js");
   const stateDir = stateDirOf(loaded.dir);
   const store = await openStateStore(loaded, stateDir);
   const log = (line: string) => process.stderr.write(`${line}\n`);
+  // Actions run this very CLI (the bundle this process runs) on this very config, from the config's directory, as a terminal would.
+  const runner = new ActionRunner({ cliPath: process.argv[1]!, configPath: path.resolve(configPath(o)), cwd: loaded.dir });
+  const scheduler = new Scheduler({ schedules: loaded.raw.schedule, now, runner, store, stateDir, claim: hostClaim(environments), log });
   const ctx: import("../../serve/context.js").ServeContext = {
     loaded,
     environments,
@@ -67,8 +73,8 @@ export async function run(args: string[], globals: Globals): Promise<number> {
     limiter: new FailureLimiter({ max: 10, windowMs: 60_000 }),
     // A working day: a session outliving it is more likely a forgotten tab than a person.
     sessions: new SessionStore({ ttlMs: 12 * 3_600_000 }),
-    // Actions run this very CLI (the bundle this process runs) on this very config file.
-    runner: new ActionRunner({ cliPath: process.argv[1]!, configPath: path.resolve(configPath(o)), cwd: loaded.dir }),
+    runner,
+    scheduler,
     tls: Boolean(tls),
     // The store URL's secrets and every environment's (a host error or stack trace may quote them).
     redact: [...environments.values()].reduce<(t: string) => string>((r, e) => (t) => e.redact(r(t)), makeRedactor(stateSecrets(loaded.raw))),
@@ -85,6 +91,8 @@ export async function run(args: string[], globals: Globals): Promise<number> {
   const port = typeof bound === "object" && bound ? bound.port : addr.port;
   const host = addr.host.includes(":") ? `[${addr.host}]` : addr.host;
   log(`slipway serve: listening on ${tls ? "https" : "http"}://${host}:${port} (app ${loaded.raw.app}, ${store.label}); Ctrl-C stops`);
+  scheduler.start();
+  if (loaded.raw.schedule.length) for (const s of scheduler.list()) log(`schedule ${s.name}: ${s.env} "${s.cron}" ${s.timezone}; next ${s.next ?? "never"}`);
   await new Promise<void>((resolve) => {
     const stop = (sig: NodeJS.Signals) => {
       log(`${sig} received: stopping`);
@@ -95,9 +103,10 @@ export async function run(args: string[], globals: Globals): Promise<number> {
     process.on("SIGINT", stop);
     process.on("SIGTERM", stop);
   });
-  // Running actions are interrupted as Ctrl-C would (they clean up and release their locks), then
+  // Scheduled deploys and other actions get SIGINT (they release their locks) and are waited for;
   // close() lets requests in flight finish; the store closes after them.
-  await ctx.runner.stopAll();
+  await scheduler.stop();
+  await runner.stopAll();
   await app.close();
   await store.close();
   return 0;

@@ -14,6 +14,7 @@ import { serviceSchema, supervisorSchema } from "./services.js";
 import { sourceSchema } from "./source.js";
 import { NO_VERIFY, verifySchema } from "./verify.js";
 import { PRESET_NAMES } from "../presets/types.js";
+import { scheduleSchema } from "./schedule.js";
 import { sshSchema, timeoutsSchema } from "./ssh.js";
 import { stateSchema } from "./state.js";
 
@@ -23,6 +24,7 @@ export { NOTIFY_EVENTS, notifySchema } from "./notify.js";
 export { serviceSchema } from "./services.js";
 export { componentSchema } from "./components.js";
 export { sourceSchema } from "./source.js";
+export { type ScheduleSpec, scheduleEntrySchema } from "./schedule.js";
 export { TIMEOUT_DEFAULTS, sshSchema, timeoutsSchema } from "./ssh.js";
 
 /** The whole slipway.yml; key order here is the order of docs/config.md and the JSON Schema. */
@@ -108,6 +110,7 @@ export const configSchema = z
       .record(name("environment"), environmentSchema)
       .refine((r) => Object.keys(r).length > 0, { error: "expected at least one environment" })
       .describe("Named environments (production, staging, ...)."),
+    schedule: scheduleSchema,
   })
   .strict();
 

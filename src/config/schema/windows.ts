@@ -17,19 +17,19 @@ const timezone = z
   .string()
   .refine(validTimezone, { error: "expected an IANA timezone name (e.g. Europe/Berlin, America/New_York, UTC)" })
   .describe("IANA timezone the rule's cron and dates are read in (default: `windows.timezone`).");
+/** A five-field cron expression croner accepts (windows and `schedule:` use the same rule). */
+export function fiveFieldCron(c: string): boolean {
+  try {
+    new Cron(c, { paused: true });
+    return c.trim().split(/\s+/).length === 5;
+  } catch {
+    return false;
+  }
+}
+
 const cron = z
   .string()
-  .refine(
-    (c) => {
-      try {
-        new Cron(c, { paused: true });
-        return c.trim().split(/\s+/).length === 5;
-      } catch {
-        return false;
-      }
-    },
-    { error: 'expected a five-field cron expression (minute hour day-of-month month day-of-week), e.g. "0 9 * * 1-5"' },
-  )
+  .refine(fiveFieldCron, { error: 'expected a five-field cron expression (minute hour day-of-month month day-of-week), e.g. "0 9 * * 1-5"' })
   .describe('When each window starts: a five-field cron expression read in the timezone, e.g. `"0 9 * * 1-5"` (09:00 Monday to Friday).');
 const duration = z
   .string()

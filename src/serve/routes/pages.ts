@@ -14,6 +14,7 @@ import { metricsBody } from "../pages/metrics.js";
 import { page, type PageOptions, type PageUser } from "../pages/layout.js";
 import { overviewBody } from "../pages/overview.js";
 import { releasesBody } from "../pages/releases.js";
+import { schedulesBody } from "../pages/schedules.js";
 import { runBody } from "../pages/run.js";
 import { parseQuery } from "../query.js";
 import { logLines } from "../runlog.js";
@@ -78,6 +79,10 @@ export function pageRoutes(app: FastifyInstance, sc: ServeContext): void {
     const data = await Promise.all(names.map((n) => readMetrics(sc, n, q.days ?? 90, q.bucket ?? "week")));
     return sendPage(reply, sc, req, { title: "Metrics", nav: "metrics", body: metricsBody(data) });
   });
+
+  app.get("/schedules", cfg, async (req, reply) =>
+    sendPage(reply, sc, req, { title: "Schedules", nav: "schedules", refreshSeconds: 10, body: schedulesBody(sc.scheduler.list()) }),
+  );
 
   app.get<{ Params: { env: string } }>("/env/:env/releases", cfg, async (req, reply) => {
     const env = knownEnvironment(names, req.params.env);
