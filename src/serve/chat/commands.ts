@@ -32,7 +32,6 @@ export function isChatRef(s: string): boolean {
 /** Reasons and messages: one line, no control characters, bounded. */
 const MAX_TEXT = 200;
 function cleanText(s: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is removed
   return s
     .replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, " ")
     .trim()
