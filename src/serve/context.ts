@@ -1,9 +1,11 @@
 /** What every route of `slipway serve` shares, built once at start-up and passed explicitly (no globals). */
+import type { SlackSettings } from "../config/chat.js";
 import type { LoadedConfig } from "../config/load.js";
 import type { Environment } from "../config/resolve.js";
 import type { Redactor } from "../events/redact.js";
 import type { StateStore } from "../store/store.js";
 import type { FailureLimiter } from "./limiter.js";
+import type { ActionRunner } from "./runner.js";
 
 export interface ServeContext {
   loaded: LoadedConfig;
@@ -21,6 +23,10 @@ export interface ServeContext {
   limiter: FailureLimiter;
   /** Secrets of the config and the store URL: masked in everything the API returns from hosts and in log lines. */
   redact: Redactor;
+  /** Runs the real CLI for every action (chat commands, pages, schedules). */
+  runner: ActionRunner;
+  /** `chat.slack`, its signing secret read at start-up; null: POST /chat/slack answers 404. */
+  slack: SlackSettings | null;
   /** One line to the operator (stderr); never a token (see maskTokens). */
   log: (line: string) => void;
 }

@@ -7,6 +7,7 @@ import Fastify, { type FastifyInstance } from "fastify";
 import { authenticate } from "./auth.js";
 import type { ServeContext } from "./context.js";
 import { ApiError } from "./errors.js";
+import { chatRoutes } from "./routes/chat.js";
 import { environmentRoutes } from "./routes/environments.js";
 import { healthRoutes } from "./routes/health.js";
 import { historyRoutes } from "./routes/history.js";
@@ -55,5 +56,6 @@ export function buildServer(sc: ServeContext, tls?: TlsFiles): FastifyInstance {
   historyRoutes(app, sc);
   runRoutes(app, sc);
   tokenRoutes(app, sc);
+  chatRoutes(app, sc);
   return app;
 }

@@ -1,5 +1,6 @@
 /** `slipway serve [--listen 127.0.0.1:7777] [--tls-cert F --tls-key F] [--insecure-listen]`: the HTTP API (and, later, the dashboard). */
 import { readFileSync } from "node:fs";
+import { slackSettings } from "../../config/chat.js";
 import { loadConfig } from "../../config/load.js";
 import { environmentNames, resolveEnvironment } from "../../config/resolve.js";
 import { stateSecrets } from "../../config/state.js";
@@ -48,9 +49,12 @@ export async function run(args: string[], globals: Globals): Promise<number> {
       return [n, { env, redact: sessionRedactor(loaded, env) }] as const;
     }),
   );
+  // Read at start-up like the environments' secrets: an unset signing secret stops the server here.
+  const slack = slackSettings(loaded.raw);
   const { openStateStore } = await import("../../store/open.js");
   const { FailureLimiter } = await import("../../serve/limiter.js");
   const { buildServer } = await import("../../serve/server.js");
+  const { ActionRunner } = await import("../../serve/runner.js");
   const stateDir = stateDirOf(loaded.dir);
   const store = await openStateStore(loaded, stateDir);
   const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -66,6 +70,9 @@ export async function run(args: string[], globals: Globals): Promise<number> {
       // The store URL's secrets and every environment's (a host error or stack trace may quote them).
       redact: [...environments.values()].reduce<(t: string) => string>((r, e) => (t) => e.redact(r(t)), makeRedactor(stateSecrets(loaded.raw))),
       log,
+      // Actions run this very CLI (the running bundle) on this config, from the config's directory.
+      runner: new ActionRunner({ cliPath: process.argv[1]!, configPath: loaded.file, cwd: loaded.dir }),
+      slack,
     },
     tls,
   );
