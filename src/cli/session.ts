@@ -66,7 +66,14 @@ export function executorFactory(env: Environment): ExecutorFactory {
  */
 export function sessionRedactor(loaded: LoadedConfig, env: Environment, extra: string[] = []): Redactor {
   const keys = [process.env.SLIPWAY_SECRETS_KEY, readKey(loaded.raw.secrets_key_file, loaded.dir, () => undefined)];
-  return makeRedactor([...Object.values(env.secrets), ...env.redact, ...keys.filter((k): k is string => Boolean(k)), ...stateSecrets(loaded.raw), ...chatSecrets(loaded.raw), ...extra]);
+  return makeRedactor([
+    ...Object.values(env.secrets),
+    ...env.redact,
+    ...keys.filter((k): k is string => Boolean(k)),
+    ...stateSecrets(loaded.raw),
+    ...chatSecrets(loaded.raw),
+    ...extra,
+  ]);
 }
 
 export interface Session {
