@@ -85,7 +85,8 @@ export async function handleSlash(sc: ServeContext, slack: SlackSettings, f: Sla
   const clean = (t: string) => escapeSlack(sanitizeTerminal(redact(sc.redact(t))));
   const post = (text: string) => (f.responseUrl ? postJson(sc, f.responseUrl, inChannel(text)) : Promise.resolve());
   const title = describe(cmd, user);
-  sc.log(`chat: ${safe(user)} (${safe(f.userId)}) ${title}`);
+  const plain = title.replace(/\*/g, "");
+  sc.log(`chat: ${safe(f.userId)}: ${plain}`);
   const { preview, action } = cliArgs(cmd);
 
   const first: Promise<{ ok: boolean; text: string }> =
@@ -110,14 +111,14 @@ export async function handleSlash(sc: ServeContext, slack: SlackSettings, f: Sla
   const timer = new Promise<null>((r) => setTimeout(() => r(null), firstMs).unref());
   const early = await Promise.race([first, timer]);
   if (early) {
-    return { answer: inChannel(`${title}\n${early.text}`.trim()), rest: act(early).catch((e) => sc.log(`chat: ${title}: ${(e as Error).message}`)) };
+    return { answer: inChannel(`${title}\n${early.text}`.trim()), rest: act(early).catch((e) => sc.log(`chat: ${plain}: ${(e as Error).message}`)) };
   }
   const rest = first
     .then(async (r) => {
       await post(`${title}\n${r.text}`.trim());
       await act(r);
     })
-    .catch((e) => sc.log(`chat: ${title}: ${(e as Error).message}`));
+    .catch((e) => sc.log(`chat: ${plain}: ${(e as Error).message}`));
   return { answer: inChannel(`${title}: ${cmd.verb === "status" ? "reading the hosts" : "planning"}…`), rest };
 }
 
@@ -144,7 +145,13 @@ function planText(o: CliOutcome, clean: (t: string) => string): string {
 
 /** The last lines of a CLI's output: where the summary and a failure's explanation are. */
 function tail(s: string, lines = 20): string {
-  return s.trimEnd().split("\n").slice(-lines).join("\n");
+  // The log file's path is the server's business, not the channel's.
+  return s
+    .trimEnd()
+    .split("\n")
+    .filter((l) => !l.startsWith("log: "))
+    .slice(-lines)
+    .join("\n");
 }
 
 /** A code block, trimmed to what a chat message shows well; a fence inside cannot close it. */
