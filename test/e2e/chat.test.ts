@@ -241,6 +241,13 @@ describe("chat: refused requests change nothing", () => {
     expect(serveErr).toMatch(/chat: refused \/deploy prod from slack user carol \(UCAROL\): role viewer/);
   }, 60_000);
 
+  it("an unset signing secret stops the server at start-up (exit 2, naming the variable)", async () => {
+    const r = await cliSpawn(["serve", "--listen", "127.0.0.1:0"], { cwd: p.dir, env: { CHAT_TEST_SECRET: "" } }).done;
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/chat\.slack: the signing secret is read from \$CHAT_TEST_SECRET, which is not set/);
+    expect(r.stderr).not.toMatch(/listening/);
+  });
+
   it("never shows the signing secret in the server's output or any answer", async () => {
     expect(serveErr).toMatch(/POST \/chat\/slack 200/);
     expect(serveErr).not.toContain(SECRET);
