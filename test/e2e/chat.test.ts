@@ -177,6 +177,22 @@ describe("chat: /deploy from Slack", () => {
   }, 90_000);
 });
 
+describe("chat: /rollback from Slack", () => {
+  it("plans, then rolls back for real to the release before, and says so", async () => {
+    const [older, newer] = p.releases("h1").slice(-2);
+    expect(p.current("h1")).toBe(newer);
+    const r = await send(signed({ command: "/rollback", text: "prod", response_url: `${hookUrl}/rollback` }));
+    expect(r.body).toMatchObject({ response_type: "in_channel", text: expect.stringMatching(/^\*rollback\* of prod by slack:ada/) });
+    await expect.poll(() => postsTo("/rollback").some((t) => /: (ok|failed)/.test(t)), { timeout: 60_000 }).toBe(true);
+    expect(postsTo("/rollback").at(-1)).toMatch(new RegExp(`: ok \\(run \\d+\\)[\\s\\S]*rolled back to ${older}`));
+    expect([r.body.text, ...postsTo("/rollback")].join("\n")).toContain(older);
+    expect(p.current("h1")).toBe(older);
+    expect(p.current("h2")).toBe(older);
+    const local = JSON.parse((await run({}, "prod", "history", "--local", "--json")).stdout);
+    expect(local[0]).toMatchObject({ verb: "rollback", outcome: "ok", by: expect.stringMatching(/^slack:ada@/) });
+  }, 90_000);
+});
+
 describe("chat: a plan that fails starts nothing", () => {
   it("an unknown ref: the plan's failure is the answer, no deploy runs", async () => {
     const current = p.current("h1");

@@ -167,6 +167,25 @@ describe("POST /chat/slack", () => {
     await app.close();
   });
 
+  it("takes the form with a charset parameter, as Slack sends it", async () => {
+    const c = context();
+    const app = await server(c, "before");
+    const body = form({ command: "/status" });
+    const ts = String(Math.floor(Date.now() / 1000));
+    const r = await app.inject({
+      method: "POST",
+      url: "/chat/slack",
+      payload: body,
+      headers: {
+        "content-type": "application/x-www-form-urlencoded; charset=utf-8",
+        "x-slack-request-timestamp": ts,
+        "x-slack-signature": slackSignature(SECRET, ts, body),
+      },
+    });
+    expect(r.statusCode, r.body).toBe(200);
+    await app.close();
+  });
+
   it("without chat.slack: 404", async () => {
     const c = context(null);
     const app = await server(c);
