@@ -95,7 +95,7 @@ export async function handleSlash(sc: ServeContext, slack: SlackSettings, f: Sla
       : preview
         ? sc.runner.capture({ env: cmd.env, args: preview, user }).then((o) => ({ ok: o.code === 0, text: planText(o, clean) }))
         : Promise.resolve({ ok: true, text: "" });
-  // The action starts only once its plan succeeded: a plan that fails (a gate, an unknown ref) is the answer.
+  // The action starts only once its plan succeeded: a plan that fails (an unknown ref, say) is the answer.
   const act = async (firstResult: { ok: boolean }): Promise<void> => {
     if (cmd.verb === "status" || !firstResult.ok) return;
     const a = sc.runner.start({ env: cmd.env, args: action, user });
@@ -103,10 +103,11 @@ export async function handleSlash(sc: ServeContext, slack: SlackSettings, f: Sla
     if (rec) await post(`${title}: started, run ${rec.id}`);
     const o = await a.done;
     const ok = o.code === 0;
-    sc.log(`chat: ${safe(user)} ${title}: ${ok ? "ok" : `failed (exit ${o.code ?? o.signal})`}`);
-    await post(
-      `${title}: ${ok ? "ok" : `failed (exit ${o.code ?? o.signal})`}${rec ? ` (run ${rec.id})` : ""}\n${block(clean(tail(ok ? o.stdout || o.stderr : o.stderr || o.stdout)))}`,
-    );
+    const outcome = ok ? "ok" : `failed (exit ${o.code ?? o.signal})`;
+    sc.log(`chat: ${plain}: ${outcome}`);
+    // Success: the summary (the last lines); failure: the explanation, which the CLI writes to stderr.
+    const said = ok ? tail(o.stdout || o.stderr, 12) : tail(o.stderr || o.stdout);
+    await post(`${title}: ${outcome}${rec ? ` (run ${rec.id})` : ""}\n${block(clean(said))}`);
   };
   const timer = new Promise<null>((r) => setTimeout(() => r(null), firstMs).unref());
   const early = await Promise.race([first, timer]);
