@@ -11,6 +11,7 @@ import { ConfigError, InterruptedError, OperationError, Reported, UsageError } f
 import { EventBus } from "../events/bus.js";
 import { makeRedactor, type Redactor } from "../events/redact.js";
 import { readKey } from "../config/secrets.js";
+import { chatSecrets } from "../config/chat.js";
 import { stateSecrets } from "../config/state.js";
 import { makeOutput, type Output } from "../render/output.js";
 import { privateDir } from "../store/private.js";
@@ -65,7 +66,14 @@ export function executorFactory(env: Environment): ExecutorFactory {
  */
 export function sessionRedactor(loaded: LoadedConfig, env: Environment, extra: string[] = []): Redactor {
   const keys = [process.env.SLIPWAY_SECRETS_KEY, readKey(loaded.raw.secrets_key_file, loaded.dir, () => undefined)];
-  return makeRedactor([...Object.values(env.secrets), ...env.redact, ...keys.filter((k): k is string => Boolean(k)), ...stateSecrets(loaded.raw), ...extra]);
+  return makeRedactor([
+    ...Object.values(env.secrets),
+    ...env.redact,
+    ...keys.filter((k): k is string => Boolean(k)),
+    ...stateSecrets(loaded.raw),
+    ...chatSecrets(loaded.raw),
+    ...extra,
+  ]);
 }
 
 export interface Session {

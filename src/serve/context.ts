@@ -1,4 +1,5 @@
 /** What every route of `slipway serve` shares, built once at start-up and passed explicitly (no globals). */
+import type { SlackSettings } from "../config/chat.js";
 import type { LoadedConfig } from "../config/load.js";
 import type { Environment } from "../config/resolve.js";
 import type { Redactor } from "../events/redact.js";
@@ -30,6 +31,8 @@ export interface ServeContext {
   runner: ActionRunner;
   /** HTTPS: session cookies are marked Secure. */
   tls: boolean;
+  /** `chat.slack`, its signing secret read at start-up; null: POST /chat/slack answers 404. */
+  slack: SlackSettings | null;
   /** One line to the operator (stderr); never a token (see maskTokens). */
   log: (line: string) => void;
   /** The `schedule:` entries' timers and results (GET /api/schedules). */

@@ -11,6 +11,7 @@ import type { ServeContext } from "./context.js";
 import { ApiError } from "./errors.js";
 import { actionRoutes } from "./routes/actions.js";
 import { assetRoutes } from "./routes/assets.js";
+import { chatRoutes } from "./routes/chat.js";
 import { environmentRoutes } from "./routes/environments.js";
 import { healthRoutes } from "./routes/health.js";
 import { historyRoutes } from "./routes/history.js";
@@ -84,5 +85,6 @@ export function buildServer(sc: ServeContext, tls?: TlsFiles): FastifyInstance {
     actionRoutes(browser, sc);
   });
   scheduleRoutes(app, sc);
+  chatRoutes(app, sc);
   return app;
 }

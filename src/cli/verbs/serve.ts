@@ -2,6 +2,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { now } from "../../config/clock.js";
+import { slackSettings } from "../../config/chat.js";
 import { loadConfig } from "../../config/load.js";
 import { environmentNames, resolveEnvironment } from "../../config/resolve.js";
 import { stateSecrets } from "../../config/state.js";
@@ -50,6 +51,8 @@ export async function run(args: string[], globals: Globals): Promise<number> {
       return [n, { env, redact: sessionRedactor(loaded, env) }] as const;
     }),
   );
+  // Read at start-up like the environments' secrets: an unset signing secret stops the server here.
+  const slack = slackSettings(loaded.raw);
   const { openStateStore } = await import("../../store/open.js");
   const { FailureLimiter } = await import("../../serve/limiter.js");
   const { buildServer } = await import("../../serve/server.js");
@@ -75,6 +78,7 @@ export async function run(args: string[], globals: Globals): Promise<number> {
     sessions: new SessionStore({ ttlMs: 12 * 3_600_000 }),
     runner,
     scheduler,
+    slack,
     tls: Boolean(tls),
     // The store URL's secrets and every environment's (a host error or stack trace may quote them).
     redact: [...environments.values()].reduce<(t: string) => string>((r, e) => (t) => e.redact(r(t)), makeRedactor(stateSecrets(loaded.raw))),

@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { aliasesSchema } from "./aliases.js";
+import { chatSchema } from "./chat.js";
 import { commandList, type commandSchema, hooksSchema } from "./commands.js";
 import { envVars, name, secretEnv } from "./common.js";
 import { componentSchema, dependencySchema } from "./components.js";
@@ -92,6 +93,7 @@ export const configSchema = z
       ),
     secrets_key_file: z.string().min(1).optional().describe("File holding the secrets key (outside the repository), default ~/.config/slipway/secrets.key."),
     state: stateSchema,
+    chat: chatSchema,
     rollout: rolloutSchema,
     after_reboot: commandList(
       "`slipway <env> after-reboot` runs these first on each host (e.g. unlock an encrypted volume, start supervisord), then starts services in order.",
