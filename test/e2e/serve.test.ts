@@ -204,12 +204,30 @@ describe("serve: environments", () => {
     expect(prod).toEqual({
       name: "prod",
       primary: "h1",
-      current: { release: p.current("h1"), commit: commits[0], deployedBy: expect.stringMatching(/^ada@/), deployedAt: expect.any(String) },
+      current: {
+        release: p.current("h1"),
+        commit: commits[0],
+        subject: "first",
+        ref: "main",
+        deployedBy: expect.stringMatching(/^ada@/),
+        deployedAt: expect.any(String),
+      },
       disagree: false,
-      hosts: [
-        { name: "h1", roles: [], reachable: true, release: releases[0], commit: commits[0], note: null },
-        { name: "h2", roles: [], reachable: true, release: releases[0], commit: commits[0], note: null },
-      ],
+      deploy: null,
+      // The rollback left the second commit waiting on main.
+      pending: { state: "ahead", ref: "main", count: 1, commits: [expect.objectContaining({ commit: commits[1], subject: "second" })], reason: null },
+      openTasks: [],
+      gates: [],
+      hosts: ["h1", "h2"].map((name) => ({
+        name,
+        roles: [],
+        reachable: true,
+        release: releases[0],
+        commit: commits[0],
+        // newest first: the rolled-back release is marked bad
+        releases: [expect.objectContaining({ id: releases[1], status: "bad", commit: commits[1] }), expect.objectContaining({ id: releases[0], status: "ok", commit: commits[0], ref: "main" })],
+        note: null,
+      })),
       lock: null,
       warnings: [],
     });
