@@ -19,7 +19,8 @@ th{font-weight:600;color:var(--muted);font-size:.85rem}code,pre,.mono{font-famil
 pre.log{background:#0f1419;color:#d8dee4;padding:.8rem;border-radius:6px;max-height:70vh;overflow:auto;white-space:pre-wrap;word-break:break-word}
 .badge{display:inline-block;padding:0 .45rem;border-radius:9px;font-size:.8rem;font-weight:600;color:#fff}
 .badge.ok{background:var(--ok)}.badge.bad{background:var(--bad)}.badge.run{background:var(--run)}.badge.muted{background:var(--muted)}
-.muted{color:var(--muted)}.warn{color:var(--bad);font-weight:600}.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(360px,1fr));gap:1rem}
+.muted{color:var(--muted)}.warn{color:var(--bad);font-weight:600}.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(100%,620px),1fr));gap:1rem}
+.env table.runs{display:block;overflow-x:auto}.actions{display:flex;flex-direction:column;gap:.4rem;margin:.6rem 0}
 form.inline{display:inline}form.stack label{display:block;margin:.4rem 0 .2rem;font-weight:600}
 input[type=text],input[type=password],select{padding:.3rem .4rem;border:1px solid var(--line);border-radius:4px;min-width:14rem}
 button{padding:.3rem .8rem;border:1px solid var(--accent);background:var(--accent);color:#fff;border-radius:4px;cursor:pointer}

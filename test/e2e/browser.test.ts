@@ -38,6 +38,8 @@ beforeAll(async () => {
 source: { git: "${fleet.gitUrl("browserapp")}", ref: main }
 build:
   - test ! -f SLOW || sleep 3
+schedule:
+  - { name: weekly, env: production, cron: "0 9 * * 2", timezone: Europe/Berlin, ref: main }
 environments:
   production:
     hosts:
@@ -130,5 +132,21 @@ describe.skipIf(SKIP)("dashboard in Chromium", () => {
     expect(await rows.count()).toBeGreaterThanOrEqual(3);
     expect(await page.locator("table.runs tbody").textContent()).not.toContain("failed");
     await screenshot(page, "history");
+  });
+
+  it("the metrics page draws the four figures from the runs above, and the schedules page shows the next run", async () => {
+    await page.goto(`${app.url}/metrics?days=7&bucket=day`);
+    const section = page.locator('section.metrics[aria-label="production"]');
+    expect(await section.locator("figure.chart").count()).toBe(4);
+    expect(await section.textContent()).toMatch(/\d+ successful deploys/);
+    const csv = await page.request.get(`${app.url}/api/environments/production/metrics?days=7&format=csv`);
+    expect(csv.status()).toBe(200);
+    expect(csv.headers()["content-type"]).toMatch(/^text\/csv/);
+    await screenshot(page, "metrics");
+    await page.goto(`${app.url}/schedules`);
+    expect(await page.textContent("table.schedules")).toMatch(/weekly.*production.*0 9 \* \* 2.*Europe\/Berlin/s);
+    await screenshot(page, "schedules");
+    await page.goto(`${app.url}/`);
+    expect(await page.textContent('[data-field="schedules"]')).toContain("weekly");
   });
 });

@@ -196,7 +196,7 @@ describe("dashboard: actions", () => {
     expect(await lockStatus()).toMatch(/is not locked/);
     expect((await cli({ SLIPWAY_USER: "dave" }, "prod", "lock", "acquire", "-m", "from the terminal")).code).toBe(0);
     const html = await (await fetch(`${app.url}/`, { headers: { cookie: dep.cookie } })).text();
-    expect(html).toMatch(/locked<\/span> by [^<]*dave[^<]*: <q>from the terminal<\/q>/);
+    expect(html).toMatch(/locked<\/span> by dave@[^<]* \(lock acquire\): <q>from the terminal<\/q> since/);
     expect(html).toContain('action="/env/prod/actions/unlock"');
     expect((await cli({}, "prod", "lock", "release")).code).toBe(0);
   });

@@ -225,7 +225,10 @@ describe("serve: environments", () => {
         release: releases[0],
         commit: commits[0],
         // newest first: the rolled-back release is marked bad
-        releases: [expect.objectContaining({ id: releases[1], status: "bad", commit: commits[1] }), expect.objectContaining({ id: releases[0], status: "ok", commit: commits[0], ref: "main" })],
+        releases: [
+          expect.objectContaining({ id: releases[1], status: "bad", commit: commits[1] }),
+          expect.objectContaining({ id: releases[0], status: "ok", commit: commits[0], ref: "main" }),
+        ],
         note: null,
       })),
       lock: null,

@@ -6,13 +6,16 @@
 import type { EnvironmentView } from "../environments.js";
 import { type Html, html } from "../html.js";
 import type { RunRecord } from "../../store/store.js";
+import type { ScheduleView } from "../scheduler.js";
 import { csrfField, outcomeBadge, type PageUser, when } from "./layout.js";
 
 export interface OverviewEnv {
   view: EnvironmentView;
   recent: RunRecord[];
-  /** The running action of this server for the environment, if any (its run page). */
+  /** A run of this environment that has not finished (started here or from any terminal): its live log. */
   runningRun: number | null;
+  /** The `schedule:` entries that deploy this environment. */
+  schedules: ScheduleView[];
 }
 
 const short = (c: string | null) => (c ? c.slice(0, 12) : "–");
@@ -25,7 +28,7 @@ function envCard(e: OverviewEnv, user: PageUser): Html {
   const v = e.view;
   const acts = user.role === "deployer";
   const lock = v.lock
-    ? html`<p><span class="badge bad">locked</span> by ${v.lock.holder}${v.lock.reason ? html`: <q>${v.lock.reason}</q>` : ""} ${when(v.lock.since)}${v.lock.stale ? html` <span class="warn">(stale)</span>` : ""}</p>`
+    ? html`<p title="${v.lock.holder}"><span class="badge bad">locked</span> by ${v.lock.who ?? v.lock.holder}${v.lock.verb ? ` (${v.lock.verb})` : ""}${v.lock.reason ? html`: <q>${v.lock.reason}</q>` : ""} since ${when(v.lock.since)}${v.lock.stale ? html` <span class="warn">(stale: its process is gone)</span>` : ""}</p>`
     : html`<p><span class="badge ok">unlocked</span></p>`;
   const disagree = v.hosts.filter((h) => !h.reachable || h.release !== v.current.release || h.note);
   return html`<section class="card env" data-env="${v.name}">
@@ -42,6 +45,17 @@ ${v.warnings.length ? html`<details><summary class="muted">${v.warnings.length} 
 <h3>Waiting to ship${v.pending.ref ? html` on ${v.pending.ref}` : ""}: ${v.pending.state === "unknown" ? html`<span class="muted">unknown (${v.pending.reason ?? "?"})</span>` : `${v.pending.count} commit(s)`}</h3>
 ${v.pending.commits.length ? html`<ul class="commits">${v.pending.commits.map((c) => html`<li><span class="mono">${c.commit.slice(0, 10)}</span> ${c.subject} <span class="muted">${c.author}</span></li>`)}</ul>` : ""}
 ${v.gates.length ? html`<p>Gates: ${v.gates.join(", ")}</p>` : ""}
+${e.runningRun && !v.deploy ? html`<p data-field="running">Not finished: <a href="/runs/${e.runningRun}">run #${e.runningRun}</a> (its live log)</p>` : ""}
+${
+  e.schedules.length
+    ? html`<p data-field="schedules">Scheduled: ${e.schedules.map(
+        (s) =>
+          html`<a href="/schedules">${s.name}</a> next ${when(s.next)}${s.last ? html`, last ${outcomeBadge(s.last.outcome === "running" ? null : s.last.outcome)}` : ""}${
+            s.missed.length ? html` <span class="warn">${s.missed.length} missed</span>` : ""
+          } `,
+      )}</p>`
+    : ""
+}
 ${
   v.openTasks.length
     ? html`<h3>Open tasks</h3><ul>${v.openTasks.map(

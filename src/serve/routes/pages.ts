@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
+import type { RunRecord } from "../../store/store.js";
 import type { ServeContext } from "../context.js";
 import { readEnvironment } from "../environments.js";
 import { ApiError, knownEnvironment } from "../errors.js";
@@ -37,9 +38,9 @@ export function sendPage(reply: FastifyReply, sc: ServeContext, req: FastifyRequ
     .send(page({ ...o, user: pageUser(req), app: sc.loaded.raw.app }).text);
 }
 
-/** The run id of the action this server runs for `env`, if one is running (the overview links its live log). */
-function runningRunOf(sc: ServeContext, env: string): number | null {
-  return sc.runner.list().find((a) => a.call.env === env && a.runId)?.runId ?? null;
+/** A run of `env` still going: one this server started, else the newest unfinished one recorded (another terminal's). */
+function runningRunOf(sc: ServeContext, env: string, recent: readonly RunRecord[]): number | null {
+  return sc.runner.list().find((a) => a.call.env === env && a.runId)?.runId ?? recent.find((r) => !r.finishedAt)?.id ?? null;
 }
 
 const word = z.string().max(200);
@@ -60,7 +61,10 @@ export function pageRoutes(app: FastifyInstance, sc: ServeContext): void {
 
   app.get("/", cfg, async (req, reply) => {
     const envs = await Promise.all(
-      names.map(async (n) => ({ view: await readEnvironment(sc, n), recent: await sc.store.listRuns(n, 5), runningRun: runningRunOf(sc, n) })),
+      names.map(async (n) => {
+        const [view, recent] = await Promise.all([readEnvironment(sc, n), sc.store.listRuns(n, 5)]);
+        return { view, recent, runningRun: runningRunOf(sc, n, recent), schedules: sc.scheduler.list().filter((s) => s.env === n) };
+      }),
     );
     return sendPage(reply, sc, req, { title: "Overview", nav: "overview", refreshSeconds: 5, body: overviewBody(envs, pageUser(req)) });
   });
