@@ -39,6 +39,8 @@ const URLS: { path: string; kind: "api" | "page" }[] = [
   { path: "/history", kind: "page" },
   { path: "/metrics", kind: "page" },
   { path: "/runs/:run", kind: "page" },
+  { path: "/env/:env/releases", kind: "page" },
+  { path: "/schedules", kind: "page" },
 ];
 
 const DAY_MS = 86_400_000;
