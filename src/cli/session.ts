@@ -15,8 +15,7 @@ import { chatSecrets } from "../config/chat.js";
 import { stateSecrets } from "../config/state.js";
 import { makeOutput, type Output } from "../render/output.js";
 import { privateDir } from "../store/private.js";
-import type { ExecutorFactory } from "../exec/executor.js";
-import { LocalExecutor } from "../exec/local.js";
+import { executorFactory } from "../exec/factory.js";
 import { PlainRenderer, PrefixedRenderer, QuietRenderer } from "../render/plain.js";
 import { NdjsonRenderer } from "../render/ndjson.js";
 import { TtyRenderer } from "../render/tty.js";
@@ -50,14 +49,6 @@ function stateWaitMs(): number {
 }
 /** How long a run's start waits for the store to create its row (a store that is down answers at once). */
 const STATE_START_WAIT_MS = 6000;
-
-export function executorFactory(env: Environment): ExecutorFactory {
-  return async (h: Host) => {
-    if (h.transport === "local") return new LocalExecutor(h, env.configDir);
-    const { SshExecutor } = await import("../exec/ssh/executor.js");
-    return SshExecutor.connect(h, env.ssh);
-  };
-}
 
 /**
  * Every value that must never be printed: secrets, notification credentials, the secrets key

@@ -15,7 +15,8 @@ export function claimSlot(p: Paths, name: string, slot: string, info: object): s
   const d = shPath(p.scheduleSlot(name, slot));
   return (
     `mkdir -p ${dir} && if mkdir ${d} 2>/dev/null; then printf '%s\\n' ${shq(JSON.stringify(info))} > ${d}/claim.json && echo CLAIMED; ` +
-    `else echo TAKEN; cat ${d}/claim.json 2>/dev/null; fi; ` +
+    // The winner writes claim.json just after its mkdir: a loser arriving in between waits for it (up to ~1 s) to name the winner.
+    `else echo TAKEN; for i in 1 2 3 4 5 6 7 8 9 10; do test -s ${d}/claim.json && break; sleep 0.1; done; cat ${d}/claim.json 2>/dev/null; fi; ` +
     `find ${dir} -mindepth 1 -maxdepth 1 -type d -mtime +${CLAIM_KEEP_DAYS} -exec rm -rf {} + 2>/dev/null; true`
   );
 }

@@ -9,6 +9,7 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { TokenRecord, TokenRole } from "../store/store.js";
 import type { ServeContext } from "./context.js";
+import { sendErrorPage } from "./pages/error.js";
 import { csrfMatches, SESSION_COOKIE, type Session } from "./sessions.js";
 import { matchToken } from "./tokens.js";
 
@@ -73,8 +74,10 @@ export function authenticate(sc: ServeContext) {
 export function requireRole(need: TokenRole) {
   return async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
     const t = req.token;
-    if (!t || !roleAllows(t.role, need))
-      return reply.code(403).send({ error: `token "${t?.name ?? "?"}" has role ${t?.role ?? "none"}; this needs role ${need}` });
+    if (!t || !roleAllows(t.role, need)) {
+      const why = `token "${t?.name ?? "?"}" has role ${t?.role ?? "none"}; this needs role ${need}`;
+      return req.routeOptions.config?.page ? sendErrorPage(reply, 403, why) : reply.code(403).send({ error: why });
+    }
   };
 }
 
@@ -86,13 +89,14 @@ export function requireRole(need: TokenRole) {
 export async function checkCsrf(req: FastifyRequest, reply: FastifyReply): Promise<void> {
   if (!req.session || SAFE_METHODS.has(req.method)) return;
   const origin = req.headers.origin;
-  if (origin !== undefined && !sameOrigin(origin, req.headers.host)) return reply.code(403).send({ error: `cross-origin request from ${origin} refused` });
+  const refuse = (why: string) => (req.routeOptions.config?.page ? sendErrorPage(reply, 403, why) : reply.code(403).send({ error: why }));
+  if (origin !== undefined && !sameOrigin(origin, req.headers.host)) return refuse(`cross-origin request from ${origin} refused`);
   const body = req.body as Record<string, unknown> | undefined;
   const sent = req.headers["x-csrf-token"] ?? (body && typeof body === "object" ? body._csrf : undefined);
-  if (!csrfMatches(req.session, sent)) return reply.code(403).send({ error: "missing or wrong CSRF token: reload the page and try again" });
+  if (!csrfMatches(req.session, sent)) return refuse("missing or wrong CSRF token: reload the page and try again");
 }
 
-function sameOrigin(origin: string, host: string | undefined): boolean {
+export function sameOrigin(origin: string, host: string | undefined): boolean {
   try {
     return host !== undefined && new URL(origin).host === host;
   } catch {

@@ -8,7 +8,7 @@ import { describeHolder, isStale } from "../apply/lock.js";
 import { ExecutorPool, type RunContext, whoAmI } from "../apply/context.js";
 import { pendingFor, runningCommit } from "../apply/pending.js";
 import { readTasks } from "../apply/records.js";
-import { executorFactory } from "../cli/session.js";
+import { executorFactory } from "../exec/factory.js";
 import type { Environment, Host } from "../config/resolve.js";
 import { OperationError } from "../errors.js";
 import { EventBus } from "../events/bus.js";

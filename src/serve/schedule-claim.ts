@@ -9,7 +9,7 @@
  * there too); the claim is kept for a week, far longer than a slot can still be fired.
  */
 import os from "node:os";
-import { executorFactory } from "../cli/session.js";
+import { executorFactory } from "../exec/factory.js";
 import { pathsFor } from "../config/paths.js";
 import type { Environment } from "../config/resolve.js";
 import type { ScheduleSpec } from "../config/schema/index.js";

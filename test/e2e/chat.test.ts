@@ -9,14 +9,14 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { slackSignature } from "../../src/serve/chat/signature.js";
 import { type CliResult, cliSpawn, Project } from "../helpers.js";
+import { type Served, startServe } from "../serve-harness.js";
 
 const SECRET = "chat-e2e-signing-secret-5a2f9c0e7b";
 const ENV = { CHAT_TEST_SECRET: SECRET };
 
 let p: Project;
 let serveUrl: string;
-let serveErr = "";
-let stopServe: () => Promise<CliResult>;
+let served: Served;
 let hook: http.Server;
 let hookUrl: string;
 /** Everything posted to the response_url, by the path it was posted to. */
@@ -92,27 +92,12 @@ environments:
   expect(first.code, first.stderr).toBe(0);
   p.repo.commit({ "index.html": "v2" }, "second");
 
-  const child = cliSpawn(["serve", "--listen", "127.0.0.1:0"], { cwd: p.dir, env: ENV });
-  child.stderr!.on("data", (c: Buffer | string) => (serveErr += String(c)));
-  serveUrl = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve did not start: ${serveErr}`)), 20_000);
-    child.stderr!.on("data", () => {
-      const m = /listening on (http:\/\/\S+)/.exec(serveErr);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]!);
-      }
-    });
-    void child.done.then((r) => reject(new Error(`serve exited ${r.code}: ${r.stderr}`)));
-  });
-  stopServe = async () => {
-    child.kill("SIGTERM");
-    return child.done;
-  };
+  served = await startServe(p, [], ENV);
+  serveUrl = served.url;
 }, 90_000);
 
 afterAll(async () => {
-  await stopServe?.();
+  await served?.stop();
   hook?.close();
   p?.cleanup();
 });
@@ -253,8 +238,8 @@ describe("chat: refused requests change nothing", () => {
     expect(p.releases("s1")).toEqual([]);
     expect(await historyLength()).toBe(entries);
     expect(postsTo("/refused")).toEqual([]);
-    expect(serveErr).toMatch(/chat: refused a request from 127\.0\.0\.1: bad signature/);
-    expect(serveErr).toMatch(/chat: refused \/deploy prod from slack user carol \(UCAROL\): role viewer/);
+    expect(served.stderr()).toMatch(/chat: refused a request from 127\.0\.0\.1: bad signature/);
+    expect(served.stderr()).toMatch(/chat: refused \/deploy prod from slack user carol \(UCAROL\): role viewer/);
   }, 60_000);
 
   it("an unset signing secret stops the server at start-up (exit 2, naming the variable)", async () => {
@@ -265,8 +250,8 @@ describe("chat: refused requests change nothing", () => {
   });
 
   it("never shows the signing secret in the server's output or any answer", async () => {
-    expect(serveErr).toMatch(/POST \/chat\/slack 200/);
-    expect(serveErr).not.toContain(SECRET);
+    expect(served.stderr()).toMatch(/POST \/chat\/slack 200/);
+    expect(served.stderr()).not.toContain(SECRET);
     expect(JSON.stringify(posted)).not.toContain(SECRET);
   });
 });

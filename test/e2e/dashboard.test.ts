@@ -72,6 +72,9 @@ describe("dashboard: sessions", () => {
     const r = await fetch(`${app.url}/history?env=prod`, { redirect: "manual" });
     expect(r.status).toBe(303);
     expect(r.headers.get("location")).toBe("/login?next=%2Fhistory%3Fenv%3Dprod");
+    const foreign = await postForm(app.url, "/login", null, { token: deployer }, { origin: "https://evil.example" });
+    expect(foreign.status).toBe(403);
+    expect(foreign.text).toContain("Cross-origin login from https://evil.example refused.");
     const bad = await postForm(app.url, "/login", null, { token: `slw_${"B".repeat(43)}` });
     expect(bad.status).toBe(401);
     expect(bad.text).toContain("Unknown or revoked token.");
@@ -104,6 +107,8 @@ describe("dashboard: sessions", () => {
     const before = [p.current("h1"), await runCount()];
     const page = await postForm(app.url, "/env/prod/actions/lock", view, { _csrf: view.csrf, message: "mine", confirm: "yes" });
     expect(page.status).toBe(403);
+    // A page's refusal is a page that says why.
+    expect(page.text).toContain("token &quot;vic&quot; has role viewer; this needs role deployer");
     expect((await api("/api/environments/prod/actions/deploy", viewer, { confirm: true })).status).toBe(403);
     expect(await lockStatus()).toMatch(/is not locked/);
     expect([p.current("h1"), await runCount()]).toEqual(before);
@@ -118,6 +123,7 @@ describe("dashboard: sessions", () => {
     ] as [Record<string, string>, Record<string, string>][]) {
       const r = await postForm(app.url, "/env/prod/actions/lock", dep, fields, headers);
       expect(r.status, JSON.stringify(fields)).toBe(403);
+      expect(r.text).toMatch(/CSRF token|cross-origin request from https:\/\/evil\.example refused/);
     }
     // The JSON API with a cookie needs the header too.
     const j = await fetch(`${app.url}/api/environments/prod/actions/lock`, {
@@ -241,14 +247,23 @@ describe("dashboard: actions", () => {
     expect(go.status).toBe(202);
     // Wait until the build is under way, then cancel from the run page.
     const deadline = Date.now() + 20_000;
-    while (Date.now() < deadline && !/build running/.test(JSON.stringify((await api(`/api/runs/${go.body.run}/events`, deployer)).body)))
+    const building = async () =>
+      ((await api(`/api/runs/${go.body.run}/events`, deployer)).body.events as { type: string; phase?: string; status?: string }[]).some(
+        (e) => e.type === "host:phase" && e.phase === "build" && e.status === "running",
+      );
+    while (!(await building())) {
+      expect(Date.now()).toBeLessThan(deadline);
       await new Promise((r) => setTimeout(r, 100));
+    }
     const page = await (await fetch(`${app.url}/runs/${go.body.run}`, { headers: { cookie: dep.cookie } })).text();
     expect(page).toContain('id="cancel-form"');
     const c = await postForm(app.url, `/runs/${go.body.run}/cancel`, dep, { _csrf: dep.csrf });
     expect(c.status).toBe(303);
+    const t0 = Date.now();
     const s = await followStream(app.url, go.body.run, bearer(deployer), 30_000);
     expect(s.outcome).toBe("failed");
+    // The 20 s build was stopped, not waited for.
+    expect(Date.now() - t0).toBeLessThan(10_000);
     expect(s.lines.join("\n")).toMatch(/SIGINT received: stopping/);
     expect(p.current("h1")).toBe(before);
     expect(await lockStatus()).toMatch(/is not locked/);

@@ -5,12 +5,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CliResult, cliSpawn, Project } from "../helpers.js";
+import { type Served, startServe } from "../serve-harness.js";
 
 const H = 3_600_000;
 let p: Project;
 let url = "";
 let token = "";
-let server: ReturnType<typeof cliSpawn> | null = null;
+let server: Served | null = null;
 let commitTimes: number[] = [];
 
 const run = (...args: string[]): Promise<CliResult> => cliSpawn(args, { cwd: p.dir }).done;
@@ -65,26 +66,12 @@ environments:
   const t = await run("tokens", "create", "--name", "dash", "--role", "viewer");
   expect(t.code, t.stderr).toBe(0);
   token = t.stdout.trim();
-  server = cliSpawn(["serve", "--listen", "127.0.0.1:0"], { cwd: p.dir });
-  let err = "";
-  url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve did not start: ${err}`)), 20_000);
-    server!.stderr!.on("data", (c: Buffer | string) => {
-      err += String(c);
-      const m = /listening on (https?:\/\/\S+)/.exec(err);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]!);
-      }
-    });
-  });
+  server = await startServe(p);
+  url = server.url;
 }, 180_000);
 
 afterAll(async () => {
-  if (server) {
-    server.kill("SIGTERM");
-    await server.done;
-  }
+  await server?.stop();
   p?.cleanup();
 });
 

@@ -13,45 +13,14 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HAVE_POSTGRES, type PgServer, startPostgres } from "../dbservers.js";
 import { type CliResult, cliSpawn, Project, ROOT } from "../helpers.js";
-
-interface Served {
-  url: string;
-  stderr: () => string;
-  /** SIGTERM, then the exit code and everything printed. */
-  stop: () => Promise<CliResult>;
-  done: Promise<CliResult>;
-}
+import { type Served, startServe } from "../serve-harness.js";
 
 const servers: Served[] = [];
 /** Every token any test created: none may ever show in a server's output. */
 const tokens: string[] = [];
 
-/** Start `slipway serve` in `p` and wait for the line naming its URL (port 0: the kernel picks a free one). */
 async function serve(p: Project, args: string[] = [], env: Record<string, string> = {}): Promise<Served> {
-  const child = cliSpawn(["serve", "--listen", "127.0.0.1:0", ...args], { cwd: p.dir, env });
-  let err = "";
-  child.stderr!.on("data", (c: Buffer | string) => (err += String(c)));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve did not start: ${err}`)), 20_000);
-    const look = () => {
-      const m = /listening on (https?:\/\/\S+)/.exec(err);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]!);
-      }
-    };
-    child.stderr!.on("data", look);
-    void child.done.then((r) => reject(new Error(`serve exited ${r.code}: ${r.stderr}`)));
-  });
-  const s: Served = {
-    url,
-    stderr: () => err,
-    done: child.done,
-    stop: async () => {
-      child.kill("SIGTERM");
-      return child.done;
-    },
-  };
+  const s = await startServe(p, args, env);
   servers.push(s);
   return s;
 }

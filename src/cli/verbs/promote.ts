@@ -9,7 +9,8 @@ import { formatPlan, planData } from "../../plan/format.js";
 import { promotionSource, type PromotionSource } from "../../plan/promote.js";
 import { checkedBatchSize, commaList, parseDuration, parsePositiveInt } from "../duration.js";
 import type { Globals } from "../registry.js";
-import { configPath, executorFactory, openSession, parseVerb, runOperation, verbCommand } from "../session.js";
+import { executorFactory } from "../../exec/factory.js";
+import { configPath, openSession, parseVerb, runOperation, verbCommand } from "../session.js";
 
 interface Opts {
   from?: string;

@@ -3,6 +3,7 @@
  * against the same per-address limiter as bad bearer tokens, so the form is no easier to guess at.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { sameOrigin } from "../auth.js";
 import type { ServeContext } from "../context.js";
 import { loginPage } from "../pages/login.js";
 import { SESSION_COOKIE } from "../sessions.js";
@@ -27,6 +28,10 @@ export function loginRoutes(app: FastifyInstance, sc: ServeContext): void {
     { config: { public: true } },
     async (req: FastifyRequest<{ Body: { token?: unknown; next?: unknown } }>, reply) => {
       const next = safeNext(req.body?.next);
+      // Login CSRF: another site must not log this browser into a session of its choosing.
+      const origin = req.headers.origin;
+      if (origin !== undefined && !sameOrigin(origin, req.headers.host))
+        return html(reply, 403, loginPage(app_, next, `Cross-origin login from ${origin} refused.`));
       const wait = sc.limiter.retryAfter(req.ip);
       if (wait) {
         reply.header("retry-after", String(wait));
@@ -51,7 +56,7 @@ export function loginRoutes(app: FastifyInstance, sc: ServeContext): void {
     },
   );
 
-  app.post("/logout", async (req, reply) => {
+  app.post("/logout", { config: { page: true } }, async (req, reply) => {
     if (req.session) sc.sessions.delete(req.session.id);
     reply.clearCookie(SESSION_COOKIE, { path: "/", httpOnly: true, sameSite: "strict", secure: sc.tls });
     return reply.redirect("/login", 303);

@@ -7,7 +7,8 @@ import { UsageError } from "../../../errors.js";
 import { formatClonePlan } from "../../../plan/clone.js";
 import { parseDuration } from "../../duration.js";
 import type { Globals } from "../../registry.js";
-import { configPath, executorFactory, openSession, parseVerb, runOperation, verbCommand } from "../../session.js";
+import { executorFactory } from "../../../exec/factory.js";
+import { configPath, openSession, parseVerb, runOperation, verbCommand } from "../../session.js";
 import { readPrivateKey } from "./key.js";
 import { pickDatabase } from "./pick.js";
 
