@@ -4,6 +4,7 @@ import type { LoadedConfig } from "../config/load.js";
 import type { Environment } from "../config/resolve.js";
 import type { Redactor } from "../events/redact.js";
 import type { StateStore } from "../store/store.js";
+import type { EnvironmentReads } from "./environments.js";
 import type { FailureLimiter } from "./limiter.js";
 import type { ActionRunner } from "./runner.js";
 import type { SessionStore } from "./sessions.js";
@@ -25,6 +26,8 @@ export interface ServeContext {
   limiter: FailureLimiter;
   /** Secrets of the config and the store URL: masked in everything the API returns from hosts and in log lines. */
   redact: Redactor;
+  /** Host connections kept between reads, and reads in flight shared by concurrent requests. */
+  reads: EnvironmentReads;
   /** Browser sessions (logged in with a token). */
   sessions: SessionStore;
   /** Runs the CLI for every action (deploy, rollback, lock...), as the user who asked. */

@@ -14,6 +14,7 @@ import { OperationError } from "../errors.js";
 import { EventBus } from "../events/bus.js";
 import type { Executor, ExecutorFactory } from "../exec/executor.js";
 import { planStatus } from "../plan/status.js";
+import { KeptConnections } from "./kept.js";
 import { VERSION } from "../version.js";
 import type { ServeContext } from "./context.js";
 
@@ -75,15 +76,64 @@ function boundedFactory(inner: ExecutorFactory, ms: number): ExecutorFactory {
     });
 }
 
+/**
+ * What the server keeps between reads of the hosts: each environment's connections (kept.ts), and
+ * the read in flight, which concurrent requests for the same environment share (ten open tabs
+ * refreshing the overview cost one read, not ten).
+ */
+export class EnvironmentReads {
+  private kept = new Map<string, KeptConnections>();
+  private inflight = new Map<string, Promise<EnvironmentView>>();
+
+  constructor(private readonly idleMs: number) {}
+
+  connections(name: string, make: () => ExecutorFactory): KeptConnections {
+    let k = this.kept.get(name);
+    if (!k) this.kept.set(name, (k = new KeptConnections(make(), this.idleMs)));
+    return k;
+  }
+
+  shared(name: string, read: () => Promise<EnvironmentView>): Promise<EnvironmentView> {
+    let p = this.inflight.get(name);
+    if (!p) {
+      p = read().finally(() => this.inflight.delete(name));
+      this.inflight.set(name, p);
+    }
+    return p;
+  }
+
+  async closeAll(): Promise<void> {
+    await Promise.all([...this.kept.values()].map((k) => k.closeAll()));
+  }
+}
+
 /** Read one environment's hosts and describe it (`name` is one of sc.environments). */
-export async function readEnvironment(sc: ServeContext, name: string): Promise<EnvironmentView> {
-  const { env: resolved, redact } = sc.environments.get(name)!;
-  // The read's own limit replaces timeouts.check, which is sized for a deploy's check phase.
-  const env: Environment = { ...resolved, timeouts: { ...resolved.timeouts, check: sc.readTimeoutMs } };
+export function readEnvironment(sc: ServeContext, name: string): Promise<EnvironmentView> {
+  return sc.reads.shared(name, async () => {
+    const kept = sc.reads.connections(name, () => executorFactory(readEnv(sc, name)));
+    const first = await readOnce(sc, name, kept);
+    // A host whose kept connection had died (sshd restarted, the network blinked) is read once more
+    // on a fresh connection before it is called unreachable.
+    if (!first.staleUnreachable.length) return first.view;
+    kept.evict(first.staleUnreachable);
+    return (await readOnce(sc, name, kept)).view;
+  });
+}
+
+/** The environment as a read sees it: its own time limit replaces timeouts.check, which is sized for a deploy's check phase. */
+function readEnv(sc: ServeContext, name: string): Environment {
+  const { env } = sc.environments.get(name)!;
+  return { ...env, timeouts: { ...env.timeouts, check: sc.readTimeoutMs } };
+}
+
+async function readOnce(sc: ServeContext, name: string, kept: KeptConnections): Promise<{ view: EnvironmentView; staleUnreachable: string[] }> {
+  const { redact } = sc.environments.get(name)!;
+  const env = readEnv(sc, name);
   const bus = new EventBus(redact);
   const warnings: string[] = [];
   bus.add({ handle: (e) => void (e.type === "warn" && warnings.push(e.host ? `${e.host}: ${e.message}` : e.message)) });
-  const pool = new ExecutorPool(boundedFactory(executorFactory(env), sc.readTimeoutMs));
+  const lease = kept.lease();
+  const pool = new ExecutorPool(boundedFactory(lease.factory, sc.readTimeoutMs));
   const ctx: RunContext = { env, bus, signal: new AbortController().signal, pool, parallel: 64, by: whoAmI(), toolVersion: VERSION, stateDir: sc.stateDir };
   try {
     const { states, unreachable } = await gatherReachable(ctx, pool, env.hosts, {}, "status");
@@ -136,7 +186,7 @@ export async function readEnvironment(sc: ServeContext, name: string): Promise<E
       return { name: h.name, roles: h.roles, reachable: true, release: st.current, commit: rel?.manifest?.commit ?? null, releases, note };
     });
     const l = report.lock;
-    return {
+    const view: EnvironmentView = {
       name: env.name,
       primary: env.primary.name,
       current: { ...report.current },
@@ -164,6 +214,7 @@ export async function readEnvironment(sc: ServeContext, name: string): Promise<E
       },
       warnings,
     };
+    return { view, staleUnreachable: unreachable.map((u) => u.host).filter((h) => lease.reused.has(h)) };
   } finally {
     await pool.closeAll();
   }

@@ -4,7 +4,7 @@
  * from the releases page, and see a lock taken from the CLI appear without reloading. Every page
  * visited is saved as a screenshot (test-artifacts/screenshots/).
  */
-import { readlinkSync } from "node:fs";
+import { readFileSync, readlinkSync } from "node:fs";
 import path from "node:path";
 import type { Browser as Chromium, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -149,4 +149,23 @@ describe.skipIf(SKIP)("dashboard in Chromium", () => {
     await page.goto(`${app.url}/`);
     expect(await page.textContent('[data-field="schedules"]')).toContain("weekly");
   });
+
+  it("keeps host connections between reads; a host whose kept connection died is read afresh, not called unreachable", async () => {
+    const read = async () => {
+      const r = await fetch(`${app.url}/api/environments/production`, { headers: { authorization: `Bearer ${token}` } });
+      expect(r.status).toBe(200);
+      return (await r.json()) as { hosts: { name: string; reachable: boolean; note: string | null }[] };
+    };
+    const accepted = (h: string) => (readFileSync(path.join(fleet.host(h).dir, "sshd.log"), "utf8").match(/Accepted publickey/g) ?? []).length;
+    await read();
+    const before = HOSTS.map(accepted);
+    for (let i = 0; i < 3; i++) expect((await read()).hosts.every((h) => h.reachable)).toBe(true);
+    // Three more reads, not one new SSH login.
+    expect(HOSTS.map(accepted)).toEqual(before);
+    fleet.killHost("web1");
+    await fleet.restartHost("web1");
+    const after = await read();
+    expect(after.hosts.find((h) => h.name === "web1")).toMatchObject({ reachable: true, note: null });
+    expect(accepted("web1")).toBe(before[0]! + 1);
+  }, 60_000);
 });

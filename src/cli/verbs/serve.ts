@@ -57,6 +57,7 @@ export async function run(args: string[], globals: Globals): Promise<number> {
   const { FailureLimiter } = await import("../../serve/limiter.js");
   const { buildServer } = await import("../../serve/server.js");
   const { SessionStore } = await import("../../serve/sessions.js");
+  const { EnvironmentReads } = await import("../../serve/environments.js");
   const { ActionRunner } = await import("../../serve/runner.js");
   const { Scheduler } = await import("../../serve/scheduler.js");
   const { hostClaim } = await import("../../serve/schedule-claim.js");
@@ -76,6 +77,9 @@ export async function run(args: string[], globals: Globals): Promise<number> {
     limiter: new FailureLimiter({ max: 10, windowMs: 60_000 }),
     // A working day: a session outliving it is more likely a forgotten tab than a person.
     sessions: new SessionStore({ ttlMs: 12 * 3_600_000 }),
+    // A minute: long enough to carry a watched overview from one refresh to the next, short enough
+    // that an idle server holds no connections.
+    reads: new EnvironmentReads(60_000),
     runner,
     scheduler,
     slack,
@@ -112,6 +116,7 @@ export async function run(args: string[], globals: Globals): Promise<number> {
   await scheduler.stop();
   await runner.stopAll();
   await app.close();
+  await ctx.reads.closeAll();
   await store.close();
   return 0;
 }
