@@ -7,7 +7,9 @@ import { gatherReachable } from "../apply/gather.js";
 import { describeHolder, isStale } from "../apply/lock.js";
 import { ExecutorPool, type RunContext, whoAmI } from "../apply/context.js";
 import { pendingFor, runningCommit } from "../apply/pending.js";
-import { readTasks } from "../apply/records.js";
+import { loadApprovals } from "../apply/preflight/approvals.js";
+import { readAnnouncements, readTasks } from "../apply/records.js";
+import { now } from "../config/clock.js";
 import { executorFactory } from "../exec/factory.js";
 import type { Environment, Host } from "../config/resolve.js";
 import { OperationError } from "../errors.js";
@@ -43,6 +45,10 @@ export interface EnvironmentView {
   openTasks: { id: string; text: string; when: string; ref: string | null }[];
   /** The gates a deploy of this environment must pass (their results are in a deploy's plan). */
   gates: string[];
+  /** Downtime announced on the primary that has not ended yet, soonest first. */
+  announcements: { id: string; start: string; end: string; nature: string; affected: string; experience: string }[];
+  /** With `gates.approvals`: the approvals of the commit the configured ref would ship (null: no such gate, or no commit known). */
+  approvals: { commit: string; approvals: { who: string; at: string; why: string }[]; required: number } | null;
   /** True when a host runs something else or could not be read. */
   disagree: boolean;
   hosts: HostView[];
@@ -138,10 +144,17 @@ async function readOnce(sc: ServeContext, name: string, kept: KeptConnections): 
   try {
     const { states, unreachable } = await gatherReachable(ctx, pool, env.hosts, {}, "status");
     const primaryUp = Boolean(states[env.primary.name]);
-    const [{ pending, subject }, tasks] = await Promise.all([
+    const onPrimary = <T>(what: string, read: () => Promise<T[]>): Promise<T[]> =>
+      primaryUp ? read().catch((e: Error) => (warnings.push(`${what}: ${redact(e.message)}`), [] as T[])) : Promise.resolve([]);
+    const [{ pending, subject }, tasks, announced] = await Promise.all([
       pendingFor(ctx, runningCommit(states[env.primary.name])),
-      primaryUp ? readTasks(ctx).catch((e: Error) => (warnings.push(`tasks: ${redact(e.message)}`), [])) : Promise.resolve([]),
+      onPrimary("tasks", () => readTasks(ctx)),
+      onPrimary("announcements", () => readAnnouncements(ctx)),
     ]);
+    const rule = env.gates.approvals;
+    const shipping = pending.to;
+    const approved = rule && shipping ? await onPrimary("approvals", () => loadApprovals(ctx, shipping)) : [];
+    const t = now().getTime();
     const lockInfo = states[env.primary.name]?.lock ?? null;
     const lost = unreachable.map((u) => ({ host: u.host, error: redact(u.error.message) }));
     // planStatus decides "current" and who disagrees exactly as `slipway <env> status` does; the
@@ -201,6 +214,26 @@ async function readOnce(sc: ServeContext, name: string, kept: KeptConnections): 
       pending: { state: pending.state, ref: pending.ref, count: pending.count, commits: pending.commits.slice(0, 10), reason: pending.reason ?? null },
       openTasks: tasks.filter((t) => !t.done).map((t) => ({ id: t.id, text: t.text, when: t.when, ref: t.ref ?? null })),
       gates: gateNames(env),
+      announcements: announced
+        .map((a) => ({ a, end: Date.parse(a.start) + a.durationMin * 60_000 }))
+        .filter((x) => x.end > t)
+        .sort((x, y) => Date.parse(x.a.start) - Date.parse(y.a.start))
+        .map(({ a, end }) => ({
+          id: a.id,
+          start: a.start,
+          end: new Date(end).toISOString(),
+          nature: a.nature,
+          affected: a.affected,
+          experience: a.experience,
+        })),
+      approvals:
+        rule && shipping
+          ? {
+              commit: shipping,
+              required: rule.required,
+              approvals: approved.filter((a) => a.commit === shipping).map((a) => ({ who: a.who, at: a.at, why: a.why })),
+            }
+          : null,
       disagree: report.disagree.length > 0,
       hosts,
       lock: l && {

@@ -50,6 +50,11 @@ environments:
     hosts:
       - { name: h1, transport: local, deploy_to: ./hosts/h1 }
       - { name: h2, transport: local, deploy_to: ./hosts/h2 }
+  staging:
+    gates:
+      approvals: { required: 2, from: [carol, dave] }
+    hosts:
+      - { name: s1, transport: local, deploy_to: ./hosts/s1 }
 `);
   p.repo.commit({ "index.html": "v1" }, "first <b>commit</b>");
   expect((await cli({ SLIPWAY_USER: "ada" }, "prod", "deploy")).code).toBe(0);
@@ -211,9 +216,36 @@ describe("dashboard: actions", () => {
     const a = await api("/api/environments/prod/actions/approve", deployer, { ref: "main", message: "looks good", confirm: true });
     expect(a.status, JSON.stringify(a.body)).toBe(200);
     expect((await cli({}, "prod", "approvals")).stdout).toMatch(/carol/);
+    // Where the approvals gate is set, the overview counts the approvals of the commit a deploy would ship.
+    const sa = await api("/api/environments/staging/actions/approve", deployer, { ref: "main", message: "QA passed", confirm: true });
+    expect(sa.status, JSON.stringify(sa.body)).toBe(200);
+    const head = p.repo.git("rev-parse", "main");
+    const staging = await api("/api/environments/staging", deployer);
+    expect(staging.body.approvals).toEqual({ commit: head, required: 2, approvals: [expect.objectContaining({ who: "carol", why: "QA passed" })] });
+    expect(await (await fetch(`${app.url}/`, { headers: { cookie: dep.cookie } })).text()).toContain(
+      `Approvals of <span class="mono">${head.slice(0, 12)}</span> (1 of 2 needed): carol <q>QA passed</q>`,
+    );
     expect((await cli({}, "prod", "tasks", "add", "Rotate the CDN key")).code).toBe(0);
     const id = JSON.parse((await cli({}, "prod", "tasks", "--json")).stdout)[0].id as string;
-    expect(await (await fetch(`${app.url}/`, { headers: { cookie: dep.cookie } })).text()).toContain("Rotate the CDN key");
+    const ann = await cli(
+      {},
+      "prod",
+      "announce",
+      "--start",
+      "2030-01-01 22:00",
+      "--duration",
+      "45m",
+      "--nature",
+      "Database <upgrade>",
+      "--affected",
+      "everyone",
+      "--experience",
+      "a maintenance page",
+    );
+    expect(ann.code, ann.stderr).toBe(0);
+    const overview = await (await fetch(`${app.url}/`, { headers: { cookie: dep.cookie } })).text();
+    expect(overview).toContain("Rotate the CDN key");
+    expect(overview).toMatch(/Announced downtime.*2030-01-01 22:00:00 UTC.*Database &lt;upgrade&gt;; affected: everyone; users see: a maintenance page/s);
     const t = await postForm(app.url, "/env/prod/actions/task", dep, { _csrf: dep.csrf, id, note: "rotated", confirm: "yes" });
     expect(t.status, t.text).toBe(200);
     const tasks = JSON.parse((await cli({}, "prod", "tasks", "--json")).stdout);

@@ -187,6 +187,8 @@ describe("serve: environments", () => {
       pending: { state: "ahead", ref: "main", count: 1, commits: [expect.objectContaining({ commit: commits[1], subject: "second" })], reason: null },
       openTasks: [],
       gates: [],
+      announcements: [],
+      approvals: null,
       hosts: ["h1", "h2"].map((name) => ({
         name,
         roles: [],

@@ -45,6 +45,20 @@ ${v.warnings.length ? html`<details><summary class="muted">${v.warnings.length} 
 <h3>Waiting to ship${v.pending.ref ? html` on ${v.pending.ref}` : ""}: ${v.pending.state === "unknown" ? html`<span class="muted">unknown (${v.pending.reason ?? "?"})</span>` : `${v.pending.count} commit(s)`}</h3>
 ${v.pending.commits.length ? html`<ul class="commits">${v.pending.commits.map((c) => html`<li><span class="mono">${c.commit.slice(0, 10)}</span> ${c.subject} <span class="muted">${c.author}</span></li>`)}</ul>` : ""}
 ${v.gates.length ? html`<p>Gates: ${v.gates.join(", ")}</p>` : ""}
+${
+  v.approvals
+    ? html`<p data-field="approvals">Approvals of <span class="mono">${v.approvals.commit.slice(0, 12)}</span> (${v.approvals.approvals.length} of ${v.approvals.required} needed): ${
+        v.approvals.approvals.length ? v.approvals.approvals.map((a) => html`${a.who} <q>${a.why}</q> `) : html`<span class="muted">none yet</span>`
+      }</p>`
+    : ""
+}
+${
+  v.announcements.length
+    ? html`<div data-field="announcements"><h3>Announced downtime</h3><ul>${v.announcements.map(
+        (a) => html`<li>${when(a.start)} to ${when(a.end)}: ${a.nature}; affected: ${a.affected}; users see: ${a.experience}</li>`,
+      )}</ul></div>`
+    : ""
+}
 ${e.runningRun && !v.deploy ? html`<p data-field="running">Not finished: <a href="/runs/${e.runningRun}">run #${e.runningRun}</a> (its live log)</p>` : ""}
 ${
   e.schedules.length
