@@ -52,6 +52,12 @@ const JS = `
       var c = document.getElementById("cancel-form");
       if (c) c.remove();
       es.close();
+      // The run's row now has its release, outcome and duration: show them.
+      fetch(location.href, { credentials: "same-origin" }).then(function (r) { return r.ok ? r.text() : null; }).then(function (t) {
+        if (!t) return;
+        var fresh = new DOMParser().parseFromString(t, "text/html").querySelector("#run-facts"), old = document.getElementById("run-facts");
+        if (fresh && old) old.replaceWith(fresh);
+      });
     });
   }
   // Pages that show live state (overview) refresh themselves while visible.

@@ -95,6 +95,8 @@ describe.skipIf(SKIP)("dashboard in Chromium", () => {
     await page.waitForSelector('body[data-run-done="ok"]', { timeout: 60_000 });
     expect(await page.textContent("#live-log")).toMatch(/done in \d/);
     expect(await page.textContent("#run-status")).toBe("ok");
+    // The facts at the top catch up with the finished run: its release.
+    await page.waitForFunction(() => /\d{8}-\d{6}-[0-9a-f]{7}/.test(document.getElementById("run-facts")?.textContent ?? ""), null, { timeout: 10_000 });
     await screenshot(page, "deploy-run");
     expect(current("web1")).not.toBe(before);
     expect(current("web2")).toBe(current("web1"));

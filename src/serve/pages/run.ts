@@ -7,7 +7,7 @@ import { csrfField, outcomeBadge, type PageUser, when } from "./layout.js";
 export function runBody(r: RunRecord, lines: readonly LogLine[], user: PageUser, cancellable: boolean): Html {
   const after = lines.length ? lines[lines.length - 1]!.seq : 0;
   return html`<div class="card">
-<table><tbody>
+<table id="run-facts"><tbody>
 <tr><th>Verb</th><td>${r.verb} · <a href="/history?env=${r.env}">${r.env}</a></td></tr>
 <tr><th>Release</th><td class="mono">${r.releaseId ?? "–"} ${r.commit ? html`(${r.commit.slice(0, 12)})` : ""}</td></tr>
 <tr><th>By</th><td>${r.by}</td></tr>
