@@ -12,7 +12,7 @@ const CSS = `
 header.top{display:flex;gap:1.5rem;align-items:center;padding:.6rem 1.2rem;background:#16202b;color:#fff}
 header.top a{color:#cfe3ff;text-decoration:none}header.top a[aria-current]{color:#fff;font-weight:600;border-bottom:2px solid #fff}
 header.top .brand{color:#fff;font-weight:700}header.top nav{display:flex;gap:1rem;flex:1}header.top .who{display:flex;gap:.5rem;align-items:center}
-main{padding:1rem 1.2rem;max-width:1200px}h1{font-size:1.4rem;margin:.2rem 0 1rem}h2{font-size:1.1rem;margin:1.2rem 0 .5rem}
+main{padding:1rem 1.2rem;max-width:1200px}main.narrow{max-width:32rem}input.wide{width:100%}h1{font-size:1.4rem;margin:.2rem 0 1rem}h2{font-size:1.1rem;margin:1.2rem 0 .5rem}
 .card{background:var(--card);border:1px solid var(--line);border-radius:6px;padding:.8rem 1rem;margin:0 0 1rem}
 table{border-collapse:collapse;width:100%;background:var(--card)}th,td{text-align:left;padding:.35rem .5rem;border-bottom:1px solid var(--line);vertical-align:top}
 th{font-weight:600;color:var(--muted);font-size:.85rem}code,pre,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.85rem}

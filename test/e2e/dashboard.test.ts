@@ -94,6 +94,12 @@ describe("dashboard: sessions", () => {
     const cookie = ok.headers.get("set-cookie")!;
     expect(cookie).toMatch(/^slipway_session=[A-Za-z0-9_-]{43}; Max-Age=43200; Path=\/; HttpOnly; SameSite=Strict$/);
     expect(cookie).not.toContain(deployer);
+    // Pages, the login page included, may not be framed and run only this server's own script.
+    const login = await fetch(`${app.url}/login`);
+    expect(login.headers.get("x-frame-options")).toBe("DENY");
+    expect(login.headers.get("content-security-policy")).toContain("frame-ancestors 'none'");
+    expect(login.headers.get("content-security-policy")).toContain("script-src 'self'");
+    expect(login.headers.get("cache-control")).toBe("no-store");
   });
 
   it("the overview shows what runs, escaped: a commit subject with markup is text", async () => {

@@ -3,7 +3,23 @@
  * CSRF token the page's forms and scripts send back. Assets come from the package (/assets/...),
  * never a CDN: the machine that runs `slipway serve` may have no internet.
  */
+import type { FastifyReply } from "fastify";
 import { type Html, html } from "../html.js";
+
+/**
+ * Every HTML answer: never cached (it shows live state and a CSRF token), never framed (no
+ * clickjacking of the action buttons), and only this server's own script and styles may run.
+ */
+export function htmlHeaders(reply: FastifyReply): FastifyReply {
+  return reply
+    .type("text/html; charset=utf-8")
+    .header("cache-control", "no-store")
+    .header("x-frame-options", "DENY")
+    .header(
+      "content-security-policy",
+      "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'",
+    );
+}
 
 export interface PageUser {
   name: string;

@@ -5,6 +5,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { sameOrigin } from "../auth.js";
 import type { ServeContext } from "../context.js";
+import { htmlHeaders } from "../pages/layout.js";
 import { loginPage } from "../pages/login.js";
 import { SESSION_COOKIE } from "../sessions.js";
 import { matchToken } from "../tokens.js";
@@ -16,8 +17,7 @@ export function safeNext(next: unknown): string {
 
 export function loginRoutes(app: FastifyInstance, sc: ServeContext): void {
   const app_ = sc.loaded.raw.app;
-  const html = (reply: FastifyReply, code: number, body: string) =>
-    reply.code(code).type("text/html; charset=utf-8").header("cache-control", "no-store").send(body);
+  const html = (reply: FastifyReply, code: number, body: string) => htmlHeaders(reply.code(code)).send(body);
 
   app.get<{ Querystring: { next?: string } }>("/login", { config: { public: true } }, async (req, reply) =>
     html(reply, 200, loginPage(app_, safeNext(req.query.next))),

@@ -12,7 +12,7 @@ import { ApiError, knownEnvironment } from "../errors.js";
 import type { Html } from "../html.js";
 import { historyBody } from "../pages/history.js";
 import { metricsBody } from "../pages/metrics.js";
-import { page, type PageOptions, type PageUser } from "../pages/layout.js";
+import { htmlHeaders, page, type PageOptions, type PageUser } from "../pages/layout.js";
 import { overviewBody } from "../pages/overview.js";
 import { releasesBody } from "../pages/releases.js";
 import { schedulesBody } from "../pages/schedules.js";
@@ -27,15 +27,7 @@ export function pageUser(req: FastifyRequest): PageUser {
 }
 
 export function sendPage(reply: FastifyReply, sc: ServeContext, req: FastifyRequest, o: Omit<PageOptions, "user" | "app"> & { body: Html }) {
-  return reply
-    .type("text/html; charset=utf-8")
-    .header("cache-control", "no-store")
-    .header("x-frame-options", "DENY")
-    .header(
-      "content-security-policy",
-      "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'",
-    )
-    .send(page({ ...o, user: pageUser(req), app: sc.loaded.raw.app }).text);
+  return htmlHeaders(reply).send(page({ ...o, user: pageUser(req), app: sc.loaded.raw.app }).text);
 }
 
 /** A run of `env` still going: one this server started, else the newest unfinished one recorded (another terminal's). */
