@@ -45,6 +45,11 @@ const JS = `
       log.appendChild(document.createTextNode(d.text + "\\n"));
       if (atEnd) log.scrollTop = log.scrollHeight;
     });
+    es.addEventListener("stale", function (m) {
+      if (status) { status.textContent = "unknown"; status.className = "badge muted"; }
+      log.appendChild(document.createTextNode("(" + JSON.parse(m.data).message + ")\\n"));
+      es.close();
+    });
     es.addEventListener("end", function (m) {
       var d = JSON.parse(m.data);
       if (status) { status.textContent = d.outcome; status.className = "badge " + (d.outcome === "ok" ? "ok" : "bad"); }

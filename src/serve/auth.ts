@@ -34,13 +34,10 @@ export function roleAllows(have: TokenRole, need: TokenRole): boolean {
 /** An onRequest hook: sets request.token, or answers 401/429 itself. */
 export function authenticate(sc: ServeContext) {
   return async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
-    const wait = sc.limiter.retryAfter(req.ip);
-    if (wait) {
-      reply.header("retry-after", String(wait));
-      return reply.code(429).send({ error: `too many failed authentications from ${req.ip}: try again in ${wait} s` });
-    }
     const header = req.headers.authorization;
     if (!header) {
+      // A live session is let in before the limiter is asked: someone guessing tokens from the same
+      // address (every user behind one proxy shares it) must not lock out people already logged in.
       const session = sc.sessions.get(req.cookies?.[SESSION_COOKIE]);
       if (session) {
         // The token is looked up again on every request: revoking it ends its sessions at once.
@@ -52,8 +49,13 @@ export function authenticate(sc: ServeContext) {
         }
         sc.sessions.delete(session.id);
       }
-      if (req.routeOptions.config?.page) return reply.redirect(`/login?next=${encodeURIComponent(req.url)}`, 303);
     }
+    const wait = sc.limiter.retryAfter(req.ip);
+    if (wait) {
+      reply.header("retry-after", String(wait));
+      return reply.code(429).send({ error: `too many failed authentications from ${req.ip}: try again in ${wait} s` });
+    }
+    if (!header && req.routeOptions.config?.page) return reply.redirect(`/login?next=${encodeURIComponent(req.url)}`, 303);
     const m = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
     if (!m) {
       reply.header("www-authenticate", 'Bearer realm="slipway"');

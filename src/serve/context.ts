@@ -34,6 +34,10 @@ export interface ServeContext {
   runner: ActionRunner;
   /** HTTPS: session cookies are marked Secure. */
   tls: boolean;
+  /** Aborted when the server is stopping: live logs end so that close() is not held by them. */
+  shutdown?: AbortSignal;
+  /** Proxies whose X-Forwarded-For/-Proto are believed (addresses or CIDRs), from --trust-proxy. */
+  trustProxy?: string[];
   /** `chat.slack`, its signing secret read at start-up; null: POST /chat/slack answers 404. */
   slack: SlackSettings | null;
   /** One line to the operator (stderr); never a token (see maskTokens). */

@@ -149,6 +149,9 @@ export class Scheduler {
         old && old.cron === s.cron && old.timezone === s.timezone
           ? old
           : { cron: s.cron, timezone: s.timezone, since: t.toISOString(), lastSlot: null, last: old?.last ?? null, missed: [] };
+      // "running" in the file: the server stopped (or died) during that deploy; this process is not running it.
+      if (e.last?.outcome === "running")
+        e.last = { ...e.last, outcome: "interrupted", detail: "the server stopped while this scheduled deploy ran; see its run for how it ended" };
       const from = new Date(e.lastSlot ?? e.since);
       const missed = slotsBetween(s.cron, s.timezone, from, t, MAX_MISSED);
       if (missed.length) this.markMissed(s, e, missed, "no server was running");

@@ -42,7 +42,11 @@ export interface TlsFiles {
 export function buildServer(sc: ServeContext, tls?: TlsFiles): FastifyInstance {
   // Fastify's own logger is off: it would log request headers' shapes we do not control; one access
   // line per request is written below, with anything token-shaped masked.
-  const app = (tls ? Fastify({ logger: false, https: { cert: tls.cert, key: tls.key } }) : Fastify({ logger: false })) as unknown as FastifyInstance;
+  // requestTimeout: a client that trickles its request (one byte a second) is cut off instead of
+  // holding a socket forever; a live log's response is not a request, so it is not cut.
+  // trustProxy: behind a proxy the client's address is the one it forwards (the limiter counts it).
+  const base = { logger: false, requestTimeout: 30_000, trustProxy: sc.trustProxy ?? false } as const;
+  const app = (tls ? Fastify({ ...base, https: { cert: tls.cert, key: tls.key } }) : Fastify(base)) as unknown as FastifyInstance;
   app.decorateRequest("token", null);
   app.decorateRequest("session", null);
   // @fastify/cookie: the official cookie parser/serializer (quoting, attributes), global to every route.

@@ -332,7 +332,9 @@ describe("dashboard: actions", () => {
     let last = 0;
     for (let i = 0; i < 11; i++) last = (await postForm(app.url, "/login", null, { token: `slw_${"C".repeat(43)}` })).status;
     expect(last).toBe(429);
-    // Even the right token waits out the window.
+    // Even the right token waits out the window...
     expect((await postForm(app.url, "/login", null, { token: deployer })).status).toBe(429);
+    // ...but people already logged in from that address (all of them, behind one proxy) are not locked out.
+    expect((await fetch(`${app.url}/`, { headers: { cookie: dep.cookie }, redirect: "manual" })).status).toBe(200);
   });
 });

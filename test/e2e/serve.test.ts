@@ -310,6 +310,16 @@ describe("serve: history and run events", () => {
     expect(types.at(-1)).toBe("run:end");
     expect(r.body.events.filter((e: { host?: string }) => e.host === "h1").length).toBeGreaterThan(0);
     expect(r.body.events.at(-1)).toMatchObject({ type: "run:end", ok: true, ts: expect.any(String) });
+    expect(r.body.next).toBeNull();
+    // In pages: `next` is the `after` of the following page, and the pages add up to the whole.
+    const p1 = await get(app.url, `/api/runs/${id}/events?limit=3`, viewer);
+    expect(p1.body.events).toEqual(r.body.events.slice(0, 3));
+    const p2 = await get(app.url, `/api/runs/${id}/events?after=${p1.body.next}&limit=10000`, viewer);
+    expect([...p1.body.events, ...p2.body.events]).toEqual(r.body.events);
+    expect(await get(app.url, `/api/runs/${id}/events?limit=0`, viewer)).toMatchObject({
+      status: 400,
+      body: { error: expect.stringMatching(/^query parameter limit: /) },
+    });
     expect(await get(app.url, "/api/runs/99999/events", viewer)).toMatchObject({ status: 404, body: { error: "no run 99999 in the local state store" } });
     expect(await get(app.url, "/api/runs/abc/events", viewer)).toMatchObject({
       status: 400,

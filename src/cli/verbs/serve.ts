@@ -8,7 +8,7 @@ import { environmentNames, resolveEnvironment } from "../../config/resolve.js";
 import { stateSecrets } from "../../config/state.js";
 import { UsageError } from "../../errors.js";
 import { makeRedactor } from "../../events/redact.js";
-import { parseDuration } from "../duration.js";
+import { commaList, parseDuration } from "../duration.js";
 import type { Globals } from "../registry.js";
 import { sessionRedactor, stateDirOf } from "../session.js";
 import { configPath, parseVerb, verbCommand } from "../verb-command.js";
@@ -18,6 +18,7 @@ interface Opts {
   tlsCert?: string;
   tlsKey?: string;
   insecureListen?: boolean;
+  trustProxy?: string[];
   readTimeout: string;
 }
 
@@ -31,6 +32,7 @@ export async function run(args: string[], globals: Globals): Promise<number> {
     .option("--tls-cert <file>", "PEM certificate: serve HTTPS (with --tls-key)")
     .option("--tls-key <file>", "PEM private key for --tls-cert")
     .option("--insecure-listen", "allow a non-loopback address without TLS (a TLS proxy or private network protects it)")
+    .option("--trust-proxy <addresses>", "believe X-Forwarded-For/-Proto from these proxies (comma-separated addresses or CIDRs, e.g. 127.0.0.1)", commaList)
     .option("--read-timeout <duration>", "give up on a host read after this long and report the host unreachable", "10s");
   const parsed = parseVerb<Opts>(cmd, args, globals);
   if (!parsed) return 0;
@@ -67,6 +69,7 @@ export async function run(args: string[], globals: Globals): Promise<number> {
   // Actions run this very CLI (the bundle this process runs) on this very config, from the config's directory, as a terminal would.
   const runner = new ActionRunner({ cliPath: process.argv[1]!, configPath: path.resolve(configPath(o)), cwd: loaded.dir });
   const scheduler = new Scheduler({ schedules: loaded.raw.schedule, now, runner, store, stateDir, claim: hostClaim(environments), log });
+  const stopping = new AbortController();
   const ctx: import("../../serve/context.js").ServeContext = {
     loaded,
     environments,
@@ -84,6 +87,8 @@ export async function run(args: string[], globals: Globals): Promise<number> {
     scheduler,
     slack,
     tls: Boolean(tls),
+    trustProxy: o.trustProxy,
+    shutdown: stopping.signal,
     // The store URL's secrets and every environment's (a host error or stack trace may quote them).
     redact: [...environments.values()].reduce<(t: string) => string>((r, e) => (t) => e.redact(r(t)), makeRedactor(stateSecrets(loaded.raw))),
     log,
@@ -113,6 +118,7 @@ export async function run(args: string[], globals: Globals): Promise<number> {
   });
   // Scheduled deploys and other actions get SIGINT (they release their locks) and are waited for;
   // close() lets requests in flight finish; the store closes after them.
+  stopping.abort();
   await scheduler.stop();
   await runner.stopAll();
   await app.close();

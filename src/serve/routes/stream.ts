@@ -5,6 +5,7 @@
  * Events `line` ({seq, text}; the SSE id is the seq, so a reconnecting browser resumes with
  * Last-Event-ID) and, once the run has finished and every event was sent, `end` ({outcome}).
  */
+import { once } from "node:events";
 import type { FastifyInstance } from "fastify";
 import type { ServeContext } from "../context.js";
 import { ApiError } from "../errors.js";
@@ -12,6 +13,12 @@ import { logLines } from "../runlog.js";
 
 const POLL_MS = 250;
 const HEARTBEAT_MS = 15_000;
+/**
+ * A run with no new event for this long, that this server is not running, is given up on: its CLI
+ * may have died (kill -9, a reboot) and will never write an end. The page says so instead of polling
+ * the store forever.
+ */
+const STALE_MS = 10 * 60_000;
 
 export function parseRunId(id: string): number {
   if (!/^[1-9]\d{0,15}$/.test(id)) throw new ApiError(400, `run id: expected a positive whole number, got ${JSON.stringify(id.slice(0, 40))}`);
@@ -35,15 +42,20 @@ export function streamRoutes(app: FastifyInstance, sc: ServeContext): void {
     });
     res.write("retry: 2000\n\n");
     let closed = false;
-    req.raw.on("close", () => (closed = true));
+    const gone = new Promise<void>((resolve) => req.raw.on("close", () => resolve(void (closed = true))));
+    // A reader slower than the log (or one that stopped reading) is waited for, never buffered for.
+    const send = async (chunk: string) => {
+      if (!res.write(chunk)) await Promise.race([once(res, "drain"), gone, ...(sc.shutdown ? [once(sc.shutdown, "abort")] : [])]);
+    };
     let lastWrite = Date.now();
+    let lastEvent = Date.now();
     try {
-      while (!closed) {
+      while (!closed && !sc.shutdown?.aborted) {
         const batch = await sc.store.eventsAfter(id, after, 500);
-        for (const l of logLines(batch)) res.write(`id: ${l.seq}\nevent: line\ndata: ${JSON.stringify(l)}\n\n`);
+        for (const l of logLines(batch)) await send(`id: ${l.seq}\nevent: line\ndata: ${JSON.stringify(l)}\n\n`);
         if (batch.length) {
           after = batch[batch.length - 1]!.seq;
-          lastWrite = Date.now();
+          lastWrite = lastEvent = Date.now();
           if (batch.length === 500) continue;
         }
         // The row's outcome is written after its last event (StoreSink), so "finished and nothing
@@ -52,11 +64,17 @@ export function streamRoutes(app: FastifyInstance, sc: ServeContext): void {
         if (now?.finishedAt) {
           const rest = await sc.store.eventsAfter(id, after, 500);
           if (rest.length) continue;
-          res.write(`event: end\ndata: ${JSON.stringify({ outcome: now.outcome ?? "unknown", durationMs: now.durationMs })}\n\n`);
+          await send(`event: end\ndata: ${JSON.stringify({ outcome: now.outcome ?? "unknown", durationMs: now.durationMs })}\n\n`);
+          break;
+        }
+        if (Date.now() - lastEvent > STALE_MS && !sc.runner.list().some((a) => a.runId === id)) {
+          await send(
+            `event: stale\ndata: ${JSON.stringify({ message: `no event for ${STALE_MS / 60_000} min and not finished: the run may have died (see its log file, or status)` })}\n\n`,
+          );
           break;
         }
         if (Date.now() - lastWrite > HEARTBEAT_MS) {
-          res.write(": still running\n\n");
+          await send(": still running\n\n");
           lastWrite = Date.now();
         }
         await new Promise((r) => setTimeout(r, POLL_MS));

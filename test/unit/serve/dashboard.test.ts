@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { planAction } from "../../../src/serve/actions.js";
+import { ASSETS } from "../../../src/serve/assets.js";
 import { escapeHtml, html, raw } from "../../../src/serve/html.js";
 import { safeNext } from "../../../src/serve/routes/login.js";
 import { logLines } from "../../../src/serve/runlog.js";
@@ -88,5 +89,12 @@ describe("runlog", () => {
       { seq: 1, text: "10:00:00 hello" },
       { seq: 2, text: "(event 2 is not readable JSON)" },
     ]);
+  });
+});
+
+describe("assets", () => {
+  it("the page script is valid JavaScript (it is a string in a TS file: nothing else would catch a broken escape)", () => {
+    expect(() => new Function(ASSETS["app.js"]!.body)).not.toThrow();
+    expect(ASSETS["app.css"]!.body).toContain("pre.log");
   });
 });

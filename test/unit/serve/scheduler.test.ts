@@ -206,6 +206,22 @@ describe("Scheduler", () => {
     await h.sch.stop();
   });
 
+  it("a deploy still 'running' in the file when a server starts is shown interrupted (that server stopped during it), not running", async () => {
+    vi.setSystemTime(new Date("2026-03-24T08:59:50Z"));
+    const h = harness([weekly]);
+    dirs.push(h.dir);
+    h.sch.start();
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(h.sch.list()[0]!.last).toMatchObject({ outcome: "running" });
+    // The server dies here (no stop(): the file still says running); another starts a minute later.
+    vi.setSystemTime(new Date("2026-03-24T09:01:00Z"));
+    const h2 = harness([weekly], { dir: h.dir });
+    h2.sch.start();
+    expect(h2.sch.list()[0]!.last).toMatchObject({ slot: "2026-03-24T09:00:00.000Z", outcome: "interrupted", runId: 1 });
+    expect(h2.calls).toEqual([]);
+    await h2.sch.stop();
+  });
+
   it("a slot that passed while no server ran is reported missed, not run; the next start does not report it again", async () => {
     vi.setSystemTime(new Date("2026-03-20T00:00:00Z"));
     const h = harness([weekly]);
