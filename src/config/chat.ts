@@ -11,8 +11,10 @@ export type ChatRole = "deployer" | "viewer";
 export interface SlackSettings {
   secretEnv: string;
   secret: string;
-  /** By Slack user id or user name. */
+  /** By Slack user id. */
   users: Readonly<Record<string, ChatRole>>;
+  /** Only this workspace's requests are accepted (unset: any workspace the app is installed in). */
+  teamId?: string;
 }
 
 /** Slack's settings, or null when `chat.slack` is not configured; a usage error naming the variable when it is unset. */
@@ -24,7 +26,7 @@ export function slackSettings(raw: Pick<RawConfig, "chat">, readEnv: (k: string)
     throw new UsageError(
       `chat.slack: the signing secret is read from $${s.signing_secret_env}, which is not set (the Slack app's Basic Information page shows it)`,
     );
-  return Object.freeze({ secretEnv: s.signing_secret_env, secret, users: Object.freeze({ ...s.users }) });
+  return Object.freeze({ secretEnv: s.signing_secret_env, secret, users: Object.freeze({ ...s.users }), ...(s.team_id ? { teamId: s.team_id } : {}) });
 }
 
 /** What must never be printed: the signing secret, when configured and set. */

@@ -79,6 +79,11 @@ function issueProblems(issue: z.core.$ZodIssue, input: unknown): { path: Propert
       return at(`${issue.message.startsWith("expected") ? issue.message : `expected ${issue.expected}`}, got ${describeValue(got)}`);
     case "invalid_value":
       return at(`expected one of ${issue.values.map((x) => JSON.stringify(x)).join(", ")}, got ${describeValue(got)}`);
+    case "invalid_key": {
+      // A record's key failed its own schema: say what the key should be (not what its value is).
+      const inner = issue.issues[0]?.message;
+      return at(`${inner?.startsWith("expected") ? inner : "expected another key"}, got the key ${describeValue(issue.path.at(-1))}`);
+    }
     default: {
       const msg = issue.message.startsWith("expected") ? issue.message : `expected ${lowerFirst(issue.message)}`;
       return at(`${msg}, got ${describeValue(got)}`);

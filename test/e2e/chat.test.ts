@@ -77,7 +77,8 @@ source: { git: ./app, ref: main }
 chat:
   slack:
     signing_secret_env: CHAT_TEST_SECRET
-    users: { UADA: deployer, carol: viewer }
+    team_id: T0001
+    users: { UADA: deployer, UCAROL: viewer }
 environments:
   prod:
     hosts:
@@ -227,6 +228,12 @@ describe("chat: refused requests change nothing", () => {
     const stranger = await send(signed({ user_id: "UMAL", user_name: "mallory", response_url: url }));
     expect(stranger.body.response_type).toBe("ephemeral");
     expect(stranger.body.text).toMatch(/not allowed/);
+    // A deployer's *name* proves nothing: mallory calling herself ada is still mallory.
+    const namesake = await send(signed({ user_id: "UMAL", user_name: "ada", response_url: url }));
+    expect(namesake.body.text).toMatch(/not allowed/);
+    // The deployer's id from another workspace the app is installed in: refused by chat.slack.team_id.
+    const elsewhere = await send(signed({ team_id: "T9999", response_url: url }));
+    expect(elsewhere.body).toEqual({ response_type: "ephemeral", text: "This Slipway only answers its own Slack workspace." });
     const hostile = await send(signed({ text: "prod --force", response_url: url }));
     expect(hostile.body).toMatchObject({ response_type: "ephemeral", text: expect.stringMatching(/not a branch, tag or commit name/) });
     const unknown = await send(signed({ text: "production", response_url: url }));

@@ -2,8 +2,13 @@
 import { z } from "zod";
 
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: "expected an environment variable name" });
-/** A Slack user id (U012ABCDEF, W...) or user name: what the `users` map is keyed by. */
-const chatUser = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$/, { error: "expected a Slack user id (U012ABCDEF) or user name" });
+/**
+ * A Slack user id (U012ABCDEF, W...): what the `users` map is keyed by. Never a user name: a name is
+ * chosen by its owner (and another workspace may have the same one), so it cannot grant a role.
+ */
+const chatUser = z
+  .string()
+  .regex(/^[UW][A-Z0-9]{2,20}$/, { error: "expected a Slack user id like U012ABCDEF (a user name can be taken by anyone; an id cannot)" });
 
 export const CHAT_ROLES = ["deployer", "viewer"] as const;
 
@@ -15,11 +20,18 @@ export const chatSchema = z
           .default("SLACK_SIGNING_SECRET")
           // The secret signs every request, so it is never written in this file: only the variable's name is.
           .describe("The `slipway serve` machine's environment variable holding the Slack app's signing secret (redacted everywhere)."),
+        team_id: z
+          .string()
+          .regex(/^T[A-Z0-9]{2,20}$/, { error: "expected a Slack workspace id like T012ABCDEF" })
+          .optional()
+          .describe(
+            "The Slack workspace (team id) whose requests are accepted; others are refused. Set it when the app is installed in more than one workspace.",
+          ),
         users: z
           .record(chatUser, z.enum(CHAT_ROLES, { error: "expected deployer or viewer" }))
           .default({})
           .describe(
-            "Who may use the commands, by Slack user id (stable; preferred) or user name: `deployer` may deploy, roll back, lock and unlock; `viewer` only `/status`. Anyone else is refused.",
+            "Who may use the commands, by Slack user id (profile → Copy member ID; names are not accepted: anyone can take one): `deployer` may deploy, roll back, lock and unlock; `viewer` only `/status`. Anyone else is refused.",
           ),
       })
       .strict()

@@ -96,10 +96,9 @@ export function escapeSlack(s: string): string {
 }
 
 /** The role a Slack user has: by user id first (stable), then by user name; null: not allowed at all. */
-export function roleOf(users: Readonly<Record<string, ChatRole>>, userId: string, userName: string): ChatRole | null {
-  if (userId && Object.hasOwn(users, userId)) return users[userId]!;
-  if (userName && Object.hasOwn(users, userName)) return users[userName]!;
-  return null;
+/** The role of a Slack user, by id only (a user name is the user's own choice, so it proves nothing). */
+export function roleOf(users: Readonly<Record<string, ChatRole>>, userId: string): ChatRole | null {
+  return userId && Object.hasOwn(users, userId) ? users[userId]! : null;
 }
 
 /** Viewers may only look. */

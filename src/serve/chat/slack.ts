@@ -22,6 +22,8 @@ export interface SlashForm {
   text: string;
   userId: string;
   userName: string;
+  /** The workspace the request comes from. */
+  teamId: string;
   responseUrl: string | null;
 }
 
@@ -43,7 +45,14 @@ export function slashForm(form: URLSearchParams): SlashForm | null {
   const userId = one("user_id");
   if (!command || !userId) return null;
   const url = one("response_url");
-  return { command, text: one("text") ?? "", userId, userName: one("user_name") ?? "", responseUrl: url && validUrl(url) ? url : null };
+  return {
+    command,
+    text: one("text") ?? "",
+    userId,
+    userName: one("user_name") ?? "",
+    teamId: one("team_id") ?? "",
+    responseUrl: url && validUrl(url) ? url : null,
+  };
 }
 
 function validUrl(s: string): boolean {
@@ -65,7 +74,11 @@ export interface Follow {
 export async function handleSlash(sc: ServeContext, slack: SlackSettings, f: SlashForm, firstMs = FIRST_ANSWER_MS): Promise<Follow> {
   const done = Promise.resolve();
   const who = `${f.userName || "?"} (${f.userId})`;
-  const role = roleOf(slack.users, f.userId, f.userName);
+  if (slack.teamId && f.teamId !== slack.teamId) {
+    sc.log(`chat: refused ${f.command} from slack user ${safe(who)}: workspace ${safe(f.teamId || "?")} is not chat.slack.team_id`);
+    return { answer: ephemeral("This Slipway only answers its own Slack workspace."), rest: done };
+  }
+  const role = roleOf(slack.users, f.userId);
   if (!role) {
     sc.log(`chat: refused ${f.command} from slack user ${safe(who)}: not in chat.slack.users`);
     return {

@@ -31,9 +31,14 @@ describe("chat config", () => {
   });
 
   it("reads the secret from the named variable (default SLACK_SIGNING_SECRET), with users and their roles", () => {
-    const r = raw("chat: { slack: { users: { U012ABC: deployer, carol: viewer } } }");
+    const r = raw("chat: { slack: { team_id: T0001, users: { U012ABC: deployer, UCAROL: viewer } } }");
     const env = { SLACK_SIGNING_SECRET: "s3cret" } as Record<string, string>;
-    expect(slackSettings(r, (k) => env[k])).toEqual({ secretEnv: "SLACK_SIGNING_SECRET", secret: "s3cret", users: { U012ABC: "deployer", carol: "viewer" } });
+    expect(slackSettings(r, (k) => env[k])).toEqual({
+      secretEnv: "SLACK_SIGNING_SECRET",
+      secret: "s3cret",
+      teamId: "T0001",
+      users: { U012ABC: "deployer", UCAROL: "viewer" },
+    });
     expect(chatSecrets(r, (k) => env[k])).toEqual(["s3cret"]);
     const own = raw("chat: { slack: { signing_secret_env: MY_SLACK } }");
     expect(slackSettings(own, (k) => (k === "MY_SLACK" ? "v" : undefined))).toMatchObject({ secretEnv: "MY_SLACK", secret: "v", users: {} });
@@ -47,8 +52,15 @@ describe("chat config", () => {
   });
 
   it("bad values are reported at their key path and line", () => {
-    expect(problems(config("chat: { slack: { users: { U1: admin } } }"))).toEqual([
-      expect.stringMatching(/^line 3: chat\.slack\.users\.U1: expected one of "deployer", "viewer", got "admin"/),
+    expect(problems(config("chat: { slack: { users: { U12: admin } } }"))).toEqual([
+      expect.stringMatching(/^line 3: chat\.slack\.users\.U12: expected one of "deployer", "viewer", got "admin"/),
+    ]);
+    // A user name cannot grant a role: its owner chose it, and anyone may choose it.
+    expect(problems(config("chat: { slack: { users: { carol: viewer } } }"))).toEqual([
+      expect.stringMatching(/^line 3: chat\.slack\.users.*expected a Slack user id like U012ABCDEF/),
+    ]);
+    expect(problems(config("chat: { slack: { team_id: acme } }"))).toEqual([
+      expect.stringMatching(/^line 3: chat\.slack\.team_id: expected a Slack workspace id/),
     ]);
     expect(problems(config("chat: { slack: { signing_secret_env: 1BAD } }"))).toEqual([
       expect.stringMatching(/^line 3: chat\.slack\.signing_secret_env: expected an environment variable name/),
