@@ -38,7 +38,11 @@ export function actionRoutes(app: FastifyInstance, sc: ServeContext): void {
     return { text, problem: o.code === 0 ? null : `the plan failed (exit ${o.code ?? o.signal}): nothing would be done` };
   }
 
-  async function act(env: string, p: ActionPlan, req: FastifyRequest): Promise<{ runId: number | null; outcome: CliOutcome | null; key: string }> {
+  async function act(
+    env: string,
+    p: ActionPlan,
+    req: FastifyRequest,
+  ): Promise<{ runId: number | null; outcome: CliOutcome | null; key: string; unrecorded?: boolean }> {
     sc.log(`action: ${p.summary} (token ${req.token!.name}, ${req.ip})`);
     if (!p.long) {
       const o = await sc.runner.capture({ env, args: p.args, user: user(req) });
@@ -46,8 +50,15 @@ export function actionRoutes(app: FastifyInstance, sc: ServeContext): void {
     }
     const a = sc.runner.start({ env, args: p.args, user: user(req) });
     const run = await sc.runner.runOf(sc.store, a);
+    if (run) return { runId: run.id, outcome: null, key: a.key };
+    // Still running but not in the store yet (a slow remote store): answer now, and keep looking in
+    // the background so the run can still be followed and cancelled once it is recorded.
+    if (a.child.exitCode === null && a.child.signalCode === null) {
+      void sc.runner.runOf(sc.store, a, 10 * 60_000);
+      return { runId: null, outcome: null, key: a.key, unrecorded: true };
+    }
     // No run recorded: the CLI refused before it began one (a usage error); its output says why.
-    return { runId: run?.id ?? null, outcome: run ? null : await a.done, key: a.key };
+    return { runId: null, outcome: await a.done, key: a.key };
   }
 
   app.post<{ Params: Params; Body: Record<string, unknown> }>("/env/:env/actions/:action", { ...deployer, config: { page: true } }, async (req, reply) => {
@@ -68,6 +79,11 @@ export function actionRoutes(app: FastifyInstance, sc: ServeContext): void {
     }
     const r = await act(env, plan, req);
     if (r.runId) return reply.redirect(`/runs/${r.runId}`, 303);
+    if (r.unrecorded)
+      return sendPage(reply.code(202), sc, req, {
+        title: `${name} · ${env}`,
+        body: resultBody(`${plan.summary}: started, but the state store has not recorded its run yet; it will appear in History`, true, ""),
+      });
     const o = r.outcome!;
     return sendPage(reply.code(o.code === 0 ? 200 : 409), sc, req, {
       title: `${name} · ${env}`,
@@ -98,6 +114,10 @@ export function actionRoutes(app: FastifyInstance, sc: ServeContext): void {
         events: `/api/runs/${r.runId}/events`,
         stream: `/api/runs/${r.runId}/stream`,
       });
+    if (r.unrecorded)
+      return reply
+        .code(202)
+        .send({ action: name, env, summary: plan.summary, run: null, key: r.key, note: "started; the state store has not recorded its run yet" });
     const o = r.outcome!;
     return reply
       .code(o.code === 0 ? 200 : 409)
