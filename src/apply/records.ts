@@ -19,8 +19,9 @@ export async function writeOnPrimary(ctx: RunContext, kind: RecordKind, id: stri
   await capture(await ctx.pool.get(h), kind, writeRecord(pathsFor(h.deployTo), kind, id, JSON.stringify(record)), `write ${kind} ${id}`, ctx.signal);
 }
 
-export async function readAnnouncements(ctx: RunContext): Promise<Announcement[]> {
-  const { records, warnings } = parseAnnouncements(await list(ctx, "announcements"));
+/** The primary's announcements; `read`: the listing already read in the state round trip. */
+export async function readAnnouncements(ctx: RunContext, read?: string): Promise<Announcement[]> {
+  const { records, warnings } = parseAnnouncements(read ?? (await list(ctx, "announcements")));
   for (const w of warnings) ctx.bus.warn(w, ctx.env.primary.name);
   return records;
 }

@@ -4,7 +4,7 @@ import type { LoadedConfig } from "../config/load.js";
 import type { Environment } from "../config/resolve.js";
 import type { Redactor } from "../events/redact.js";
 import type { StateStore } from "../store/store.js";
-import type { EnvironmentReads } from "./environments.js";
+import type { EnvironmentReads } from "./reads.js";
 import type { FailureLimiter } from "./limiter.js";
 import type { ActionRunner } from "./runner.js";
 import type { SessionStore } from "./sessions.js";

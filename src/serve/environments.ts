@@ -9,14 +9,15 @@ import { ExecutorPool, type RunContext, whoAmI } from "../apply/context.js";
 import { pendingFor, runningCommit } from "../apply/pending.js";
 import { loadApprovals } from "../apply/preflight/approvals.js";
 import { readAnnouncements, readTasks } from "../apply/records.js";
+import { listRecords } from "../commands/records.js";
 import { now } from "../config/clock.js";
+import { pathsFor } from "../config/paths.js";
 import { executorFactory } from "../exec/factory.js";
-import type { Environment, Host } from "../config/resolve.js";
-import { OperationError } from "../errors.js";
+import type { Environment } from "../config/resolve.js";
 import { EventBus } from "../events/bus.js";
-import type { Executor, ExecutorFactory } from "../exec/executor.js";
 import { planStatus } from "../plan/status.js";
-import { KeptConnections } from "./kept.js";
+import type { KeptConnections } from "./kept.js";
+import { boundedFactory } from "./reads.js";
 import { VERSION } from "../version.js";
 import type { ServeContext } from "./context.js";
 
@@ -58,61 +59,6 @@ export interface EnvironmentView {
   warnings: string[];
 }
 
-/** The factory, with connecting bounded too: a host that accepts TCP and never finishes the handshake must not hold the request. */
-function boundedFactory(inner: ExecutorFactory, ms: number): ExecutorFactory {
-  return (h: Host) =>
-    new Promise<Executor>((resolve, reject) => {
-      let late = false;
-      const timer = setTimeout(() => {
-        late = true;
-        reject(new OperationError(`no connection within ${ms / 1000} s`));
-      }, ms);
-      inner(h).then(
-        (ex) => {
-          clearTimeout(timer);
-          // Too late: the request has moved on, so the connection is closed at once.
-          if (late) void ex.close();
-          else resolve(ex);
-        },
-        (e) => {
-          clearTimeout(timer);
-          reject(e);
-        },
-      );
-    });
-}
-
-/**
- * What the server keeps between reads of the hosts: each environment's connections (kept.ts), and
- * the read in flight, which concurrent requests for the same environment share (ten open tabs
- * refreshing the overview cost one read, not ten).
- */
-export class EnvironmentReads {
-  private kept = new Map<string, KeptConnections>();
-  private inflight = new Map<string, Promise<EnvironmentView>>();
-
-  constructor(private readonly idleMs: number) {}
-
-  connections(name: string, make: () => ExecutorFactory): KeptConnections {
-    let k = this.kept.get(name);
-    if (!k) this.kept.set(name, (k = new KeptConnections(make(), this.idleMs)));
-    return k;
-  }
-
-  shared(name: string, read: () => Promise<EnvironmentView>): Promise<EnvironmentView> {
-    let p = this.inflight.get(name);
-    if (!p) {
-      p = read().finally(() => this.inflight.delete(name));
-      this.inflight.set(name, p);
-    }
-    return p;
-  }
-
-  async closeAll(): Promise<void> {
-    await Promise.all([...this.kept.values()].map((k) => k.closeAll()));
-  }
-}
-
 /** Read one environment's hosts and describe it (`name` is one of sc.environments). */
 export function readEnvironment(sc: ServeContext, name: string): Promise<EnvironmentView> {
   return sc.reads.shared(name, async () => {
@@ -142,14 +88,26 @@ async function readOnce(sc: ServeContext, name: string, kept: KeptConnections): 
   const pool = new ExecutorPool(boundedFactory(lease.factory, sc.readTimeoutMs));
   const ctx: RunContext = { env, bus, signal: new AbortController().signal, pool, parallel: 64, by: whoAmI(), toolVersion: VERSION, stateDir: sc.stateDir };
   try {
-    const { states, unreachable } = await gatherReachable(ctx, pool, env.hosts, {}, "status");
+    // The primary's tasks and announcements ride along in its state read: no round trip of their own.
+    const { states, unreachable } = await gatherReachable(
+      ctx,
+      pool,
+      env.hosts,
+      {},
+      "status",
+      (h): Record<string, string> =>
+        h.name === env.primary.name
+          ? { tasks: listRecords(pathsFor(h.deployTo), "tasks"), announcements: listRecords(pathsFor(h.deployTo), "announcements") }
+          : {},
+    );
     const primaryUp = Boolean(states[env.primary.name]);
+    const extras = states[env.primary.name]?.extras;
     const onPrimary = <T>(what: string, read: () => Promise<T[]>): Promise<T[]> =>
       primaryUp ? read().catch((e: Error) => (warnings.push(`${what}: ${redact(e.message)}`), [] as T[])) : Promise.resolve([]);
     const [{ pending, subject }, tasks, announced] = await Promise.all([
       pendingFor(ctx, runningCommit(states[env.primary.name])),
-      onPrimary("tasks", () => readTasks(ctx)),
-      onPrimary("announcements", () => readAnnouncements(ctx)),
+      onPrimary("tasks", () => readTasks(ctx, extras?.tasks)),
+      onPrimary("announcements", () => readAnnouncements(ctx, extras?.announcements)),
     ]);
     const rule = env.gates.approvals;
     const shipping = pending.to;

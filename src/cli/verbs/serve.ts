@@ -59,7 +59,7 @@ export async function run(args: string[], globals: Globals): Promise<number> {
   const { FailureLimiter } = await import("../../serve/limiter.js");
   const { buildServer } = await import("../../serve/server.js");
   const { SessionStore } = await import("../../serve/sessions.js");
-  const { EnvironmentReads } = await import("../../serve/environments.js");
+  const { EnvironmentReads } = await import("../../serve/reads.js");
   const { ActionRunner } = await import("../../serve/runner.js");
   const { Scheduler } = await import("../../serve/scheduler.js");
   const { hostClaim } = await import("../../serve/schedule-claim.js");
