@@ -26,7 +26,7 @@ import { ExecutorPool, whoAmI } from "../apply/context.js";
 import { VERSION } from "../version.js";
 import { Notifier, NotifySink } from "../notify/notifier.js";
 import type { Globals } from "./registry.js";
-import { type NewRun, StoreRefusedError } from "../store/store.js";
+import { type NewRun, RUN_KEY, StoreRefusedError } from "../store/store.js";
 import { hostVarWarnings } from "../plan/sections.js";
 
 export { verbCommand, parseVerb, configPath } from "./verb-command.js";
@@ -237,5 +237,5 @@ export async function runOperation(s: Session, op: () => Promise<string[]>): Pro
  */
 function runKey(): string {
   const k = process.env.SLIPWAY_RUN_KEY;
-  return k && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(k) ? k : randomUUID();
+  return k && RUN_KEY.test(k) ? k : randomUUID();
 }

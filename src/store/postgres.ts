@@ -19,6 +19,7 @@ import {
   type RunFields,
   type RunFilter,
   type RunRecord,
+  RUN_KEY,
   runColumns,
   runFilterSql,
   type StateStore,
@@ -169,7 +170,7 @@ export class PgStore implements StateStore {
 
   runByKey(key: string): Promise<RunRecord | null> {
     // run_key is a uuid column: anything else could never match, and would make PostgreSQL raise.
-    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(key)) return Promise.resolve(null);
+    if (!RUN_KEY.test(key.toLowerCase())) return Promise.resolve(null);
     return this.guard(async () => {
       const { rows } = await this.pool.query<Row>("SELECT * FROM runs WHERE app = $1 AND run_key = $2", [this.app, key]);
       return rows[0] ? toRecord(rows[0]) : null;

@@ -20,6 +20,9 @@ export interface RunRecord {
   logPath: string | null;
 }
 
+/** A run's key as `beginRun` takes it: a UUID (lower-case hex, as randomUUID makes them). */
+export const RUN_KEY = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
 export interface NewRun {
   /** Unique per run (a UUID): a beginRun retried after a lost reply finds its row instead of adding one. */
   key: string;

@@ -7,14 +7,14 @@ import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import type { ServeContext } from "../context.js";
 import { knownEnvironment } from "../errors.js";
-import { parseQuery } from "../query.js";
+import { parseQuery, wholeNumber } from "../query.js";
 
 const word = z.string().min(1).max(200);
 const HistoryQuery = z.strictObject({
   verb: word.optional(),
   outcome: word.optional(),
   by: word.optional(),
-  limit: z.string().regex(/^\d+$/, "expected a whole number").transform(Number).pipe(z.number().int().min(1, "at least 1").max(500, "at most 500")).optional(),
+  limit: wholeNumber(1, 500).optional(),
 });
 
 export function historyRoutes(app: FastifyInstance, sc: ServeContext): void {

@@ -9,10 +9,10 @@ import { now } from "../../config/clock.js";
 import type { ServeContext } from "../context.js";
 import { knownEnvironment } from "../errors.js";
 import { computeMetrics, type EnvironmentMetrics, METRIC_VERBS, metricsCsv, metricsPeriod } from "../metrics.js";
-import { parseQuery } from "../query.js";
+import { parseQuery, wholeNumber } from "../query.js";
 
 const MetricsQuery = z.strictObject({
-  days: z.string().regex(/^\d+$/, "expected a whole number").transform(Number).pipe(z.number().int().min(1, "at least 1").max(730, "at most 730")).optional(),
+  days: wholeNumber(1, 730).optional(),
   bucket: z.enum(["day", "week"]).optional(),
   format: z.enum(["json", "csv"]).optional(),
 });

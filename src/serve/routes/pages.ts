@@ -17,7 +17,7 @@ import { overviewBody } from "../pages/overview.js";
 import { releasesBody } from "../pages/releases.js";
 import { schedulesBody } from "../pages/schedules.js";
 import { runBody } from "../pages/run.js";
-import { parseQuery } from "../query.js";
+import { parseQuery, wholeNumber } from "../query.js";
 import { logLines } from "../runlog.js";
 import { readMetrics } from "./metrics.js";
 import { parseRunId } from "./stream.js";
@@ -37,12 +37,7 @@ function runningRunOf(sc: ServeContext, env: string, recent: readonly RunRecord[
 
 const word = z.string().max(200);
 const MetricsQuery = z.strictObject({
-  days: z
-    .string()
-    .regex(/^\d{1,3}$/, "expected 1-730")
-    .transform(Number)
-    .pipe(z.number().int().min(1).max(730))
-    .optional(),
+  days: wholeNumber(1, 730).optional(),
   bucket: z.enum(["day", "week"]).optional(),
 });
 const HistoryQuery = z.strictObject({ env: word.optional(), verb: word.optional(), outcome: word.optional(), by: word.optional() });

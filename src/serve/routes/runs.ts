@@ -8,17 +8,11 @@ import { z } from "zod";
 import type { SlipwayEvent, Timed } from "../../events/types.js";
 import type { ServeContext } from "../context.js";
 import { ApiError } from "../errors.js";
-import { parseQuery } from "../query.js";
+import { parseQuery, wholeNumber } from "../query.js";
 import { parseRunId } from "./stream.js";
 
 const MAX_PAGE = 10_000;
-const whole = (min: number, max: number) =>
-  z
-    .string()
-    .regex(/^\d{1,9}$/, "expected a whole number")
-    .transform(Number)
-    .pipe(z.number().int().min(min).max(max));
-const EventsQuery = z.strictObject({ after: whole(0, 999_999_999).optional(), limit: whole(1, MAX_PAGE).optional() });
+const EventsQuery = z.strictObject({ after: wholeNumber(0, 999_999_999).optional(), limit: wholeNumber(1, MAX_PAGE).optional() });
 
 export function runRoutes(app: FastifyInstance, sc: ServeContext): void {
   app.get<{ Params: { id: string } }>("/api/runs/:id/events", async (req) => {
