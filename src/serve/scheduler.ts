@@ -9,14 +9,16 @@
  * passed while no server ran is reported as missed (a log line and the API) and not run late: a
  * Tuesday deploy that starts on Wednesday morning is a surprise nobody planned for.
  */
-import { randomUUID } from "node:crypto";
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { z } from "zod";
 import type { ScheduleSpec } from "../config/schema/index.js";
 import { nextSlot, slotsBetween } from "../plan/schedule.js";
 import type { StateStore } from "../store/store.js";
 import type { ActionRunner, CliOutcome, RunningAction } from "./runner.js";
+import { type Entry, readScheduleState, STATE_FILE, type ScheduleState, writeScheduleState } from "./schedule-state.js";
+
+// The state file's functions and name are part of this module's interface (tests, serve).
+export { readScheduleState, STATE_FILE, writeScheduleState } from "./schedule-state.js";
+export type { ScheduleState } from "./schedule-state.js";
 
 /** What became of a slot. `outcome`: the run's (ok, failed, interrupted...), `running`, `refused` (the deploy stopped before recording a run), `skipped` (another server claimed the slot, or the lock was held) or `error` (the slot could not be claimed). */
 export interface ScheduleResult {
@@ -60,53 +62,10 @@ export interface SchedulerOptions {
   graceMs?: number;
 }
 
-/** The state file's shape: checked when read, since a hand-edited or truncated file must not stop the server. */
-const resultSchema = z.object({ slot: z.string(), outcome: z.string(), runId: z.number().nullable(), at: z.string(), detail: z.string().nullable() });
-const entrySchema = z.object({
-  cron: z.string(),
-  timezone: z.string(),
-  /** Watched since: missed slots are counted from here when no slot was handled yet. */
-  since: z.string(),
-  lastSlot: z.string().nullable(),
-  last: resultSchema.nullable(),
-  missed: z.array(z.string()),
-});
-const fileSchema = z.object({ version: z.literal(1), schedules: z.record(z.string(), entrySchema) });
-type Entry = z.infer<typeof entrySchema>;
-export type ScheduleState = z.infer<typeof fileSchema>;
-
-export const STATE_FILE = "schedules.json";
 const MAX_MISSED = 20;
 /** Timers wake at least this often, so a wall-clock jump (suspend, NTP) is noticed within a minute. */
 const MAX_SLEEP_MS = 60_000;
 const TAIL_LINES = 6;
-
-/** The state file, or an empty state when there is none; a file that does not parse is reported and replaced. */
-export function readScheduleState(stateDir: string, log: (line: string) => void = () => {}): ScheduleState {
-  const file = path.join(stateDir, STATE_FILE);
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== "ENOENT") log(`schedules: cannot read ${file}: ${(e as Error).message}; starting without it`);
-    return { version: 1, schedules: {} };
-  }
-  try {
-    return fileSchema.parse(JSON.parse(text));
-  } catch {
-    log(`schedules: ${file} is not a schedule state file; starting without it (no missed slots can be reported this time)`);
-    return { version: 1, schedules: {} };
-  }
-}
-
-/** Write the state atomically (a temporary file renamed over the old one): a crash leaves the old file or the new one, never half. */
-export function writeScheduleState(stateDir: string, state: ScheduleState): void {
-  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
-  const file = path.join(stateDir, STATE_FILE);
-  const tmp = `${file}.${process.pid}.${randomUUID().slice(0, 8)}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
-  renameSync(tmp, file);
-}
 
 /** The deploy's argument vector for one slot (the env goes before it; the lock wait stays the default 0, so a held lock refuses at once). */
 export function deployArgs(s: ScheduleSpec, slot: Date): string[] {
